@@ -1,0 +1,163 @@
+type Details = Readonly<Record<string, string | number>>;
+
+/** Base of every ledger rule violation; `code` is stable and `details` are safe to show the caller. */
+export abstract class LedgerError extends Error {
+  /** A stable machine-readable code, used as the last segment of the problem+json `type`. */
+  abstract readonly code: string;
+  /** Fields that help the caller (e.g. `available` on insufficient funds). */
+  readonly details: Details;
+  constructor(message: string, details: Details = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.details = details;
+  }
+}
+
+export class UnknownCurrencyError extends LedgerError {
+  override readonly name = 'UnknownCurrencyError';
+  readonly code = 'unknown-currency';
+  constructor(currency: string, options?: ErrorOptions) {
+    super(`Unknown ISO 4217 currency '${currency}'`, { currency }, options);
+  }
+}
+
+export class InvalidAmountError extends LedgerError {
+  override readonly name = 'InvalidAmountError';
+  readonly code = 'invalid-amount';
+  constructor(field: string, amount: unknown, options?: ErrorOptions) {
+    super(`'${field}' must be a positive integer number of minor units, got ${String(amount)}`, { field }, options);
+  }
+}
+
+export class AmountOverflowError extends LedgerError {
+  override readonly name = 'AmountOverflowError';
+  readonly code = 'amount-overflow';
+  constructor(left: number, right: number, options?: ErrorOptions) {
+    super(`Amount arithmetic overflowed the safe integer range (${left} + ${right})`, {}, options);
+  }
+}
+
+export class CurrencyMismatchError extends LedgerError {
+  override readonly name = 'CurrencyMismatchError';
+  readonly code = 'currency-mismatch';
+  constructor(accountId: string, accountCurrency: string, currency: string, options?: ErrorOptions) {
+    super(`Account ${accountId} holds ${accountCurrency}, not ${currency}`, { accountId, accountCurrency, currency }, options);
+  }
+}
+
+export class AccountNotFoundError extends LedgerError {
+  override readonly name = 'AccountNotFoundError';
+  readonly code = 'account-not-found';
+  constructor(accountId: string, options?: ErrorOptions) {
+    super(`Account ${accountId} does not exist`, { accountId }, options);
+  }
+}
+
+export class TransferNotFoundError extends LedgerError {
+  override readonly name = 'TransferNotFoundError';
+  readonly code = 'transfer-not-found';
+  constructor(transferId: string, options?: ErrorOptions) {
+    super(`Transfer ${transferId} does not exist`, { transferId }, options);
+  }
+}
+
+export class AccountFrozenError extends LedgerError {
+  override readonly name = 'AccountFrozenError';
+  readonly code = 'account-frozen';
+  constructor(accountId: string, options?: ErrorOptions) {
+    super(`Account ${accountId} is frozen`, { accountId }, options);
+  }
+}
+
+export class AccountClosedError extends LedgerError {
+  override readonly name = 'AccountClosedError';
+  readonly code = 'account-closed';
+  constructor(accountId: string, options?: ErrorOptions) {
+    super(`Account ${accountId} is closed`, { accountId }, options);
+  }
+}
+
+export class InsufficientFundsError extends LedgerError {
+  override readonly name = 'InsufficientFundsError';
+  readonly code = 'insufficient-funds';
+  readonly available: number;
+  constructor(accountId: string, available: number, requested: number, options?: ErrorOptions) {
+    super(`Account ${accountId} has ${available} available, ${requested} requested`, { accountId, available, requested }, options);
+    this.available = available;
+  }
+}
+
+export class CreditsExceedDebitsError extends LedgerError {
+  override readonly name = 'CreditsExceedDebitsError';
+  readonly code = 'credits-exceed-debits';
+  constructor(accountId: string, options?: ErrorOptions) {
+    super(`Account ${accountId} may not have credits beyond its debits`, { accountId }, options);
+  }
+}
+
+export class SameAccountError extends LedgerError {
+  override readonly name = 'SameAccountError';
+  readonly code = 'same-account';
+  constructor(accountId: string, options?: ErrorOptions) {
+    super(`A transfer needs two different accounts, got ${accountId} twice`, { accountId }, options);
+  }
+}
+
+export class TransferAlreadyResolvedError extends LedgerError {
+  override readonly name = 'TransferAlreadyResolvedError';
+  readonly code = 'transfer-already-resolved';
+  readonly status: string;
+  constructor(transferId: string, status: string, options?: ErrorOptions) {
+    super(`Transfer ${transferId} is ${status}; only a pending transfer can be resolved`, { transferId, status }, options);
+    this.status = status;
+  }
+}
+
+export class PendingTransferExpiredError extends LedgerError {
+  override readonly name = 'PendingTransferExpiredError';
+  readonly code = 'pending-transfer-expired';
+  constructor(transferId: string, expiresAt: string, options?: ErrorOptions) {
+    super(`Pending transfer ${transferId} expired at ${expiresAt}; its reservation was released`, { transferId, expiresAt }, options);
+  }
+}
+
+export class PostAmountExceedsPendingError extends LedgerError {
+  override readonly name = 'PostAmountExceedsPendingError';
+  readonly code = 'post-amount-exceeds-pending';
+  constructor(transferId: string, pendingAmount: number, requested: number, options?: ErrorOptions) {
+    super(`Transfer ${transferId} reserved ${pendingAmount}; cannot post ${requested}`, { transferId, pendingAmount, requested }, options);
+  }
+}
+
+export class TransferExistsWithDifferentFieldsError extends LedgerError {
+  override readonly name = 'TransferExistsWithDifferentFieldsError';
+  readonly code = 'exists-with-different-fields';
+  constructor(transferId: string, options?: ErrorOptions) {
+    super(`Transfer ${transferId} already exists with different fields`, { transferId }, options);
+  }
+}
+
+export class AccountNotEmptyError extends LedgerError {
+  override readonly name = 'AccountNotEmptyError';
+  readonly code = 'account-not-empty';
+  constructor(accountId: string, options?: ErrorOptions) {
+    super(`Account ${accountId} still holds a balance or a pending transfer`, { accountId }, options);
+  }
+}
+
+export class InvalidStatusTransitionError extends LedgerError {
+  override readonly name = 'InvalidStatusTransitionError';
+  readonly code = 'invalid-status-transition';
+  constructor(accountId: string, from: string, to: string, options?: ErrorOptions) {
+    super(`Account ${accountId} cannot go from ${from} to ${to}`, { accountId, status: from }, options);
+  }
+}
+
+/** An optimistic-concurrency conflict: another writer appended to one of the named streams first. */
+export class ConcurrencyConflictError extends Error {
+  override readonly name = 'ConcurrencyConflictError';
+  readonly streams: readonly string[];
+  constructor(streams: readonly string[], options?: ErrorOptions) {
+    super(`Concurrent write to ${streams.join(', ') || 'an unknown stream'}`, options);
+    this.streams = streams;
+  }
+}

@@ -1,0 +1,150 @@
+/** Ledger events: past tense, versioned, and the only source of truth. */
+
+export type AccountKind = 'customer' | 'merchant' | 'internal';
+
+export interface AccountFlags {
+  /** Reject any reservation that would let debits exceed posted credits (on for customers and merchants). */
+  readonly debitsMustNotExceedCredits: boolean;
+  /** Reject any reservation that would let credits exceed posted debits. */
+  readonly creditsMustNotExceedDebits: boolean;
+}
+
+/** Why a transfer exists: a plain transfer, or money in/out against the tenant's settlement account. */
+export type TransferPurpose = 'transfer' | 'deposit' | 'withdrawal';
+
+/** The legs every transfer event repeats, so each stream's reducer needs no other stream. */
+export interface TransferLegs {
+  readonly transferId: string;
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  readonly currency: string;
+}
+
+export type LedgerEvent =
+  | {
+      readonly type: 'AccountOpened';
+      readonly payload: {
+        readonly accountId: string;
+        readonly currency: string;
+        readonly kind: AccountKind;
+        readonly flags: AccountFlags;
+      };
+    }
+  | { readonly type: 'AccountFrozen'; readonly payload: { readonly accountId: string; readonly reason: string } }
+  | { readonly type: 'AccountUnfrozen'; readonly payload: { readonly accountId: string } }
+  | { readonly type: 'AccountClosed'; readonly payload: { readonly accountId: string } }
+  | {
+      readonly type: 'TransferPosted';
+      readonly payload: TransferLegs & {
+        readonly amount: number;
+        readonly purpose: TransferPurpose;
+        readonly reference: string | null;
+      };
+    }
+  | {
+      readonly type: 'TransferPending';
+      readonly payload: TransferLegs & {
+        readonly amount: number;
+        readonly purpose: TransferPurpose;
+        readonly reference: string | null;
+        readonly expiresAt: string | null;
+      };
+    }
+  | {
+      readonly type: 'PendingTransferPosted';
+      readonly payload: TransferLegs & { readonly pendingAmount: number; readonly amount: number };
+    }
+  | { readonly type: 'PendingTransferVoided'; readonly payload: TransferLegs & { readonly pendingAmount: number } }
+  | { readonly type: 'PendingTransferExpired'; readonly payload: TransferLegs & { readonly pendingAmount: number } };
+
+export type LedgerEventType = LedgerEvent['type'];
+
+/** The schema version each event type is written with today. */
+export const CURRENT_SCHEMA_VERSION: Readonly<Record<LedgerEventType, number>> = {
+  AccountOpened: 2,
+  AccountFrozen: 1,
+  AccountUnfrozen: 1,
+  AccountClosed: 1,
+  TransferPosted: 1,
+  TransferPending: 1,
+  PendingTransferPosted: 1,
+  PendingTransferVoided: 1,
+  PendingTransferExpired: 1,
+};
+
+/** The streams events live in; the tenant is part of every stream key. */
+export type StreamType = 'account' | 'transfer';
+
+export interface StreamRef {
+  readonly type: StreamType;
+  readonly tenantId: string;
+  readonly id: string;
+}
+
+/** `<streamType>#<tenantId>#<id>`: the events table partition key. */
+export function streamKey(stream: StreamRef): string {
+  return `${stream.type}#${stream.tenantId}#${stream.id}`;
+}
+
+/** Who did it and why: carried on every event. */
+export interface EventMetadata {
+  readonly tenantId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly actor: string;
+}
+
+/** An event with its envelope, as stored: one item per event. */
+export type StoredEvent<E extends LedgerEvent = LedgerEvent> = E &
+  EventMetadata & {
+    readonly eventId: string;
+    readonly schemaVersion: number;
+    readonly occurredAt: string;
+    readonly stream: StreamRef;
+    readonly version: number;
+  };
+
+/** An event as read from storage before upcasting. */
+export interface RawEvent {
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export class UnknownEventTypeError extends Error {
+  override readonly name = 'UnknownEventTypeError';
+}
+
+type Upcaster = (payload: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+
+/** Upcasters by type and the schema version they read; each yields the next version. */
+const UPCASTERS: Partial<Record<LedgerEventType, Readonly<Record<number, Upcaster>>>> = {
+  // v1 (the first release) knew only customer accounts with the default limit.
+  AccountOpened: {
+    1: (payload) => ({
+      ...payload,
+      kind: 'customer',
+      flags: { debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false },
+    }),
+  },
+};
+
+function isEventType(type: string): type is LedgerEventType {
+  return Object.hasOwn(CURRENT_SCHEMA_VERSION, type);
+}
+
+/** Brings an old event shape up to the current schema on read; stored items are never rewritten. */
+export function upcast(raw: RawEvent): LedgerEvent {
+  if (!isEventType(raw.type)) throw new UnknownEventTypeError(`Unknown event type '${raw.type}'`);
+  const target = CURRENT_SCHEMA_VERSION[raw.type];
+  let payload: Record<string, unknown> = { ...raw.payload };
+  for (let version = raw.schemaVersion; version < target; version++) {
+    const step = UPCASTERS[raw.type]?.[version];
+    if (!step) throw new UnknownEventTypeError(`No upcaster for ${raw.type} v${version}`);
+    payload = step(payload);
+  }
+  if (raw.schemaVersion > target) {
+    throw new UnknownEventTypeError(`${raw.type} v${raw.schemaVersion} is newer than this code (v${target})`);
+  }
+  return { type: raw.type, payload } as LedgerEvent;
+}
