@@ -24,7 +24,11 @@ export class InvalidAmountError extends LedgerError {
   override readonly name = 'InvalidAmountError';
   readonly code = 'invalid-amount';
   constructor(field: string, amount: unknown, options?: ErrorOptions) {
-    super(`'${field}' must be a positive integer number of minor units, got ${String(amount)}`, { field }, options);
+    super(
+      `'${field}' must be a positive integer number of minor units, got ${String(amount)}`,
+      { field },
+      options,
+    );
   }
 }
 
@@ -40,7 +44,11 @@ export class CurrencyMismatchError extends LedgerError {
   override readonly name = 'CurrencyMismatchError';
   readonly code = 'currency-mismatch';
   constructor(accountId: string, accountCurrency: string, currency: string, options?: ErrorOptions) {
-    super(`Account ${accountId} holds ${accountCurrency}, not ${currency}`, { accountId, accountCurrency, currency }, options);
+    super(
+      `Account ${accountId} holds ${accountCurrency}, not ${currency}`,
+      { accountId, accountCurrency, currency },
+      options,
+    );
   }
 }
 
@@ -81,7 +89,11 @@ export class InsufficientFundsError extends LedgerError {
   readonly code = 'insufficient-funds';
   readonly available: number;
   constructor(accountId: string, available: number, requested: number, options?: ErrorOptions) {
-    super(`Account ${accountId} has ${available} available, ${requested} requested`, { accountId, available, requested }, options);
+    super(
+      `Account ${accountId} has ${available} available, ${requested} requested`,
+      { accountId, available, requested },
+      options,
+    );
     this.available = available;
   }
 }
@@ -107,7 +119,11 @@ export class TransferAlreadyResolvedError extends LedgerError {
   readonly code = 'transfer-already-resolved';
   readonly status: string;
   constructor(transferId: string, status: string, options?: ErrorOptions) {
-    super(`Transfer ${transferId} is ${status}; only a pending transfer can be resolved`, { transferId, status }, options);
+    super(
+      `Transfer ${transferId} is ${status}; only a pending transfer can be resolved`,
+      { transferId, status },
+      options,
+    );
     this.status = status;
   }
 }
@@ -116,7 +132,11 @@ export class PendingTransferExpiredError extends LedgerError {
   override readonly name = 'PendingTransferExpiredError';
   readonly code = 'pending-transfer-expired';
   constructor(transferId: string, expiresAt: string, options?: ErrorOptions) {
-    super(`Pending transfer ${transferId} expired at ${expiresAt}; its reservation was released`, { transferId, expiresAt }, options);
+    super(
+      `Pending transfer ${transferId} expired at ${expiresAt}; its reservation was released`,
+      { transferId, expiresAt },
+      options,
+    );
   }
 }
 
@@ -124,7 +144,11 @@ export class PostAmountExceedsPendingError extends LedgerError {
   override readonly name = 'PostAmountExceedsPendingError';
   readonly code = 'post-amount-exceeds-pending';
   constructor(transferId: string, pendingAmount: number, requested: number, options?: ErrorOptions) {
-    super(`Transfer ${transferId} reserved ${pendingAmount}; cannot post ${requested}`, { transferId, pendingAmount, requested }, options);
+    super(
+      `Transfer ${transferId} reserved ${pendingAmount}; cannot post ${requested}`,
+      { transferId, pendingAmount, requested },
+      options,
+    );
   }
 }
 

@@ -30,7 +30,10 @@ export type LedgerEvent =
         readonly flags: AccountFlags;
       };
     }
-  | { readonly type: 'AccountFrozen'; readonly payload: { readonly accountId: string; readonly reason: string } }
+  | {
+      readonly type: 'AccountFrozen';
+      readonly payload: { readonly accountId: string; readonly reason: string };
+    }
   | { readonly type: 'AccountUnfrozen'; readonly payload: { readonly accountId: string } }
   | { readonly type: 'AccountClosed'; readonly payload: { readonly accountId: string } }
   | {
@@ -54,8 +57,14 @@ export type LedgerEvent =
       readonly type: 'PendingTransferPosted';
       readonly payload: TransferLegs & { readonly pendingAmount: number; readonly amount: number };
     }
-  | { readonly type: 'PendingTransferVoided'; readonly payload: TransferLegs & { readonly pendingAmount: number } }
-  | { readonly type: 'PendingTransferExpired'; readonly payload: TransferLegs & { readonly pendingAmount: number } };
+  | {
+      readonly type: 'PendingTransferVoided';
+      readonly payload: TransferLegs & { readonly pendingAmount: number };
+    }
+  | {
+      readonly type: 'PendingTransferExpired';
+      readonly payload: TransferLegs & { readonly pendingAmount: number };
+    };
 
 export type LedgerEventType = LedgerEvent['type'];
 
