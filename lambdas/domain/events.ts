@@ -117,7 +117,7 @@ export type StoredEvent<E extends LedgerEvent = LedgerEvent> = E &
 export interface RawEvent {
   readonly type: string;
   readonly schemaVersion: number;
-  readonly payload: Readonly<Record<string, unknown>>;
+  readonly payload: object;
 }
 
 export class UnknownEventTypeError extends Error {
@@ -146,7 +146,7 @@ function isEventType(type: string): type is LedgerEventType {
 export function upcast(raw: RawEvent): LedgerEvent {
   if (!isEventType(raw.type)) throw new UnknownEventTypeError(`Unknown event type '${raw.type}'`);
   const target = CURRENT_SCHEMA_VERSION[raw.type];
-  let payload: Record<string, unknown> = { ...raw.payload };
+  let payload: Record<string, unknown> = { ...(raw.payload as Record<string, unknown>) };
   for (let version = raw.schemaVersion; version < target; version++) {
     const step = UPCASTERS[raw.type]?.[version];
     if (!step) throw new UnknownEventTypeError(`No upcaster for ${raw.type} v${version}`);
