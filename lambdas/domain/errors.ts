@@ -121,7 +121,7 @@ export class TransferAlreadyResolvedError extends LedgerError {
   constructor(transferId: string, status: string, options?: ErrorOptions) {
     super(
       `Transfer ${transferId} is ${status}; only a pending transfer can be resolved`,
-      { transferId, status },
+      { transferId, transferStatus: status },
       options,
     );
     this.status = status;
@@ -172,7 +172,7 @@ export class InvalidStatusTransitionError extends LedgerError {
   override readonly name = 'InvalidStatusTransitionError';
   readonly code = 'invalid-status-transition';
   constructor(accountId: string, from: string, to: string, options?: ErrorOptions) {
-    super(`Account ${accountId} cannot go from ${from} to ${to}`, { accountId, status: from }, options);
+    super(`Account ${accountId} cannot go from ${from} to ${to}`, { accountId, accountStatus: from }, options);
   }
 }
 

@@ -1,0 +1,13 @@
+import { deposit } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentTransfer } from './present.ts';
+import { moneyMovementBody } from './schemas.ts';
+
+/** POST /accounts/{id}/deposits */
+export const { main, handler } = commandRoute({
+  body: moneyMovementBody,
+  run: (ports, { ctx, body, pathParameters }) =>
+    deposit(ports, ctx, { ...body, accountId: pathParameters.id ?? '' }),
+  status: 201,
+  present: presentTransfer,
+});

@@ -1,0 +1,13 @@
+import { freezeAccount } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentAccount } from './present.ts';
+import { freezeAccountBody } from './schemas.ts';
+
+/** POST /accounts/{id}/freeze */
+export const { main, handler } = commandRoute({
+  body: freezeAccountBody,
+  run: (ports, { ctx, body, pathParameters }) =>
+    freezeAccount(ports, ctx, { accountId: pathParameters.id ?? '', reason: body.reason }),
+  status: 200,
+  present: presentAccount,
+});

@@ -1,0 +1,12 @@
+import { openAccount } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentAccount } from './present.ts';
+import { openAccountBody } from './schemas.ts';
+
+/** POST /accounts */
+export const { main, handler } = commandRoute({
+  body: openAccountBody,
+  run: (ports, { ctx, body }) => openAccount(ports, ctx, body),
+  status: 201,
+  present: presentAccount,
+});

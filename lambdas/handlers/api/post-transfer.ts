@@ -1,0 +1,13 @@
+import { postTransfer } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentTransfer } from './present.ts';
+import { postTransferBody } from './schemas.ts';
+
+/** POST /transfers/{id}/post: posts a pending transfer in full, or `amount` of it. */
+export const { main, handler } = commandRoute({
+  body: postTransferBody,
+  run: (ports, { ctx, body, pathParameters }) =>
+    postTransfer(ports, ctx, { transferId: pathParameters.id ?? '', ...body }),
+  status: 200,
+  present: presentTransfer,
+});

@@ -1,0 +1,11 @@
+import { unfreezeAccount } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentAccount } from './present.ts';
+
+/** POST /accounts/{id}/unfreeze */
+export const { main, handler } = commandRoute({
+  run: (ports, { ctx, pathParameters }) =>
+    unfreezeAccount(ports, ctx, { accountId: pathParameters.id ?? '' }),
+  status: 200,
+  present: presentAccount,
+});

@@ -1,0 +1,10 @@
+import { voidTransfer } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentTransfer } from './present.ts';
+
+/** POST /transfers/{id}/void */
+export const { main, handler } = commandRoute({
+  run: (ports, { ctx, pathParameters }) => voidTransfer(ports, ctx, { transferId: pathParameters.id ?? '' }),
+  status: 200,
+  present: presentTransfer,
+});

@@ -1,0 +1,13 @@
+import { withdraw } from '../../domain/commands.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { presentTransfer } from './present.ts';
+import { moneyMovementBody } from './schemas.ts';
+
+/** POST /accounts/{id}/withdrawals */
+export const { main, handler } = commandRoute({
+  body: moneyMovementBody,
+  run: (ports, { ctx, body, pathParameters }) =>
+    withdraw(ports, ctx, { ...body, accountId: pathParameters.id ?? '' }),
+  status: 201,
+  present: presentTransfer,
+});

@@ -1,0 +1,263 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { CommandContext } from '../domain/commands.ts';
+import { LedgerError } from '../domain/errors.ts';
+import type { LedgerPorts } from '../domain/ports.ts';
+import { retryOnConflict } from '../domain/retry.ts';
+import { idempotencyConfig } from './config.ts';
+import { conflictBackoff, dynamoDbClient, ledgerPorts, MAX_COMMAND_ATTEMPTS } from './ledger.ts';
+import { ApiError, json, problemResponse } from './problems.ts';
+
+export const logger = new Logger();
+
+/** What a route's `run` gets: the tenant (from API Gateway, never the body), parsed input, and the event context. */
+export interface RouteRequest<B> {
+  readonly tenantId: string;
+  readonly ctx: CommandContext;
+  readonly body: B;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** The request path, the `instance` of any problem. */
+  readonly path: string;
+}
+
+export interface RouteSpec<B, R> {
+  /** Validates the JSON body; routes without one accept no body or `{}`. */
+  readonly body?: z.ZodType<B>;
+  readonly run: (ports: LedgerPorts, request: RouteRequest<B>) => Promise<R>;
+  readonly status: 200 | 201;
+  readonly present: (result: R) => unknown;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** The plain function for tests, and the middy-wrapped Lambda handler. */
+export interface Route {
+  readonly main: ApiHandler;
+  readonly handler: ApiHandler;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Stripe keeps keys 24 hours; so do we. */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The tenant is the API key's id that API Gateway puts in the request context: never anything the caller sends. */
+function requestContextOf(event: APIGatewayProxyEvent): { tenantId: string; ctx: CommandContext } {
+  const tenantId = event.requestContext.identity?.apiKeyId;
+  if (!tenantId) throw new ApiError(401, 'missing-api-key', 'This API needs an x-api-key header.');
+  const requestId = event.requestContext.requestId;
+  const given = header(event, 'x-correlation-id');
+  return {
+    tenantId,
+    ctx: {
+      tenantId,
+      correlationId: given && CORRELATION_PATTERN.test(given) ? given : requestId,
+      causationId: requestId,
+      actor: `api-key:${tenantId}`,
+    },
+  };
+}
+
+function pathParametersOf(event: APIGatewayProxyEvent): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value === undefined || !ID_PATTERN.test(value)) {
+      throw new ApiError(
+        400,
+        'invalid-path-parameter',
+        `'${name}' must be 1-64 letters, digits, '_' or '-'.`,
+      );
+    }
+    params[name] = value;
+  }
+  return params;
+}
+
+function parseBody<B>(event: APIGatewayProxyEvent, schema: z.ZodType<B> | undefined): B {
+  const raw =
+    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let parsed: unknown = {};
+  if (raw && raw.trim() !== '') {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ApiError(400, 'malformed-json', 'The request body is not valid JSON.');
+    }
+  }
+  if (!schema) {
+    if (parsed && typeof parsed === 'object' && Object.keys(parsed).length === 0) return undefined as B;
+    throw new ApiError(400, 'unexpected-body', 'This endpoint takes no request body.');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const errors = result.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }));
+    throw new ApiError(400, 'validation-failed', 'The request body is invalid.', { errors });
+  }
+  return result.data;
+}
+
+function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+    if (value !== undefined) query[name] = value;
+  }
+  return query;
+}
+
+/** The response as cached by the idempotency layer: plain JSON data. */
+interface StoredResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Maps every error to problem+json, logging only what is not a client error. */
+const problemJson = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: async (request) => {
+    const response = problemResponse(request.error, request.event.path);
+    if (response.statusCode >= 500) logger.error('Request failed', { error: request.error });
+    request.response = response;
+  },
+});
+
+function wrap(main: ApiHandler): ApiHandler {
+  return middy(main)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(problemJson()) as ApiHandler;
+}
+
+/** A read-only route: no body, no idempotency. */
+export function queryRoute<R>(spec: Omit<RouteSpec<undefined, R>, 'body' | 'status'>): Route {
+  const main: ApiHandler = async (event) => {
+    const { tenantId, ctx } = requestContextOf(event);
+    const pathParameters = pathParametersOf(event);
+    const request = {
+      tenantId,
+      ctx,
+      body: undefined,
+      pathParameters,
+      query: queryOf(event),
+      path: event.path,
+    };
+    return json(200, spec.present(await spec.run(ledgerPorts(), request)));
+  };
+  return { main, handler: wrap(main) };
+}
+
+interface IdempotentInput<B> {
+  readonly tenantId: string;
+  readonly route: string;
+  readonly idempotencyKey: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly body: B | null;
+  readonly request: RouteRequest<B>;
+}
+
+/** Wraps `execute` with Powertools idempotency, built on first use (one persistence layer per function). */
+function idempotentWith<B>(execute: (request: RouteRequest<B>) => Promise<StoredResponse>) {
+  let built:
+    | { config: IdempotencyConfig; run: (input: IdempotentInput<B>) => Promise<StoredResponse> }
+    | undefined;
+  return (input: IdempotentInput<B>, context: Context): Promise<StoredResponse> => {
+    if (!built) {
+      const config = new IdempotencyConfig({
+        // The key is scoped to the tenant and the route; the request must match to be replayed.
+        eventKeyJmesPath: '[tenantId, route, idempotencyKey]',
+        payloadValidationJmesPath: '[pathParameters, body]',
+        expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+        throwOnNoIdempotencyKey: true,
+      });
+      const persistenceStore = new DynamoDBPersistenceLayer({
+        tableName: idempotencyConfig().idempotencyTableName,
+        awsSdkV3Client: dynamoDbClient(),
+      });
+      built = {
+        config,
+        run: makeIdempotent((i: IdempotentInput<B>) => execute(i.request), { persistenceStore, config }),
+      };
+    }
+    // Lets an in-progress record expire with this invocation's timeout if the function dies mid-request.
+    built.config.registerLambdaContext(context);
+    return built.run(input);
+  };
+}
+
+/**
+ * A route that changes the ledger. Conflicts are retried (reload, decide again) a bounded number of
+ * times. With an `Idempotency-Key` header the first response is stored for 24 h (Stripe semantics):
+ * the same key and request replay it, the same key with another request is 422, and a request still
+ * in flight is 409 with Retry-After. Rule violations are answers and are stored; conflicts and
+ * unexpected errors are not, so a retry runs again.
+ */
+export function commandRoute<B, R>(spec: RouteSpec<B, R>): Route {
+  let executions = 0;
+  const execute = async (request: RouteRequest<B>): Promise<StoredResponse> => {
+    executions++;
+    try {
+      const result = await retryOnConflict(() => spec.run(ledgerPorts(), request), {
+        maxAttempts: MAX_COMMAND_ATTEMPTS,
+        wait: conflictBackoff,
+      });
+      return json(spec.status, spec.present(result)) as StoredResponse;
+    } catch (error) {
+      if (error instanceof LedgerError) return problemResponse(error, request.path) as StoredResponse;
+      throw error;
+    }
+  };
+  const idempotent = idempotentWith(execute);
+
+  const main: ApiHandler = async (event, context) => {
+    const { tenantId, ctx } = requestContextOf(event);
+    const pathParameters = pathParametersOf(event);
+    const body = parseBody(event, spec.body);
+    const request: RouteRequest<B> = {
+      tenantId,
+      ctx,
+      body,
+      pathParameters,
+      query: queryOf(event),
+      path: event.path,
+    };
+    const key = header(event, 'idempotency-key');
+    if (key === undefined) return execute(request);
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new ApiError(
+        400,
+        'invalid-idempotency-key',
+        'Idempotency-Key must be 1-255 printable ASCII characters.',
+      );
+    }
+    const before = executions;
+    const input = {
+      tenantId,
+      route: event.resource,
+      idempotencyKey: key,
+      pathParameters,
+      body: body ?? null,
+      request,
+    };
+    const response = await idempotent(input, context);
+    // Stripe's header: tells the client this answer is the stored one, not a new execution.
+    const replayed = executions === before;
+    return { ...response, headers: { ...response.headers, 'Idempotent-Replayed': String(replayed) } };
+  };
+  return { main, handler: wrap(main) };
+}

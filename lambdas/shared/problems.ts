@@ -1,0 +1,125 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { ConcurrencyConflictError, LedgerError } from '../domain/errors.ts';
+
+/** An RFC 9457 problem: `type` is stable per error, and extra members help the caller. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance?: string;
+  readonly [extra: string]: unknown;
+}
+
+/** A domain-independent request error raised by the API layer itself. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly extra: Readonly<Record<string, unknown>>;
+  constructor(status: number, code: string, message: string, extra: Readonly<Record<string, unknown>> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+/** Problem types are URNs so they stay stable whatever host serves the API. */
+export const problemType = (code: string) => `urn:ledgerline:problem:${code}`;
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  422: 'Unprocessable content',
+  500: 'Internal error',
+};
+
+/** How long a client should wait before retrying a conflict or an in-flight duplicate. */
+const RETRY_AFTER_SECONDS = '1';
+
+function statusOfLedgerError(error: LedgerError): number {
+  return error.code.endsWith('-not-found') ? 404 : 422;
+}
+
+/** The one place where errors become HTTP statuses. Unknown errors are 500 and reveal nothing. */
+export function toProblem(
+  error: unknown,
+  instance?: string,
+): { problem: Problem; headers: Record<string, string> } {
+  const make = (
+    status: number,
+    code: string,
+    detail: string,
+    extra: Record<string, unknown> = {},
+  ): { problem: Problem; headers: Record<string, string> } => ({
+    // Extension members first: the standard members always win a name clash.
+    problem: {
+      ...extra,
+      type: problemType(code),
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail,
+      ...(instance ? { instance } : {}),
+    },
+    headers: status === 409 ? { 'Retry-After': RETRY_AFTER_SECONDS } : ({} as Record<string, string>),
+  });
+  if (error instanceof ApiError) return make(error.status, error.code, error.message, { ...error.extra });
+  if (error instanceof LedgerError) {
+    return make(statusOfLedgerError(error), error.code, error.message, { ...error.details });
+  }
+  if (error instanceof ConcurrencyConflictError) {
+    return make(409, 'concurrent-modification', 'Another request changed the same account; retry.', {
+      // Stream keys are `<type>#<tenant>#<id>`; the caller sees `<type>/<id>`.
+      streams: error.streams.map((key) => {
+        const [type, , ...id] = key.split('#');
+        return `${type}/${id.join('#')}`;
+      }),
+    });
+  }
+  if (error instanceof IdempotencyValidationError) {
+    return make(
+      422,
+      'idempotency-key-reused',
+      'This Idempotency-Key was already used with a different request body or path.',
+    );
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return make(
+      409,
+      'idempotent-request-in-progress',
+      'A request with this Idempotency-Key is still being processed.',
+    );
+  }
+  return make(500, 'internal', 'An unexpected error occurred. It has been logged.');
+}
+
+/** A JSON response. */
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An application/problem+json response for any error. */
+export function problemResponse(error: unknown, instance?: string): APIGatewayProxyResult {
+  const { problem, headers } = toProblem(error, instance);
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+    body: JSON.stringify(problem),
+  };
+}
