@@ -1,6 +1,7 @@
-import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ScanCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../../lambdas/shared/api.ts';
+import { dynamoDbClient } from '../../../lambdas/shared/ledger.ts';
 import { apiEvent, bodyOf, lambdaContext, type RequestOptions } from '../../support/api-events.ts';
 import {
   createEventsTable,
@@ -300,5 +301,78 @@ describe('Idempotency-Key', () => {
   it('rejects a malformed key', async () => {
     const response = await openAccount({ currency: 'USD' }, { headers: { 'Idempotency-Key': 'has space' } });
     expect(response.statusCode).toBe(400);
+  });
+});
+
+describe('failure modes', () => {
+  /** Runs `intercept` in front of every TransactWriteItems the handlers send, until the returned undo. */
+  function onTransactWrite(intercept: () => Promise<void>): () => void {
+    const name = `test-intercept-${Math.random()}`;
+    dynamoDbClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand') await intercept();
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return () => dynamoDbClient().middlewareStack.remove(name);
+  }
+
+  it('answers 409 with Retry-After while the same key is still in flight, then replays the result', async () => {
+    const id = String((await openAccount()).json.id);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = () => {};
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const undo = onTransactWrite(async () => {
+      entered();
+      await gate;
+    });
+    const headers = { 'Idempotency-Key': `inflight-${id}` };
+    try {
+      const first = deposit(id, 70, { headers });
+      await inside;
+      const duplicate = await deposit(id, 70, { headers });
+      expect(duplicate.statusCode).toBe(409);
+      expect(duplicate.headers?.['Retry-After']).toBe('1');
+      expect(duplicate.json.type).toBe('urn:ledgerline:problem:idempotent-request-in-progress');
+      release();
+      expect((await first).statusCode).toBe(201);
+    } finally {
+      release();
+      undo();
+    }
+    expect((await deposit(id, 70, { headers })).headers?.['Idempotent-Replayed']).toBe('true');
+    expect((await getAccount(id)).json.balances).toMatchObject({ creditsPosted: 70 });
+  });
+
+  it('gives up after five conflicting attempts with 409, stores nothing, and a retry then succeeds', async () => {
+    const id = String((await openAccount()).json.id);
+    let attempts = 0;
+    const undo = onTransactWrite(async () => {
+      attempts++;
+      throw new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+      });
+    });
+    const headers = { 'Idempotency-Key': `conflict-${id}` };
+    try {
+      const response = await deposit(id, 10, { headers });
+      expect(response.statusCode).toBe(409);
+      expect(response.headers?.['Retry-After']).toBe('1');
+      expect(response.json.type).toBe('urn:ledgerline:problem:concurrent-modification');
+      expect(attempts).toBe(5);
+    } finally {
+      undo();
+    }
+    const retry = await deposit(id, 10, { headers });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers?.['Idempotent-Replayed']).toBe('false');
   });
 });

@@ -1,0 +1,50 @@
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiHandler } from '../../../lambdas/shared/api.ts';
+import { apiEvent, bodyOf, lambdaContext } from '../../support/api-events.ts';
+
+const ddb = mockClient(DynamoDBClient);
+let getAccount: ApiHandler;
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    EVENTS_TABLE_NAME: 'events',
+    SNAPSHOTS_TABLE_NAME: 'snapshots',
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler: getAccount } = await import('../../../lambdas/handlers/api/get-account.ts'));
+});
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('unexpected errors', () => {
+  it('answer 500 problem+json that reveals nothing of the cause', async () => {
+    ddb.on(GetItemCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb
+      .on(QueryCommand, { TableName: 'events' })
+      .rejects(new Error('secret internal detail: arn:aws:dynamodb:eu-west-1:1234:table/events'));
+    const response = await getAccount(
+      apiEvent('GET', '/accounts/{id}', { pathParameters: { id: 'acct_1' } }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(500);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(bodyOf(response)).toMatchObject({ type: 'urn:ledgerline:problem:internal', status: 500 });
+    expect(response.body).not.toContain('secret');
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'events', ConsistentRead: true });
+  });
+
+  it('refuses a malformed path id with 400 before touching DynamoDB', async () => {
+    const response = await getAccount(
+      apiEvent('GET', '/accounts/{id}', { pathParameters: { id: 'a b' } }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+});
