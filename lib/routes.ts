@@ -12,12 +12,42 @@ export interface RouteSpec {
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts', entry: 'lambdas/handlers/api/open-account.ts', access: 'write' },
   { method: 'GET', path: '/accounts/{id}', entry: 'lambdas/handlers/api/get-account.ts', access: 'read' },
-  { method: 'POST', path: '/accounts/{id}/deposits', entry: 'lambdas/handlers/api/deposit.ts', access: 'write' },
-  { method: 'POST', path: '/accounts/{id}/withdrawals', entry: 'lambdas/handlers/api/withdraw.ts', access: 'write' },
-  { method: 'POST', path: '/accounts/{id}/freeze', entry: 'lambdas/handlers/api/freeze-account.ts', access: 'write' },
-  { method: 'POST', path: '/accounts/{id}/unfreeze', entry: 'lambdas/handlers/api/unfreeze-account.ts', access: 'write' },
+  {
+    method: 'POST',
+    path: '/accounts/{id}/deposits',
+    entry: 'lambdas/handlers/api/deposit.ts',
+    access: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/accounts/{id}/withdrawals',
+    entry: 'lambdas/handlers/api/withdraw.ts',
+    access: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/accounts/{id}/freeze',
+    entry: 'lambdas/handlers/api/freeze-account.ts',
+    access: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/accounts/{id}/unfreeze',
+    entry: 'lambdas/handlers/api/unfreeze-account.ts',
+    access: 'write',
+  },
   { method: 'POST', path: '/transfers', entry: 'lambdas/handlers/api/create-transfer.ts', access: 'write' },
   { method: 'GET', path: '/transfers/{id}', entry: 'lambdas/handlers/api/get-transfer.ts', access: 'read' },
-  { method: 'POST', path: '/transfers/{id}/post', entry: 'lambdas/handlers/api/post-transfer.ts', access: 'write' },
-  { method: 'POST', path: '/transfers/{id}/void', entry: 'lambdas/handlers/api/void-transfer.ts', access: 'write' },
+  {
+    method: 'POST',
+    path: '/transfers/{id}/post',
+    entry: 'lambdas/handlers/api/post-transfer.ts',
+    access: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/transfers/{id}/void',
+    entry: 'lambdas/handlers/api/void-transfer.ts',
+    access: 'write',
+  },
 ];

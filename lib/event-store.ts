@@ -1,0 +1,93 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** Environment variables the handlers read (lambdas/shared/config.ts). */
+export const EVENT_STORE_ENV = {
+  eventsTable: 'EVENTS_TABLE_NAME',
+  snapshotsTable: 'SNAPSHOTS_TABLE_NAME',
+} as const;
+
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+/**
+ * Append = conditional Put (single stream) or TransactWriteItems of Puts plus
+ * ConditionChecks (multi stream); IAM authorizes a transaction by its item actions.
+ * Never UpdateItem, DeleteItem or BatchWriteItem: the events table is append-only.
+ */
+const APPEND_ACTIONS = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
+
+/** Properties of an {@link EventStore}. */
+export interface EventStoreProps {
+  /**
+   * What happens to both tables when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The event store: an append-only events table (pk = `<streamType>#<id>`, sort key
+ * `version`, stream NEW_IMAGE for the projectors) and a separate snapshots table, so
+ * the events table and its stream carry only events.
+ */
+export class EventStore extends Construct {
+  /** One item per event: `pk` (S) + `version` (N). */
+  public readonly eventsTable: TableV2;
+  /** `pk` (S) + `reducerVersion` (N): the newest snapshot per stream and reducer version. */
+  public readonly snapshotsTable: TableV2;
+
+  constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.eventsTable = new TableV2(this, 'Events', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'version', type: AttributeType.NUMBER },
+      billing: Billing.onDemand(),
+      dynamoStream: StreamViewType.NEW_IMAGE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy,
+    });
+
+    // The key schema of lambdas/adapters/dynamodb-snapshot-store.ts: a changed reducer
+    // writes under its own reducerVersion and never reads an older reducer's state.
+    this.snapshotsTable = new TableV2(this, 'Snapshots', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'reducerVersion', type: AttributeType.NUMBER },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+  }
+
+  /**
+   * Lets `fn` load streams and append events (conditional Put, ConditionCheck in a
+   * transaction), and read and write snapshots; sets both table-name variables.
+   */
+  public grantAppend(fn: LambdaFunction): Grant {
+    this.setEnvironment(fn);
+    this.grant(fn, this.snapshotsTable, [...READ_ACTIONS, 'dynamodb:PutItem']);
+    return this.grant(fn, this.eventsTable, [...READ_ACTIONS, ...APPEND_ACTIONS]);
+  }
+
+  /** Lets `fn` read events and snapshots only; sets both table-name variables. */
+  public grantRead(fn: LambdaFunction): Grant {
+    this.setEnvironment(fn);
+    this.grant(fn, this.snapshotsTable, READ_ACTIONS);
+    return this.grant(fn, this.eventsTable, READ_ACTIONS);
+  }
+
+  private setEnvironment(fn: LambdaFunction): void {
+    fn.addEnvironment(EVENT_STORE_ENV.eventsTable, this.eventsTable.tableName);
+    fn.addEnvironment(EVENT_STORE_ENV.snapshotsTable, this.snapshotsTable.tableName);
+  }
+
+  // Explicit statements on the table ARN only: TableV2's own grants also add
+  // `<arn>/index/*`, and these tables have no indexes.
+  private grant(fn: LambdaFunction, table: TableV2, actions: string[]): Grant {
+    return Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [table.tableArn] });
+  }
+}

@@ -1,0 +1,479 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type CfnElement, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../lib/api-function.ts';
+import { LedgerlineStack, routeId } from '../../lib/ledgerline-stack.ts';
+import { ROUTES } from '../../lib/routes.ts';
+
+type Json = Record<string, unknown>;
+interface Resource {
+  readonly Type: string;
+  readonly Properties: Json;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+// The resource types the local runtime knows (shared/TEMPLATE-MAP.md, section 2).
+const KNOWN_TYPES = new Set([
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::DynamoDB::Table',
+  'AWS::SQS::Queue',
+  'AWS::Lambda::Function',
+  'AWS::Lambda::EventSourceMapping',
+  'AWS::Lambda::Permission',
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::Logs::LogGroup',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Account',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Stage',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGateway::UsagePlan',
+  'AWS::ApiGateway::UsagePlanKey',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CDK::Metadata',
+]);
+
+/** Top-level static imports of a (minified) ESM bundle: `import{a as b}from"x"`, `import "x"`. */
+const STATIC_IMPORT = /(?:^|[;}])\s*import\s*(?:[^;'"]*?from\s*)?["']([^"']+)["']/gm;
+const FORBIDDEN_ON_EVENTS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+let outdir: string;
+let app: App;
+let stack: LedgerlineStack;
+let assembly: CloudAssembly;
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  // The same feature flags as `cdk synth`: they change what the template looks like.
+  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Json };
+  outdir = mkdtempSync(join(tmpdir(), 'ledgerline-infra-'));
+  app = new App({ context, outdir });
+  stack = new LedgerlineStack(app, 'Ledgerline');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  assembly = app.synth(); // throws on an unacknowledged cdk-nag error
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+afterAll(() => {
+  if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
+});
+
+const logicalId = (element: { node: { defaultChild?: unknown } }): string =>
+  stack.getLogicalId(element.node.defaultChild as CfnElement);
+const ofType = (type: string): [string, Resource][] =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+/** The one resource of a type; fails when there are none or several. */
+const only = (type: string): [string, Resource] => {
+  const found = ofType(type);
+  if (found.length !== 1 || found[0] === undefined)
+    throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0];
+};
+const resource = (id: string): Resource => {
+  const found = resources[id];
+  if (found === undefined) throw new Error(`no resource ${id} in the template`);
+  return found;
+};
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+/** IAM action globs (`dynamodb:*`, `dynamodb:Update*`) count as the actions they match. */
+const allows = (statement: Statement, action: string): boolean =>
+  actionsOf(statement).some((pattern) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action),
+  );
+/** A statement touches a table when a resource is `*` or mentions the table's logical id. */
+const touches = (statement: Statement, tableId: string): boolean =>
+  (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).some(
+    (r) => r === '*' || JSON.stringify(r).includes(`"${tableId}"`),
+  );
+/** Every Allow statement of a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
+const statementsOfRole = (roleId: string): Statement[] => {
+  const inline = (
+    (resource(roleId).Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+  ).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = ofType('AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  return [...inline, ...attached].filter((s) => s.Effect === 'Allow');
+};
+/** Only the statements that allow some DynamoDB action (X-Ray's `*` resource is not a table grant). */
+const dynamoStatements = (statements: Statement[]): Statement[] =>
+  statements.filter((s) => actionsOf(s).some((a) => a.toLowerCase().startsWith('dynamodb:') || a === '*'));
+const allStatements = (): { roleId: string; statement: Statement }[] =>
+  ofType('AWS::IAM::Role').flatMap(([roleId]) =>
+    statementsOfRole(roleId).map((statement) => ({ roleId, statement })),
+  );
+const routeFunction = (route: (typeof ROUTES)[number]) => {
+  const fn = stack.functions.get(routeId(route));
+  if (fn === undefined) throw new Error(`no function for ${route.method} ${route.path}`);
+  return {
+    id: logicalId(fn.function),
+    roleId: logicalId(fn.role),
+    props: resource(logicalId(fn.function)).Properties,
+  };
+};
+
+describe('events table', () => {
+  it('is keyed by pk (S) and version (N), on demand', () => {
+    const events = resource(logicalId(stack.eventStore.eventsTable));
+    expect(events.Type).toBe('AWS::DynamoDB::GlobalTable');
+    expect(events.Properties.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'version', KeyType: 'RANGE' },
+    ]);
+    expect(events.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'version', AttributeType: 'N' },
+      ]),
+    );
+    expect(events.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('streams NEW_IMAGE for the projectors', () => {
+    const events = resource(logicalId(stack.eventStore.eventsTable));
+    expect(events.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+  });
+
+  it('has point-in-time recovery and deletion protection, and is retained on stack delete', () => {
+    const events = resource(logicalId(stack.eventStore.eventsTable));
+    expect(events.Properties.Replicas).toEqual([
+      expect.objectContaining({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    ]);
+    expect(events.DeletionPolicy).toBe('Retain');
+    expect(events.UpdateReplacePolicy).toBe('Retain');
+  });
+});
+
+describe('snapshots table', () => {
+  it('is keyed by pk (S) and reducerVersion (N) as the snapshot adapter expects, with no stream', () => {
+    const snapshots = resource(logicalId(stack.eventStore.snapshotsTable));
+    expect(snapshots.Properties.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'reducerVersion', KeyType: 'RANGE' },
+    ]);
+    expect(snapshots.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'reducerVersion', AttributeType: 'N' },
+      ]),
+    );
+    expect(snapshots.Properties.StreamSpecification).toBeUndefined();
+  });
+
+  it('is on demand with point-in-time recovery and retained on stack delete', () => {
+    const snapshots = resource(logicalId(stack.eventStore.snapshotsTable));
+    expect(snapshots.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(snapshots.Properties.Replicas).toEqual([
+      expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    ]);
+    expect(snapshots.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('idempotency table', () => {
+  it('has the Powertools layout: key id (S), TTL on expiration, on demand, PITR', () => {
+    const table = resource(logicalId(stack.idempotency.table));
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table.Properties.AttributeDefinitions).toEqual([{ AttributeName: 'id', AttributeType: 'S' }]);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.Replicas).toEqual([
+      expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    ]);
+  });
+});
+
+describe('functions', () => {
+  it('are one per route', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length);
+    expect(stack.functions.size).toBe(ROUTES.length);
+  });
+
+  it('all run nodejs24.x on arm64 with a 10 s timeout, 1024 MB and active tracing', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      expect({ id, ...fn.Properties }).toMatchObject({
+        id,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 10,
+        MemorySize: 1024,
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('all log JSON to their own log group, which has a retention', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      const config = fn.Properties.LoggingConfig as { LogFormat: string; LogGroup: { Ref: string } };
+      expect(config.LogFormat, id).toBe('JSON');
+      const group = resource(config.LogGroup.Ref);
+      expect(group.Type).toBe('AWS::Logs::LogGroup');
+      expect(group.Properties.RetentionInDays, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('all have source maps enabled and the Powertools settings in their environment', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      expect((fn.Properties.Environment as { Variables: Json }).Variables, id).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'ledgerline',
+        LOG_LEVEL: 'INFO',
+      });
+    }
+  });
+
+  it('are ESM bundles (index.mjs) with the createRequire banner, a source map and the AWS SDK inside', () => {
+    const manifest = JSON.parse(readFileSync(join(assembly.directory, 'Ledgerline.assets.json'), 'utf8')) as {
+      files: Record<
+        string,
+        { source: { path: string }; destinations: Record<string, { objectKey: string }> }
+      >;
+    };
+    const functions = ofType('AWS::Lambda::Function');
+    for (const [id, fn] of functions) {
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+      const asset = Object.values(manifest.files).find((file) =>
+        Object.values(file.destinations).some((d) => d.objectKey === key),
+      );
+      expect(asset, `${id}: no asset with object key ${key}`).toBeDefined();
+      const folder = join(assembly.directory, asset?.source.path ?? '');
+      expect(readdirSync(folder).sort(), id).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(join(folder, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER), id).toBe(true);
+      expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map'), id).toBe(true);
+      expect(code, id).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      // externalModules: [] — the bundle imports only Node built-ins, the AWS SDK is inside.
+      const imports = [...code.matchAll(STATIC_IMPORT)].map((m) => m[1] ?? '');
+      expect(
+        imports.filter((specifier) => !isBuiltin(specifier)),
+        id,
+      ).toEqual([]);
+      expect(code, id).toContain('DynamoDB_20120810');
+      expect(JSON.parse(readFileSync(join(folder, 'index.mjs.map'), 'utf8')).version, id).toBe(3);
+    }
+  });
+
+  it('get the table names under the names lambdas/shared/config.ts reads', () => {
+    const eventsId = logicalId(stack.eventStore.eventsTable);
+    const snapshotsId = logicalId(stack.eventStore.snapshotsTable);
+    const idempotencyId = logicalId(stack.idempotency.table);
+    for (const route of ROUTES) {
+      const { id, props } = routeFunction(route);
+      const env = (props.Environment as { Variables: Json }).Variables;
+      expect(env.EVENTS_TABLE_NAME, id).toEqual({ Ref: eventsId });
+      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual({ Ref: snapshotsId });
+      if (route.access === 'write') expect(env.IDEMPOTENCY_TABLE_NAME, id).toEqual({ Ref: idempotencyId });
+      else expect(env.IDEMPOTENCY_TABLE_NAME, id).toBeUndefined();
+    }
+  });
+});
+
+describe('least privilege', () => {
+  it('lets no role update, delete or batch-write the events table', () => {
+    const eventsId = logicalId(stack.eventStore.eventsTable);
+    const offending = allStatements()
+      .filter(({ statement }) => touches(statement, eventsId))
+      .flatMap(({ roleId, statement }) =>
+        FORBIDDEN_ON_EVENTS.filter((action) => allows(statement, action)).map(
+          (action) => `${roleId}: ${action}`,
+        ),
+      );
+    expect(offending).toEqual([]);
+    // Managed policies are invisible to the scan above, so only API Gateway's logging one may appear.
+    const managed = ofType('AWS::IAM::Role').flatMap(([, role]) =>
+      ((role.Properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) => JSON.stringify(arn)),
+    );
+    expect(
+      managed.filter((arn) => !arn.includes('service-role/AmazonAPIGatewayPushToCloudWatchLogs')),
+    ).toEqual([]);
+  });
+
+  it('lets write routes append to and read the events table, nothing more', () => {
+    const eventsId = logicalId(stack.eventStore.eventsTable);
+    for (const route of ROUTES.filter((r) => r.access === 'write')) {
+      const { roleId } = routeFunction(route);
+      const actions = dynamoStatements(statementsOfRole(roleId))
+        .filter((s) => touches(s, eventsId))
+        .flatMap(actionsOf)
+        .sort();
+      expect(actions, roleId).toEqual([
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+      ]);
+    }
+  });
+
+  it('lets read routes write nothing and reach only the events and snapshots tables', () => {
+    const eventsId = logicalId(stack.eventStore.eventsTable);
+    const snapshotsId = logicalId(stack.eventStore.snapshotsTable);
+    const reads = ROUTES.filter((r) => r.access === 'read');
+    expect(reads.length).toBeGreaterThan(0);
+    for (const route of reads) {
+      const { roleId } = routeFunction(route);
+      const dynamo = dynamoStatements(statementsOfRole(roleId));
+      expect(
+        dynamo.flatMap((s) => WRITES.filter((w) => allows(s, w))),
+        roleId,
+      ).toEqual([]);
+      expect([...new Set(dynamo.flatMap(actionsOf))].sort(), roleId).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      const reached = dynamo.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+      expect(reached.map((r) => JSON.stringify(r)).sort(), roleId).toEqual(
+        [eventsId, snapshotsId].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })).sort(),
+      );
+    }
+  });
+
+  it('gives the idempotency table to write routes only, with the four Powertools item actions', () => {
+    const idempotencyId = logicalId(stack.idempotency.table);
+    const writeRoles = new Set(
+      ROUTES.filter((r) => r.access === 'write').map((r) => routeFunction(r).roleId),
+    );
+    const holders = allStatements().filter(
+      ({ statement }) => dynamoStatements([statement]).length > 0 && touches(statement, idempotencyId),
+    );
+    expect(new Set(holders.map((h) => h.roleId))).toEqual(writeRoles);
+    for (const { roleId, statement } of holders) {
+      expect(actionsOf(statement).sort(), roleId).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+    }
+  });
+
+  it('attaches no AWS managed policy to function roles', () => {
+    for (const route of ROUTES) {
+      const { roleId } = routeFunction(route);
+      expect(resource(roleId).Properties.ManagedPolicyArns, roleId).toBeUndefined();
+    }
+  });
+});
+
+describe('REST API', () => {
+  const methodPath = (resourceId: unknown): string => {
+    if (typeof resourceId === 'object' && resourceId !== null && 'Fn::GetAtt' in resourceId) return '';
+    const ref = (resourceId as { Ref: string }).Ref;
+    const props = resource(ref).Properties;
+    return `${methodPath(props.ParentId)}/${props.PathPart as string}`;
+  };
+
+  it('takes the API key from the x-api-key header', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
+  });
+
+  it('has exactly the routes of ROUTES, each a Lambda proxy to its own function, each requiring an API key', () => {
+    const methods = ofType('AWS::ApiGateway::Method');
+    const seen = methods.map(([id, m]) => {
+      expect(m.Properties.ApiKeyRequired, id).toBe(true);
+      const integration = m.Properties.Integration as { Type: string; Uri: unknown };
+      expect(integration.Type, id).toBe('AWS_PROXY');
+      const target = JSON.stringify(integration.Uri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];
+      return `${m.Properties.HttpMethod as string} ${methodPath(m.Properties.ResourceId)} -> ${target}`;
+    });
+    const expected = ROUTES.map((r) => `${r.method} ${r.path} -> ${routeFunction(r).id}`);
+    expect(seen.sort()).toEqual(expected.sort());
+  });
+
+  it('serves stage v1 with tracing, access logs and method throttling', () => {
+    const [, stage] = only('AWS::ApiGateway::Stage');
+    expect(stage.Properties).toMatchObject({
+      StageName: 'v1',
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: expect.anything(),
+        Format: expect.stringContaining('$context.requestId'),
+      },
+      MethodSettings: [
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: expect.any(Number),
+          ThrottlingBurstLimit: expect.any(Number),
+        }),
+      ],
+    });
+    expect(JSON.stringify(stage.Properties.AccessLogSetting)).toContain(logicalId(stack.api.accessLogs));
+    expect((stage.Properties.AccessLogSetting as { Format: string }).Format).toContain(
+      '$context.identity.apiKeyId',
+    );
+  });
+
+  it('has a usage plan with throttle and quota on the stage, holding the default key', () => {
+    const [stageId] = only('AWS::ApiGateway::Stage');
+    const [planId, plan] = only('AWS::ApiGateway::UsagePlan');
+    expect(plan.Properties).toMatchObject({
+      ApiStages: [{ ApiId: { Ref: logicalId(stack.api.api) }, Stage: { Ref: stageId } }],
+      Throttle: { RateLimit: expect.any(Number), BurstLimit: expect.any(Number) },
+      Quota: { Limit: expect.any(Number), Period: 'DAY' },
+    });
+    const keyId = logicalId(stack.api.defaultApiKey);
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyId: { Ref: keyId },
+      KeyType: 'API_KEY',
+      UsagePlanId: { Ref: planId },
+    });
+    // AWS generates the value; a value in code would sit in the template and the repository.
+    expect(resource(keyId).Properties.Value).toBeUndefined();
+  });
+
+  it('outputs the API URL and the default key id', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.api.api));
+    expect(outputs.ApiKeyId?.Value).toEqual({ Ref: logicalId(stack.api.defaultApiKey) });
+  });
+});
+
+describe('template', () => {
+  it('uses only resource types the local runtime knows (no custom resources)', () => {
+    const unknown = [...new Set(Object.values(resources).map((r) => r.Type))].filter(
+      (t) => !KNOWN_TYPES.has(t),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? '?'}`),
+    );
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('routeId', () => {
+  it('turns a method and path into a stable PascalCase construct id', () => {
+    expect(routeId({ method: 'POST', path: '/accounts/{id}/deposits' })).toBe('PostAccountsIdDeposits');
+    expect(routeId({ method: 'GET', path: '/accounts/{id}' })).toBe('GetAccountsId');
+  });
+});
