@@ -8,7 +8,10 @@ export type NewEvent = LedgerEvent &
     readonly occurredAt: string;
   };
 
-/** Events to append to one stream, expected to be at `expectedVersion` (0 = new stream). */
+/**
+ * Events to append to one stream, expected to be at `expectedVersion` (0 = new stream). A write with
+ * no events only asserts that the stream is still at that version.
+ */
 export interface StreamWrite {
   readonly stream: StreamRef;
   readonly expectedVersion: number;
@@ -17,7 +20,10 @@ export interface StreamWrite {
 
 /** The append-only event store. */
 export interface EventStore {
-  /** Events of a stream with `version >= fromVersion` (default 1), ascending, upcast to current shapes. */
+  /**
+   * Events of a stream with `version >= fromVersion` (default 1), ascending, upcast to current
+   * shapes (their `schemaVersion` is then the current one).
+   */
   readStream(stream: StreamRef, fromVersion?: number): Promise<StoredEvent[]>;
   /**
    * Appends to one or more streams atomically; throws ConcurrencyConflictError naming the streams

@@ -1,0 +1,57 @@
+/** A DynamoDB failure the adapters do not translate into a domain error; the SDK error is the `cause`. */
+export class DynamoDbAdapterError extends Error {
+  override readonly name = 'DynamoDbAdapterError';
+}
+
+/** A stored item that breaks an invariant (another tenant's data, a missing attribute): never served. */
+export class CorruptItemError extends Error {
+  override readonly name = 'CorruptItemError';
+  /** Where the item lives, e.g. `account#t1#acct_1@7`. */
+  readonly location: string;
+  constructor(location: string, problem: string, options?: ErrorOptions) {
+    super(`Item ${location} is corrupt: ${problem}`, options);
+    this.location = location;
+  }
+}
+
+/** Reads typed attributes from an unmarshalled item, failing with CorruptItemError on a wrong shape. */
+export class ItemReader {
+  readonly #item: Readonly<Record<string, unknown>>;
+  readonly #location: string;
+  constructor(item: Readonly<Record<string, unknown>>, location: string) {
+    this.#item = item;
+    this.#location = location;
+  }
+
+  string(name: string): string {
+    const value = this.#item[name];
+    if (typeof value !== 'string') throw this.corrupt(`'${name}' is not a string`);
+    return value;
+  }
+
+  integer(name: string): number {
+    const value = this.#item[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw this.corrupt(`'${name}' is not a safe integer`);
+    }
+    return value;
+  }
+
+  map(name: string): Record<string, unknown> {
+    const value = this.#item[name];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw this.corrupt(`'${name}' is not a map`);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  present(name: string): unknown {
+    const value = this.#item[name];
+    if (value === undefined) throw this.corrupt(`'${name}' is missing`);
+    return value;
+  }
+
+  corrupt(problem: string): CorruptItemError {
+    return new CorruptItemError(this.#location, problem);
+  }
+}
