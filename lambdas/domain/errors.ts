@@ -172,7 +172,11 @@ export class InvalidStatusTransitionError extends LedgerError {
   override readonly name = 'InvalidStatusTransitionError';
   readonly code = 'invalid-status-transition';
   constructor(accountId: string, from: string, to: string, options?: ErrorOptions) {
-    super(`Account ${accountId} cannot go from ${from} to ${to}`, { accountId, accountStatus: from }, options);
+    super(
+      `Account ${accountId} cannot go from ${from} to ${to}`,
+      { accountId, accountStatus: from },
+      options,
+    );
   }
 }
 
