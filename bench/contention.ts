@@ -25,7 +25,13 @@ try {
   const events = new DynamoDbEventStore({ client: ddb.client, tableName: 'events' });
   let appends = 0;
   const counted: LedgerPorts = {
-    events: { readStream: (s, f) => events.readStream(s, f), append: (w) => (appends++, events.append(w)) },
+    events: {
+      readStream: (stream, from) => events.readStream(stream, from),
+      append: (writes) => {
+        appends++;
+        return events.append(writes);
+      },
+    },
     snapshots: new DynamoDbSnapshotStore({ client: ddb.client, tableName: 'snapshots' }),
     clock: systemClock,
     ids: new UlidGenerator(),
