@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FunctionError, InvokeRequest, WorkerInit, WorkerMessage } from './lambda-protocol.ts';
+import { functionNameFromArnOrName } from './naming.ts';
+
+export type { FunctionError } from './lambda-protocol.ts';
+
+/** A function as the pool runs it: resolved from the template and the asset on disk. */
+export interface FunctionSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly entryFile: string;
+  readonly exportName: string;
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** The whole `process.env` of the worker. */
+  readonly env: Readonly<Record<string, string>>;
+  /** `ReservedConcurrentExecutions`: beyond it an invocation is throttled, as on AWS. */
+  readonly reservedConcurrency?: number;
+}
+
+/** Outcome of one invocation: the parsed result, or the function error. */
+export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: FunctionError };
+
+/** Receives each line a function prints. */
+export type LogSink = (functionName: string, line: string) => void;
+
+export interface LambdaPoolOptions {
+  /** Project directory the AWS SDK is resolved from when a bundle leaves it external. */
+  readonly projectRoot: string;
+  readonly onLog?: LogSink;
+  /** Most environments per function when it has no reserved concurrency (queued beyond). */
+  readonly maxEnvironmentsPerFunction?: number;
+}
+
+/** One warm execution environment. */
+class Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<FunctionError | undefined>;
+  #pending: { id: number; settle: (result: InvokeResult) => void } | undefined;
+  #dead = false;
+
+  constructor(spec: FunctionSpec, options: LambdaPoolOptions) {
+    const init: WorkerInit = {
+      entryFile: spec.entryFile,
+      exportName: spec.exportName,
+      handler: spec.handler,
+      functionName: spec.name,
+      functionArn: spec.arn,
+      memoryMb: spec.memoryMb,
+      logGroupName: `/aws/lambda/${spec.name}`,
+      logStreamName: `local/${randomUUID()}`,
+      runtimeModulesFrom: pathToFileURL(`${options.projectRoot}/package.json`).href,
+    };
+    this.worker = new Worker(new URL('./lambda-worker.ts', import.meta.url), {
+      workerData: init,
+      env: { ...spec.env },
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(spec.memoryMb, 128) },
+      name: spec.name,
+    });
+    const sink = options.onLog ?? defaultLogSink;
+    for (const stream of [this.worker.stdout, this.worker.stderr] as Readable[]) {
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
+        sink(spec.name, line),
+      );
+    }
+    this.ready = new Promise((resolve) => {
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'ready') resolve(undefined);
+        else if (message.type === 'init-error') resolve(message.error);
+        else if (message.type === 'result')
+          this.#settle(message.id, { ok: true, payload: JSON.parse(message.payload) });
+        else this.#settle(message.id, { ok: false, error: message.error });
+      };
+      this.worker.on('message', onMessage);
+      this.worker.on('error', (error: Error) => {
+        const failure = {
+          errorType: error.name || 'Runtime.ExitError',
+          errorMessage: error.message,
+          trace: [],
+        };
+        resolve(failure);
+        this.#fail(failure);
+      });
+      this.worker.on('exit', (code) => {
+        const failure = {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited with code ${code}`,
+          trace: [],
+        };
+        resolve(failure);
+        this.#fail(failure);
+      });
+    });
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Runs one invocation; the environment is discarded when it fails at runtime level or times out. */
+  run(request: InvokeRequest, timeoutMs: number, timeoutMessage: string): Promise<InvokeResult> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#fail({ errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage, trace: [] });
+      }, timeoutMs);
+      this.#pending = {
+        id: request.id,
+        settle: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+      };
+      this.worker.postMessage(request);
+    });
+  }
+
+  #settle(id: number, result: InvokeResult): void {
+    if (this.#pending?.id !== id) return;
+    const { settle } = this.#pending;
+    this.#pending = undefined;
+    settle(result);
+  }
+
+  #fail(error: FunctionError): void {
+    if (!this.#dead) {
+      this.#dead = true;
+      void this.worker.terminate();
+    }
+    if (this.#pending) this.#settle(this.#pending.id, { ok: false, error });
+  }
+
+  async stop(): Promise<void> {
+    this.#dead = true;
+    await this.worker.terminate();
+  }
+}
+
+function defaultLogSink(functionName: string, line: string): void {
+  process.stdout.write(`[${functionName}] ${line}\n`);
+}
+
+/** Per-function state: warm idle environments, busy count, and invocations waiting for a slot. */
+interface FunctionState {
+  readonly spec: FunctionSpec;
+  readonly idle: Environment[];
+  readonly all: Set<Environment>;
+  busy: number;
+  readonly waiting: (() => void)[];
+}
+
+/** Runs functions from their bundles, each environment in its own worker thread with its own `process.env`. */
+export class LambdaPool {
+  readonly #options: LambdaPoolOptions;
+  readonly #functions = new Map<string, FunctionState>();
+  #nextId = 1;
+  #stopped = false;
+
+  constructor(options: LambdaPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Adds a function; nothing starts until its first invocation. */
+  register(spec: FunctionSpec): void {
+    this.#functions.set(spec.name, { spec, idle: [], all: new Set(), busy: 0, waiting: [] });
+  }
+
+  /** The function with this name or ARN (qualifier ignored). */
+  find(nameOrArn: string): FunctionSpec | undefined {
+    return this.#functions.get(functionNameFromArnOrName(nameOrArn))?.spec;
+  }
+
+  /** All registered functions. */
+  list(): FunctionSpec[] {
+    return [...this.#functions.values()].map((f) => f.spec);
+  }
+
+  /** Invokes synchronously (RequestResponse), like `lambda:Invoke`. */
+  async invoke(nameOrArn: string, event: unknown): Promise<InvokeResult> {
+    const state = this.#functions.get(functionNameFromArnOrName(nameOrArn));
+    if (!state) throw new Error(`Function not found: ${nameOrArn}`);
+    if (this.#stopped) throw new Error('The local runtime is stopping');
+    const limit = state.spec.reservedConcurrency;
+    if (limit !== undefined && state.busy >= limit) {
+      return {
+        ok: false,
+        error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', trace: [] },
+      };
+    }
+    const cap = limit ?? this.#options.maxEnvironmentsPerFunction ?? 10;
+    while (state.busy >= cap) await new Promise<void>((resolve) => state.waiting.push(resolve));
+    state.busy++;
+    try {
+      return await this.#runOnce(state, event);
+    } finally {
+      state.busy--;
+      state.waiting.shift()?.();
+    }
+  }
+
+  async #runOnce(state: FunctionState, event: unknown): Promise<InvokeResult> {
+    const { spec } = state;
+    let environment = state.idle.pop();
+    if (!environment || environment.dead) {
+      environment = new Environment(spec, this.#options);
+      state.all.add(environment);
+      const initError = await environment.ready;
+      if (initError) {
+        state.all.delete(environment);
+        await environment.stop();
+        return { ok: false, error: initError };
+      }
+    }
+    const requestId = randomUUID();
+    const timeoutMs = spec.timeoutSeconds * 1000;
+    const request: InvokeRequest = {
+      id: this.#nextId++,
+      requestId,
+      deadlineMs: Date.now() + timeoutMs,
+      event,
+    };
+    const message = `${requestId} Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`;
+    const result = await environment.run(request, timeoutMs, message);
+    if (environment.dead || this.#stopped) {
+      state.all.delete(environment);
+    } else {
+      state.idle.push(environment);
+    }
+    return result;
+  }
+
+  /** Terminates every environment. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const all = [...this.#functions.values()].flatMap((f) => [...f.all]);
+    await Promise.all(all.map((environment) => environment.stop()));
+  }
+}

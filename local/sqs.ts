@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { startFauxqs } from 'fauxqs';
+import { TemplateError } from './errors.ts';
+import { LOCAL_ACCOUNT_ID } from './naming.ts';
+
+/** A running SQS emulator (fauxqs, in this process). */
+export interface SqsEmulator {
+  readonly endpoint: string;
+  /** Queue URL on the emulator's loopback endpoint (fauxqs' own URLs name a host that does not resolve). */
+  queueUrl(name: string): string;
+  createQueue(spec: QueueSpec): { url: string; arn: string; name: string };
+  stop(): Promise<void>;
+}
+
+/** A queue as the template describes it, properties resolved. */
+export interface QueueSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+const ATTRIBUTES = [
+  'VisibilityTimeout',
+  'MessageRetentionPeriod',
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'ReceiveMessageWaitTimeSeconds',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+] as const;
+
+/** Queue attributes as SQS takes them: strings, policies as JSON text. */
+export function queueAttributes(spec: QueueSpec): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const name of ATTRIBUTES) {
+    const value = spec.properties[name];
+    if (value !== undefined) attributes[name] = String(value);
+  }
+  const redrive = spec.properties.RedrivePolicy;
+  if (redrive !== undefined) {
+    const policy = typeof redrive === 'string' ? (JSON.parse(redrive) as Record<string, unknown>) : redrive;
+    const { deadLetterTargetArn, maxReceiveCount } = policy as {
+      deadLetterTargetArn?: string;
+      maxReceiveCount?: unknown;
+    };
+    if (!deadLetterTargetArn || maxReceiveCount === undefined) {
+      throw new TemplateError(
+        spec.logicalId,
+        'AWS::SQS::Queue',
+        'RedrivePolicy needs deadLetterTargetArn and maxReceiveCount',
+      );
+    }
+    attributes.RedrivePolicy = JSON.stringify({
+      deadLetterTargetArn,
+      maxReceiveCount: String(maxReceiveCount),
+    });
+  }
+  return attributes;
+}
+
+/** Starts fauxqs on 127.0.0.1 (`port` 0 = free port); `dataDir` keeps queues and messages between runs. */
+export async function startSqsEmulator(options: {
+  port?: number;
+  region: string;
+  dataDir?: string;
+}): Promise<SqsEmulator> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = await startFauxqs({
+    port: options.port ?? 0,
+    logger: false,
+    defaultRegion: options.region,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const queueUrl = (name: string) => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
+  return {
+    endpoint,
+    queueUrl,
+    createQueue(spec) {
+      const created = server.createQueue(spec.name, {
+        region: options.region,
+        attributes: queueAttributes(spec),
+      });
+      return { url: queueUrl(spec.name), arn: created.queueArn, name: created.queueName };
+    },
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+  type ShardIteratorType,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { CheckpointStore } from './checkpoints.ts';
+import { LOCAL_CREDENTIALS } from './dynamodb.ts';
+import { passesFilters } from './event-filter.ts';
+import { type EventSourceMapping, failedItemIds } from './event-source-mapping.ts';
+import type { LambdaPool } from './lambda-pool.ts';
+import { backoffMs, sleep } from './sleep.ts';
+
+/** A Lambda DynamoDB stream record (what the function receives in `event.Records`). */
+export interface LambdaStreamRecord {
+  eventID: string;
+  eventName: string;
+  eventVersion: string;
+  eventSource: 'aws:dynamodb';
+  awsRegion: string;
+  eventSourceARN: string;
+  dynamodb: Record<string, unknown> & { SequenceNumber: string; ApproximateCreationDateTime: number };
+  userIdentity?: unknown;
+}
+
+export interface StreamPollerOptions {
+  readonly mapping: EventSourceMapping;
+  readonly streamArn: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly pool: LambdaPool;
+  readonly functionArn: string;
+  readonly checkpoints: CheckpointStore;
+  /** Sends an on-failure record to the queue with this ARN. */
+  readonly sendToQueue: (queueArn: string, body: string) => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+/** JSON-shaped attribute values: binary as base64, as Lambda delivers them. */
+function toJsonShape(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (Array.isArray(value)) return value.map(toJsonShape);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonShape(v)]));
+  }
+  return value;
+}
+
+/** Converts an SDK stream record into the record Lambda hands to the function. */
+export function toLambdaRecord(record: StreamRecord, region: string, streamArn: string): LambdaStreamRecord {
+  const shaped = toJsonShape(record) as Record<string, unknown>;
+  return {
+    eventID: String(shaped.eventID),
+    eventName: String(shaped.eventName),
+    eventVersion: String(shaped.eventVersion ?? '1.1'),
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    eventSourceARN: streamArn,
+    dynamodb: shaped.dynamodb as LambdaStreamRecord['dynamodb'],
+    ...(shaped.userIdentity ? { userIdentity: shaped.userIdentity } : {}),
+  };
+}
+
+interface PendingBatch {
+  records: LambdaStreamRecord[];
+  retries: number;
+  invocations: number;
+}
+
+/**
+ * Polls one DynamoDB stream for one event source mapping: shards in parent-before-child order,
+ * records in order within a shard, a shard blocked while its batch is retried.
+ */
+export function startStreamPoller(options: StreamPollerOptions): { stop(): Promise<void> } {
+  const { mapping, streamArn, pool, log } = options;
+  const client = new DynamoDBStreamsClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const abort = new AbortController();
+  const finished = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+
+  async function onFailure(batch: PendingBatch, shardId: string, condition: string, functionError: boolean) {
+    const first = batch.records[0];
+    const last = batch.records[batch.records.length - 1];
+    if (!first || !last) return;
+    const iso = (r: LambdaStreamRecord) =>
+      new Date(r.dynamodb.ApproximateCreationDateTime * 1000).toISOString();
+    log(
+      `${mapping.logicalId}: ${batch.records.length} record(s) from ${first.dynamodb.SequenceNumber} dropped (${condition})` +
+        (mapping.onFailureArn ? ', sent to the on-failure destination' : ''),
+    );
+    if (!mapping.onFailureArn) return;
+    const message = {
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: options.functionArn,
+        condition,
+        approximateInvokeCount: batch.invocations,
+      },
+      responseContext: {
+        statusCode: 200,
+        executedVersion: '$LATEST',
+        ...(functionError ? { functionError: 'Unhandled' } : {}),
+      },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: first.dynamodb.SequenceNumber,
+        endSequenceNumber: last.dynamodb.SequenceNumber,
+        approximateArrivalOfFirstRecord: iso(first),
+        approximateArrivalOfLastRecord: iso(last),
+        batchSize: batch.records.length,
+        streamArn,
+      },
+    };
+    await options.sendToQueue(mapping.onFailureArn, JSON.stringify(message));
+  }
+
+  function expired(batch: PendingBatch): boolean {
+    if (mapping.maxRecordAgeSeconds < 0) return false;
+    const oldest = batch.records[0]?.dynamodb.ApproximateCreationDateTime ?? Date.now() / 1000;
+    return Date.now() / 1000 - oldest > mapping.maxRecordAgeSeconds;
+  }
+
+  /** Delivers one batch with retries, partial failures and bisection; returns when every record is settled. */
+  async function deliver(records: LambdaStreamRecord[], shardId: string): Promise<void> {
+    const queue: PendingBatch[] = [{ records, retries: 0, invocations: 0 }];
+    while (queue.length > 0 && !abort.signal.aborted) {
+      const batch = queue.shift() as PendingBatch;
+      while (batch.records.length > 0 && !abort.signal.aborted) {
+        if (expired(batch)) {
+          await onFailure(batch, shardId, 'RecordAgeExceeded', false);
+          break;
+        }
+        batch.invocations++;
+        const result = await pool.invoke(mapping.functionName, { Records: batch.records });
+        if (abort.signal.aborted) return;
+        let failedFrom = 0;
+        if (result.ok) {
+          const ids = mapping.reportBatchItemFailures ? failedItemIds(result.payload) : [];
+          if (ids?.length === 0) break;
+          if (ids) {
+            // The lowest reported sequence number becomes the checkpoint; an unknown one fails the whole batch.
+            const indexes = ids.map((id) => batch.records.findIndex((r) => r.dynamodb.SequenceNumber === id));
+            failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
+          }
+        } else {
+          log(
+            `${mapping.logicalId}: ${mapping.functionName} failed: ${result.error.errorType}: ${result.error.errorMessage}`,
+          );
+        }
+        batch.records = batch.records.slice(failedFrom);
+        if (mapping.bisectOnError && batch.records.length > 1) {
+          // Splitting does not count as a retry.
+          const half = Math.ceil(batch.records.length / 2);
+          queue.unshift(
+            { records: batch.records.slice(0, half), retries: batch.retries, invocations: 0 },
+            { records: batch.records.slice(half), retries: batch.retries, invocations: 0 },
+          );
+          break;
+        }
+        batch.retries++;
+        if (mapping.maxRetryAttempts >= 0 && batch.retries > mapping.maxRetryAttempts) {
+          await onFailure(batch, shardId, 'RetryAttemptsExhausted', !result.ok);
+          break;
+        }
+        await sleep(backoffMs(batch.retries), abort.signal);
+      }
+    }
+  }
+
+  async function iteratorFor(shardId: string): Promise<string | undefined> {
+    const checkpoint = options.checkpoints.get(`${mapping.uuid}/${shardId}`);
+    const type: ShardIteratorType = checkpoint ? 'AFTER_SEQUENCE_NUMBER' : mapping.startingPosition;
+    const response = await client.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: type,
+        ...(checkpoint ? { SequenceNumber: checkpoint } : {}),
+      }),
+      { abortSignal: abort.signal },
+    );
+    return response.ShardIterator;
+  }
+
+  async function pollShard(shardId: string): Promise<void> {
+    const key = `${mapping.uuid}/${shardId}`;
+    let iterator = await iteratorFor(shardId);
+    const buffer: LambdaStreamRecord[] = [];
+    let bufferSince = 0;
+    while (!abort.signal.aborted) {
+      let fetched = 0;
+      if (iterator) {
+        const response = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), {
+          abortSignal: abort.signal,
+        });
+        iterator = response.NextShardIterator;
+        for (const raw of response.Records ?? []) {
+          fetched++;
+          const record = toLambdaRecord(raw, options.region, streamArn);
+          if (passesFilters(mapping.filters, record)) {
+            if (buffer.length === 0) bufferSince = Date.now();
+            buffer.push(record);
+          } else if (buffer.length === 0) {
+            options.checkpoints.set(key, record.dynamodb.SequenceNumber);
+          }
+        }
+      }
+      const windowOver = Date.now() - bufferSince >= mapping.batchingWindowMs;
+      while (buffer.length > 0 && (buffer.length >= mapping.batchSize || windowOver || !iterator)) {
+        const batch = buffer.splice(0, mapping.batchSize);
+        await deliver(batch, shardId);
+        if (abort.signal.aborted) return;
+        options.checkpoints.set(key, (batch[batch.length - 1] as LambdaStreamRecord).dynamodb.SequenceNumber);
+      }
+      if (!iterator && buffer.length === 0) {
+        finished.add(shardId);
+        return;
+      }
+      if (fetched === 0)
+        await sleep(buffer.length > 0 ? Math.min(250, mapping.batchingWindowMs) : 250, abort.signal);
+    }
+  }
+
+  async function listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await client.send(
+        new DescribeStreamCommand({
+          StreamArn: streamArn,
+          ...(start ? { ExclusiveStartShardId: start } : {}),
+        }),
+        { abortSignal: abort.signal },
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return shards;
+  }
+
+  const main = (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        const shards = await listShards();
+        const known = new Set(shards.map((s) => s.ShardId));
+        for (const shard of shards) {
+          const id = shard.ShardId;
+          if (!id || running.has(id) || finished.has(id)) continue;
+          const parent = shard.ParentShardId;
+          if (parent && known.has(parent) && !finished.has(parent)) continue;
+          running.set(
+            id,
+            pollShard(id)
+              .catch((error: unknown) => {
+                if (!abort.signal.aborted) log(`${mapping.logicalId}: shard ${id}: ${String(error)}`);
+              })
+              .finally(() => running.delete(id)),
+          );
+        }
+      } catch (error) {
+        if (!abort.signal.aborted) log(`${mapping.logicalId}: DescribeStream failed: ${String(error)}`);
+      }
+      // Shards split rarely; a new child shard waits at most this long to be picked up.
+      await sleep(5000, abort.signal);
+    }
+  })();
+
+  return {
+    async stop() {
+      abort.abort();
+      await main;
+      await Promise.allSettled([...running.values()]);
+      client.destroy();
+    },
+  };
+}

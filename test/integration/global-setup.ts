@@ -1,0 +1,14 @@
+// Starts (or finds) the target for the black-box suite once per run and hands it to the tests via provide/inject.
+import type { TestProject } from 'vitest/node';
+import { resolveTarget } from './target.ts';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const target = await resolveTarget();
+  if (target.skipReason) console.log(`SKIPPED: TEST_TARGET=${target.name} — ${target.skipReason}`);
+  project.provide('apiUrl', target.apiUrl);
+  project.provide('apiKey', target.apiKey);
+  project.provide('secondApiKey', target.secondApiKey);
+  project.provide('targetName', target.name);
+  project.provide('skipReason', target.skipReason);
+  return () => target.teardown();
+}

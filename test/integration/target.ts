@@ -1,0 +1,199 @@
+// Which deployment the black-box suite talks to: TEST_TARGET=local (default) | localstack | aws.
+import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL; paths such as `/accounts` are appended to it (stage included where the target needs it). */
+    apiUrl: string;
+    /** A key of one tenant. */
+    apiKey: string;
+    /** A key of another tenant. */
+    secondApiKey: string;
+    targetName: string;
+    /** Set when the target cannot be reached: the suites skip and say why. */
+    skipReason: string | null;
+  }
+}
+
+export type TargetName = 'local' | 'localstack' | 'aws';
+
+export interface Target {
+  readonly name: TargetName;
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly secondApiKey: string;
+  readonly skipReason: string | null;
+  teardown(): Promise<void>;
+}
+
+const run = promisify(execFile);
+const projectRoot = join(import.meta.dirname, '..', '..');
+
+function skipped(name: TargetName, reason: string): Target {
+  return { name, apiUrl: '', apiKey: '', secondApiKey: '', skipReason: reason, teardown: async () => {} };
+}
+
+/** Reads `describe-stacks` outputs with the AWS CLI (`endpoint` for LocalStack). */
+async function stackOutputs(stackName: string, endpoint?: string): Promise<Record<string, string>> {
+  const args = ['cloudformation', 'describe-stacks', '--stack-name', stackName, '--output', 'json'];
+  if (endpoint) args.push('--endpoint-url', endpoint);
+  const { stdout } = await run('aws', args, { timeout: 30_000 });
+  const parsed = JSON.parse(stdout) as {
+    Stacks?: { Outputs?: { OutputKey: string; OutputValue: string }[] }[];
+  };
+  return Object.fromEntries((parsed.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+}
+
+/** The REST API URL output CDK adds (`https://<id>.execute-api.<region>.amazonaws.com/<stage>/`). */
+function apiEndpointOutput(
+  outputs: Record<string, string>,
+): { url: string; apiId: string; stage: string } | undefined {
+  for (const url of Object.values(outputs)) {
+    const match = /^https:\/\/([a-z0-9]+)\.execute-api\.[^/]+\/([^/]+)\/?$/.exec(url);
+    if (match?.[1] && match[2]) return { url: url.replace(/\/$/, ''), apiId: match[1], stage: match[2] };
+  }
+  return undefined;
+}
+
+function keysFromEnv(name: TargetName): { apiKey: string; secondApiKey: string } | Target {
+  const apiKey = process.env.LEDGERLINE_API_KEY;
+  const secondApiKey = process.env.LEDGERLINE_API_KEY_2;
+  if (!apiKey || !secondApiKey) {
+    return skipped(
+      name,
+      'set LEDGERLINE_API_KEY and LEDGERLINE_API_KEY_2 to two API keys of the deployed stack (two tenants)',
+    );
+  }
+  return { apiKey, secondApiKey };
+}
+
+async function localTarget(): Promise<Target> {
+  const { ensureAssembly } = await import('../../local/synth.ts');
+  const { startLocalRuntime } = await import('../../local/runtime.ts');
+  const cdkOut = join(projectRoot, 'cdk.out');
+  if (await ensureAssembly(projectRoot, cdkOut, true)) console.log('integration: synthesized cdk.out');
+  const logFile = join(tmpdir(), `ledgerline-integration-${process.pid}.log`);
+  const logs = createWriteStream(logFile);
+  const inherit = process.env.LEDGERLINE_LOCAL_LOGS === 'inherit';
+  const keys = ['integration-tenant-one-0123456789', 'integration-tenant-two-0123456789'];
+  const runtime = await startLocalRuntime({
+    cdkOut,
+    projectRoot,
+    port: 0,
+    apiKeys: keys,
+    log: (line) => logs.write(`${line}\n`),
+    functionLog: (fn, line) =>
+      inherit ? process.stdout.write(`[${fn}] ${line}\n`) : logs.write(`[${fn}] ${line}\n`),
+  });
+  console.log(
+    `integration: local runtime at ${runtime.apiUrl}; function logs in ${logFile} (LEDGERLINE_LOCAL_LOGS=inherit to print)`,
+  );
+  return {
+    name: 'local',
+    apiUrl: runtime.apiUrl ?? '',
+    apiKey: keys[0] as string,
+    secondApiKey: keys[1] as string,
+    skipReason: runtime.apiUrl ? null : 'the stack has no REST API',
+    async teardown() {
+      await runtime.stop();
+      logs.end();
+    },
+  };
+}
+
+async function localstackTarget(): Promise<Target> {
+  if (!process.env.LOCALSTACK_AUTH_TOKEN) return skipped('localstack', 'LOCALSTACK_AUTH_TOKEN is not set');
+  const endpoint = process.env.LOCALSTACK_ENDPOINT ?? 'http://localhost.localstack.cloud:4566';
+  try {
+    const health = await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(3000) });
+    if (!health.ok) return skipped('localstack', `LocalStack at ${endpoint} answered ${health.status}`);
+  } catch (error) {
+    return skipped(
+      'localstack',
+      `LocalStack is not reachable at ${endpoint} (${(error as Error).message}); start it and run scripts/localstack-deploy.sh`,
+    );
+  }
+  const keys = keysFromEnv('localstack');
+  if ('skipReason' in keys) return keys;
+  let outputs: Record<string, string>;
+  try {
+    outputs = await stackOutputs(process.env.LEDGERLINE_STACK ?? 'Ledgerline', endpoint);
+  } catch (error) {
+    return skipped(
+      'localstack',
+      `cannot read the stack outputs from LocalStack: ${(error as Error).message}`,
+    );
+  }
+  const api = apiEndpointOutput(outputs);
+  if (!api)
+    return skipped(
+      'localstack',
+      'the stack has no REST API URL output (was it deployed with scripts/localstack-deploy.sh?)',
+    );
+  const port = new URL(endpoint).port || '4566';
+  return {
+    name: 'localstack',
+    // LocalStack serves REST APIs by id and stage *name*: http://<apiId>.execute-api.localhost.localstack.cloud:4566/<stage>
+    apiUrl: `http://${api.apiId}.execute-api.localhost.localstack.cloud:${port}/${api.stage}`,
+    ...keys,
+    skipReason: null,
+    teardown: async () => {},
+  };
+}
+
+async function awsTarget(): Promise<Target> {
+  const keys = keysFromEnv('aws');
+  if ('skipReason' in keys) return keys;
+  if (process.env.LEDGERLINE_API_URL) {
+    return {
+      name: 'aws',
+      apiUrl: process.env.LEDGERLINE_API_URL.replace(/\/$/, ''),
+      ...keys,
+      skipReason: null,
+      teardown: async () => {},
+    };
+  }
+  let outputs: Record<string, string>;
+  try {
+    outputs = await stackOutputs(process.env.LEDGERLINE_STACK ?? 'Ledgerline');
+  } catch (error) {
+    return skipped(
+      'aws',
+      `cannot read the stack outputs (aws cloudformation describe-stacks): ${(error as Error).message}`,
+    );
+  }
+  const api = apiEndpointOutput(outputs);
+  if (!api) return skipped('aws', 'the stack has no REST API URL output');
+  return { name: 'aws', apiUrl: api.url, ...keys, skipReason: null, teardown: async () => {} };
+}
+
+/** Resolves TEST_TARGET into a reachable API, or a target that says why it is skipped. */
+export async function resolveTarget(): Promise<Target> {
+  const name = (process.env.TEST_TARGET ?? 'local') as TargetName;
+  switch (name) {
+    case 'local':
+      return localTarget();
+    case 'localstack':
+      return localstackTarget();
+    case 'aws':
+      return awsTarget();
+    default:
+      throw new Error(`TEST_TARGET must be local, localstack or aws, got ${String(name)}`);
+  }
+}
+
+/** `describe`, skipped with the reason in its name when the target is not available. */
+export function describeTarget(
+  name: string,
+  skipReason: string | null,
+  targetName: string,
+  body: () => void,
+): void {
+  if (skipReason) describe.skip(`${name} (SKIPPED: TEST_TARGET=${targetName} — ${skipReason})`, body);
+  else describe(`${name} [${targetName}]`, body);
+}
