@@ -3,6 +3,7 @@ import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
+import { fullJitterDelay } from './backoff.ts';
 import { ledgerConfig } from './config.ts';
 
 let client: DynamoDBClient | undefined;
@@ -34,8 +35,7 @@ export function ledgerPorts(): LedgerPorts {
 
 /** Full-jitter backoff between conflict retries: up to 10 ms, 20 ms, … capped at 200 ms. */
 export function conflictBackoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(200, 10 * 2 ** (attempt - 1));
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+  return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, { base: 10, cap: 200 })));
 }
 
 /** How many times a command is tried in all before a conflict becomes a 409. */
