@@ -4,6 +4,8 @@ import { ApiFunction } from './api-function.ts';
 import { EventStore } from './event-store.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { LedgerApi } from './ledger-api.ts';
+import { Projector } from './projector.ts';
+import { ReadModels } from './read-models.ts';
 import { ROUTES, type RouteSpec } from './routes.ts';
 
 /** Properties of the {@link LedgerlineStack}. */
@@ -15,12 +17,16 @@ export interface LedgerlineStackProps extends StackProps {
   readonly routes?: readonly RouteSpec[];
 }
 
-/** Ledgerline: the REST API, one Lambda per route, the event store and the idempotency table. */
+/** Ledgerline: the REST API, one Lambda per route, the event store, the read models and their projector. */
 export class LedgerlineStack extends Stack {
   /** Events and snapshots tables. */
   public readonly eventStore: EventStore;
   /** Powertools idempotency records of the POST routes. */
   public readonly idempotency: IdempotencyTable;
+  /** The read-model tables (two per model) and their pointers. */
+  public readonly readModels: ReadModels;
+  /** The stream-fed projector with its failure queue and alarms. */
+  public readonly projector: Projector;
   /** The REST API with its usage plan and first key. */
   public readonly api: LedgerApi;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
@@ -31,6 +37,11 @@ export class LedgerlineStack extends Stack {
 
     this.eventStore = new EventStore(this, 'EventStore');
     this.idempotency = new IdempotencyTable(this, 'Idempotency');
+    this.readModels = new ReadModels(this, 'ReadModels');
+    this.projector = new Projector(this, 'Projector', {
+      eventStore: this.eventStore,
+      readModels: this.readModels,
+    });
     this.api = new LedgerApi(this, 'LedgerApi');
 
     const functions = new Map<string, ApiFunction>();
@@ -48,6 +59,9 @@ export class LedgerlineStack extends Stack {
       } else {
         this.eventStore.grantRead(fn.function);
       }
+      if (route.readModels && route.readModels.length > 0) {
+        this.readModels.grantRead(fn.function, route.readModels);
+      }
       this.api.addRoute(route, fn.function);
       functions.set(id, fn);
     }
@@ -56,6 +70,11 @@ export class LedgerlineStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Invoke URL of the v1 stage; send the key in the x-api-key header',
+    });
+    new CfnOutput(this, 'ProjectorFailureQueueUrl', {
+      value: this.projector.failures.queueUrl,
+      description:
+        'Failed projector batches (metadata); drain with npm run projections:redrive -- <this URL>',
     });
     new CfnOutput(this, 'ApiKeyId', {
       value: this.api.defaultApiKey.keyId,

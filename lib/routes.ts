@@ -1,3 +1,5 @@
+import type { ReadModelName } from '../lambdas/domain/projections/read-model.ts';
+
 /** The API surface: one Lambda per route, and what each route may do to the tables. */
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';
@@ -7,11 +9,32 @@ export interface RouteSpec {
   readonly entry: string;
   /** `write` routes append events and use the idempotency table; `read` routes only read. */
   readonly access: 'read' | 'write';
+  /** The read models the route queries (read access only). @default none */
+  readonly readModels?: readonly ReadModelName[];
 }
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts', entry: 'lambdas/handlers/api/open-account.ts', access: 'write' },
-  { method: 'GET', path: '/accounts/{id}', entry: 'lambdas/handlers/api/get-account.ts', access: 'read' },
+  {
+    method: 'GET',
+    path: '/accounts/{id}',
+    entry: 'lambdas/handlers/api/get-account.ts',
+    access: 'read',
+    readModels: ['account-view'],
+  },
+  {
+    method: 'GET',
+    path: '/accounts/{id}/events',
+    entry: 'lambdas/handlers/api/list-account-events.ts',
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/accounts/{id}/transactions',
+    entry: 'lambdas/handlers/api/list-account-transactions.ts',
+    access: 'read',
+    readModels: ['account-history'],
+  },
   {
     method: 'POST',
     path: '/accounts/{id}/deposits',
@@ -37,7 +60,13 @@ export const ROUTES: readonly RouteSpec[] = [
     access: 'write',
   },
   { method: 'POST', path: '/transfers', entry: 'lambdas/handlers/api/create-transfer.ts', access: 'write' },
-  { method: 'GET', path: '/transfers/{id}', entry: 'lambdas/handlers/api/get-transfer.ts', access: 'read' },
+  {
+    method: 'GET',
+    path: '/transfers/{id}',
+    entry: 'lambdas/handlers/api/get-transfer.ts',
+    access: 'read',
+    readModels: ['transfer-view'],
+  },
   {
     method: 'POST',
     path: '/transfers/{id}/post',
@@ -49,5 +78,13 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/transfers/{id}/void',
     entry: 'lambdas/handlers/api/void-transfer.ts',
     access: 'write',
+  },
+
+  {
+    method: 'GET',
+    path: '/reports/daily',
+    entry: 'lambdas/handlers/api/get-daily-report.ts',
+    access: 'read',
+    readModels: ['daily-totals'],
   },
 ];

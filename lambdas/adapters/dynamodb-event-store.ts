@@ -16,6 +16,7 @@ import {
   CURRENT_SCHEMA_VERSION,
   type StoredEvent,
   type StreamRef,
+  type StreamType,
   streamKey,
   upcast,
 } from '../domain/events.ts';
@@ -54,15 +55,22 @@ export class DynamoDbEventStore implements EventStore {
     this.#pageSize = options.pageSize;
   }
 
-  async readStream(stream: StreamRef, fromVersion = 1): Promise<StoredEvent[]> {
+  async readStream(stream: StreamRef, fromVersion = 1, toVersion?: number): Promise<StoredEvent[]> {
     const pk = streamKey(stream);
     const events: StoredEvent[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const command = new QueryCommand({
         TableName: this.#tableName,
-        KeyConditionExpression: 'pk = :pk AND version >= :from',
-        ExpressionAttributeValues: { ':pk': { S: pk }, ':from': { N: String(fromVersion) } },
+        KeyConditionExpression:
+          toVersion === undefined
+            ? 'pk = :pk AND version >= :from'
+            : 'pk = :pk AND version BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': { S: pk },
+          ':from': { N: String(fromVersion) },
+          ...(toVersion === undefined ? {} : { ':to': { N: String(toVersion) } }),
+        },
         // A command decides on what it reads: it must see every event appended before it started.
         ConsistentRead: true,
         Limit: this.#pageSize,
@@ -71,7 +79,7 @@ export class DynamoDbEventStore implements EventStore {
       const page = await this.#client.send(command).catch((error: unknown) => {
         throw new DynamoDbAdapterError(`Query of ${pk} failed`, { cause: error });
       });
-      for (const item of page.Items ?? []) events.push(toStoredEvent(stream, item));
+      for (const item of page.Items ?? []) events.push(storedEventFromItem(unmarshall(item), stream));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return events;
@@ -225,11 +233,20 @@ function toItem(stream: StreamRef, version: number, event: NewEvent): Record<str
   );
 }
 
-function toStoredEvent(stream: StreamRef, item: Record<string, AttributeValue>): StoredEvent {
-  const raw: Record<string, unknown> = unmarshall(item);
-  const read = new ItemReader(raw, `${streamKey(stream)}@${String(raw.version)}`);
+/**
+ * Decodes an unmarshalled event item (from a Query, a Scan or a stream record's NewImage), upcast to
+ * the current shape. Without `stream`, the stream is read from the item and checked against its key.
+ */
+export function storedEventFromItem(raw: Readonly<Record<string, unknown>>, stream?: StreamRef): StoredEvent {
+  const read = new ItemReader(raw, `${String(raw.pk)}@${String(raw.version)}`);
+  const ref: StreamRef = stream ?? {
+    type: streamTypeOf(read),
+    tenantId: read.string('tenantId'),
+    id: read.string('streamId'),
+  };
+  if (read.string('pk') !== streamKey(ref)) throw read.corrupt('pk is not the stream key of its attributes');
   // The tenant is already part of the key; checking it again means a key bug cannot leak data.
-  if (read.string('tenantId') !== stream.tenantId) throw read.corrupt('tenantId is not the stream tenant');
+  if (read.string('tenantId') !== ref.tenantId) throw read.corrupt('tenantId is not the stream tenant');
   const event = upcast({
     type: read.string('type'),
     schemaVersion: read.integer('schemaVersion'),
@@ -241,11 +258,17 @@ function toStoredEvent(stream: StreamRef, item: Record<string, AttributeValue>):
     // The payload now has the current shape, so the envelope says so.
     schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
     occurredAt: read.string('occurredAt'),
-    tenantId: stream.tenantId,
+    tenantId: ref.tenantId,
     correlationId: read.string('correlationId'),
     causationId: read.string('causationId'),
     actor: read.string('actor'),
-    stream,
+    stream: ref,
     version: read.integer('version'),
   };
+}
+
+function streamTypeOf(read: ItemReader): StreamType {
+  const type = read.string('streamType');
+  if (type !== 'account' && type !== 'transfer') throw read.corrupt(`unknown streamType '${type}'`);
+  return type;
 }

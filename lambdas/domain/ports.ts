@@ -21,10 +21,10 @@ export interface StreamWrite {
 /** The append-only event store. */
 export interface EventStore {
   /**
-   * Events of a stream with `version >= fromVersion` (default 1), ascending, upcast to current
-   * shapes (their `schemaVersion` is then the current one).
+   * Events of a stream with `fromVersion <= version <= toVersion` (default 1 and the end),
+   * ascending, upcast to current shapes (their `schemaVersion` is then the current one).
    */
-  readStream(stream: StreamRef, fromVersion?: number): Promise<StoredEvent[]>;
+  readStream(stream: StreamRef, fromVersion?: number, toVersion?: number): Promise<StoredEvent[]>;
   /**
    * Appends to one or more streams atomically; throws ConcurrencyConflictError naming the streams
    * that moved when any stream is not at its expected version.

@@ -114,6 +114,19 @@ function parseBody<B>(event: APIGatewayProxyEvent, schema: z.ZodType<B> | undefi
   return result.data;
 }
 
+/** Validates a route's query string; unknown or malformed parameters are a 400 problem. */
+export function parseQuery<Q>(schema: z.ZodType<Q>, query: Readonly<Record<string, string>>): Q {
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    const errors = result.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }));
+    throw new ApiError(400, 'validation-failed', 'The query string is invalid.', { errors });
+  }
+  return result.data;
+}
+
 function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {

@@ -42,3 +42,46 @@ export const idempotencyConfig = memo(
     idempotencyTableName: required(process.env, 'IDEMPOTENCY_TABLE_NAME'),
   }),
 );
+
+/** The two tables (blue, green) of one read model. */
+export interface SlotTablesConfig {
+  readonly blue: string;
+  readonly green: string;
+}
+
+/** The read models a function is granted, and the pointers table that says which table of each serves. */
+export interface ReadModelsConfig {
+  readonly pointersTable: string;
+  readonly tables: Readonly<Record<string, SlotTablesConfig>>;
+}
+
+/** Environment variable of each read model's tables: `<blue>,<green>` (set by lib/read-models.ts). */
+export const READ_MODEL_TABLES_ENV = {
+  'account-view': 'ACCOUNT_VIEW_TABLES',
+  'account-history': 'ACCOUNT_HISTORY_TABLES',
+  'transfer-view': 'TRANSFER_VIEW_TABLES',
+  'daily-totals': 'DAILY_TOTALS_TABLES',
+} as const;
+
+/** The pointers table's variable. */
+export const READ_MODEL_POINTERS_ENV = 'READ_MODEL_POINTERS_TABLE';
+
+/** The read models whose variables are set (a function gets only those it is granted); at least one. */
+export const readModelsConfig = memo((): ReadModelsConfig => {
+  const tables: Record<string, SlotTablesConfig> = {};
+  for (const [model, name] of Object.entries(READ_MODEL_TABLES_ENV)) {
+    const value = process.env[name];
+    if (value === undefined) continue;
+    const [blue, green, ...rest] = value.split(',');
+    if (!blue || !green || rest.length > 0) {
+      throw new Error(`${name} must be '<blue table>,<green table>', got '${value}'`);
+    }
+    tables[model] = { blue, green };
+  }
+  if (Object.keys(tables).length === 0) {
+    throw new Error(
+      `Missing environment variable: none of ${Object.values(READ_MODEL_TABLES_ENV).join(', ')} is set; the stack sets them on functions granted a read model`,
+    );
+  }
+  return { pointersTable: required(process.env, READ_MODEL_POINTERS_ENV), tables };
+});

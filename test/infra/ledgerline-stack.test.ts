@@ -29,6 +29,7 @@ const KNOWN_TYPES = new Set([
   'AWS::DynamoDB::GlobalTable',
   'AWS::DynamoDB::Table',
   'AWS::SQS::Queue',
+  'AWS::SQS::QueuePolicy',
   'AWS::Lambda::Function',
   'AWS::Lambda::EventSourceMapping',
   'AWS::Lambda::Permission',
@@ -208,18 +209,19 @@ describe('idempotency table', () => {
 });
 
 describe('functions', () => {
-  it('are one per route', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length);
+  it('are one per route, plus the projector', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + 1);
     expect(stack.functions.size).toBe(ROUTES.length);
   });
 
-  it('all run nodejs24.x on arm64 with a 10 s timeout, 1024 MB and active tracing', () => {
+  it('all run nodejs24.x on arm64 with 1024 MB and active tracing; routes time out after 10 s', () => {
+    const projectorId = logicalId(stack.projector.function.function);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({
         id,
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        Timeout: 10,
+        Timeout: id === projectorId ? 60 : 10,
         MemorySize: 1024,
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
@@ -330,11 +332,13 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets read routes write nothing and reach only the events and snapshots tables', () => {
+  it('lets read routes write nothing and reach only the event store and the read models they serve', () => {
     const eventsId = logicalId(stack.eventStore.eventsTable);
     const snapshotsId = logicalId(stack.eventStore.snapshotsTable);
+    const pointersId = logicalId(stack.readModels.pointers);
     const reads = ROUTES.filter((r) => r.access === 'read');
     expect(reads.length).toBeGreaterThan(0);
+    const arn = (id: string) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
     for (const route of reads) {
       const { roleId } = routeFunction(route);
       const dynamo = dynamoStatements(statementsOfRole(roleId));
@@ -346,9 +350,13 @@ describe('least privilege', () => {
         'dynamodb:GetItem',
         'dynamodb:Query',
       ]);
+      const views = (route.readModels ?? []).flatMap((m) => [
+        logicalId(stack.readModels.tables[m].blue),
+        logicalId(stack.readModels.tables[m].green),
+      ]);
       const reached = dynamo.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-      expect(reached.map((r) => JSON.stringify(r)).sort(), roleId).toEqual(
-        [eventsId, snapshotsId].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })).sort(),
+      expect([...new Set(reached.map((r) => JSON.stringify(r)))].sort(), roleId).toEqual(
+        [eventsId, snapshotsId, ...views, ...(views.length > 0 ? [pointersId] : [])].map(arn).sort(),
       );
     }
   });

@@ -15,11 +15,15 @@ export class InMemoryEventStore implements EventStore {
   readonly streams = new Map<string, StoredEvent[]>();
   appendCalls = 0;
 
-  async readStream(stream: StreamRef, fromVersion = 1): Promise<StoredEvent[]> {
+  async readStream(
+    stream: StreamRef,
+    fromVersion = 1,
+    toVersion = Number.MAX_SAFE_INTEGER,
+  ): Promise<StoredEvent[]> {
     const events = this.streams.get(streamKey(stream)) ?? [];
     // Round-trip through the stored shape so upcasting runs as it does on DynamoDB.
     return events
-      .filter((e) => e.version >= fromVersion)
+      .filter((e) => e.version >= fromVersion && e.version <= toVersion)
       .map((e) => ({
         ...e,
         ...upcast({ type: e.type, schemaVersion: e.schemaVersion, payload: e.payload }),

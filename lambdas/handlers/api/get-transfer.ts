@@ -1,9 +1,11 @@
-import { getTransfer } from '../../domain/commands.ts';
+import { getTransferView } from '../../domain/queries.ts';
 import { queryRoute } from '../../shared/api.ts';
+import { readModelsAdapter } from '../../shared/read-models.ts';
 import { presentTransfer } from './present.ts';
 
-/** GET /transfers/{id} */
+/** GET /transfers/{id}: the transfer view. */
 export const { main, handler } = queryRoute({
-  run: (ports, { tenantId, pathParameters }) => getTransfer(ports, tenantId, pathParameters.id ?? ''),
+  run: (_ports, { tenantId, pathParameters }) =>
+    getTransferView(readModelsAdapter(), tenantId, pathParameters.id ?? ''),
   present: presentTransfer,
 });

@@ -1,4 +1,6 @@
 import { type AccountState, availableBalance } from '../../domain/account.ts';
+import type { StoredEvent } from '../../domain/events.ts';
+import type { DailyTotals, Posting } from '../../domain/projections/read-model.ts';
 import type { TransferState } from '../../domain/transfer.ts';
 
 /** The public shape of an account. */
@@ -38,4 +40,39 @@ export function presentTransfer(transfer: TransferState) {
     createdAt: transfer.createdAt,
     resolvedAt: transfer.resolvedAt,
   };
+}
+
+/** The public shape of an event in the audit trail. */
+export function presentEvent(event: StoredEvent) {
+  return {
+    version: event.version,
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    occurredAt: event.occurredAt,
+    correlationId: event.correlationId,
+    causationId: event.causationId,
+    actor: event.actor,
+    payload: event.payload,
+  };
+}
+
+/** The public shape of a history row. */
+export function presentPosting(posting: Posting) {
+  return {
+    transferId: posting.transferId,
+    postedAt: posting.postedAt,
+    type: posting.type,
+    direction: posting.direction,
+    amount: posting.amount,
+    currency: posting.currency,
+    counterpartyAccountId: posting.counterpartyAccountId,
+    postedBalanceAfter: posting.postedBalanceAfter,
+    accountVersion: posting.accountVersion,
+  };
+}
+
+/** The public shape of one day's totals. */
+export function presentDailyTotals(totals: DailyTotals) {
+  return { ...totals };
 }

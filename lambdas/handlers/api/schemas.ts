@@ -45,3 +45,48 @@ export const createTransferBody = z
 export const postTransferBody = z.strictObject({ amount: amount.optional() });
 
 export const freezeAccountBody = z.strictObject({ reason: z.string().min(1).max(256) });
+
+/** Query strings: the one definition that validates them. */
+
+/** Page size: 1-100, default 50. */
+const limit = z
+  .string()
+  .regex(/^[1-9][0-9]{0,2}$/, 'an integer from 1 to 100')
+  .transform(Number)
+  .refine((n) => n <= 100, 'at most 100')
+  .default(50);
+
+/** `?asOf=` a version (a positive integer) or an ISO 8601 instant with a time zone. */
+export const getAccountQuery = z.strictObject({
+  asOf: z
+    .union([
+      z
+        .string()
+        .regex(/^[1-9][0-9]{0,15}$/)
+        .transform((v) => ({ version: Number(v) })),
+      z.iso.datetime({ offset: true }).transform((time) => ({ time })),
+    ])
+    .optional(),
+});
+
+export const pageQuery = z.strictObject({ cursor: z.string().min(1).max(512).optional(), limit });
+
+/** The events cursor holds the last version seen. */
+export const eventsCursor = z.strictObject({ v: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/** The history cursor holds the last row's key: (postedAt, transferId). */
+export const transactionsCursor = z.strictObject({
+  postedAt: z.iso.datetime(),
+  transferId: id,
+});
+
+const MAX_REPORT_DAYS = 366;
+const day = z.iso.date();
+
+export const dailyReportQuery = z
+  .strictObject({ from: day, to: day, currency: currency.optional() })
+  .refine((q) => q.from <= q.to, { message: "'from' must not be after 'to'", path: ['to'] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, {
+    message: `at most ${MAX_REPORT_DAYS} days`,
+    path: ['to'],
+  });

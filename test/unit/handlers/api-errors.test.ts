@@ -11,6 +11,8 @@ beforeAll(async () => {
   Object.assign(process.env, {
     EVENTS_TABLE_NAME: 'events',
     SNAPSHOTS_TABLE_NAME: 'snapshots',
+    ACCOUNT_VIEW_TABLES: 'view-blue,view-green',
+    READ_MODEL_POINTERS_TABLE: 'pointers',
     AWS_REGION: 'us-east-1',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
@@ -28,8 +30,9 @@ describe('unexpected errors', () => {
     ddb
       .on(QueryCommand, { TableName: 'events' })
       .rejects(new Error('secret internal detail: arn:aws:dynamodb:eu-west-1:1234:table/events'));
+    // ?asOf= replays from the event store (strongly consistent); the plain read uses the account view.
     const response = await getAccount(
-      apiEvent('GET', '/accounts/{id}', { pathParameters: { id: 'acct_1' } }),
+      apiEvent('GET', '/accounts/{id}', { pathParameters: { id: 'acct_1' }, query: { asOf: '5' } }),
       lambdaContext(),
     );
     expect(response.statusCode).toBe(500);
@@ -37,6 +40,30 @@ describe('unexpected errors', () => {
     expect(bodyOf(response)).toMatchObject({ type: 'urn:ledgerline:problem:internal', status: 500 });
     expect(response.body).not.toContain('secret');
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'events', ConsistentRead: true });
+  });
+
+  it('hide a failing read-model table behind the same 500', async () => {
+    ddb.on(GetItemCommand).resolves({});
+    ddb.on(GetItemCommand, { TableName: 'view-blue' }).rejects(new Error('secret: table/view-blue'));
+    const response = await getAccount(
+      apiEvent('GET', '/accounts/{id}', { pathParameters: { id: 'acct_2' } }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret');
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'pointers' });
+  });
+
+  it('refuses a malformed query string with 400 before touching DynamoDB', async () => {
+    for (const query of [{ asOf: 'yesterday' }, { asOf: '0' }, { as_of: '1' }] as Record<string, string>[]) {
+      const response = await getAccount(
+        apiEvent('GET', '/accounts/{id}', { pathParameters: { id: 'acct_1' }, query }),
+        lambdaContext(),
+      );
+      expect(response.statusCode, JSON.stringify(query)).toBe(400);
+      expect(bodyOf(response).type).toBe('urn:ledgerline:problem:validation-failed');
+    }
+    expect(ddb).not.toHaveReceivedAnyCommand();
   });
 
   it('refuses a malformed path id with 400 before touching DynamoDB', async () => {

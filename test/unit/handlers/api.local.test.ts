@@ -1,4 +1,5 @@
 import { CreateTableCommand, ScanCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../../lambdas/shared/api.ts';
 import { dynamoDbClient } from '../../../lambdas/shared/ledger.ts';
@@ -9,9 +10,13 @@ import {
   type DynamoDbLocal,
   startDynamoDbLocal,
 } from '../../support/dynamodb-local.ts';
+import { createReadModelTables, readModelEnvironment } from '../../support/read-model-tables.ts';
+import { StreamReader } from '../../support/stream-reader.ts';
 
 // Handlers run as deployed: real DynamoDB (Local), real Powertools idempotency, env from the "stack".
 let ddb: DynamoDbLocal;
+let stream: StreamReader;
+let projector: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 const routes: Record<string, ApiHandler> = {};
 
 beforeAll(async () => {
@@ -26,7 +31,10 @@ beforeAll(async () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
     }),
   );
+  const readModels = await createReadModelTables(ddb.client);
+  stream = new StreamReader(ddb.client, ddb.endpoint, 'events');
   Object.assign(process.env, {
+    ...readModelEnvironment(readModels),
     EVENTS_TABLE_NAME: 'events',
     SNAPSHOTS_TABLE_NAME: 'snapshots',
     IDEMPOTENCY_TABLE_NAME: 'idempotency',
@@ -47,16 +55,29 @@ beforeAll(async () => {
     'get-transfer',
     'post-transfer',
     'void-transfer',
+    'list-account-events',
+    'list-account-transactions',
+    'get-daily-report',
   ];
   for (const name of names) {
     const module = (await import(`../../../lambdas/handlers/api/${name}.ts`)) as { handler: ApiHandler };
     routes[name] = module.handler;
   }
+  ({ handler: projector } = await import('../../../lambdas/handlers/projectors/projector.ts'));
 }, 120_000);
 
 afterAll(async () => {
+  stream?.destroy();
   await ddb?.stop();
 });
+
+/** What the stream mapping does in the cloud: hands the projector every record written since the last call. */
+async function catchUp(): Promise<void> {
+  const Records = await stream.next();
+  if (Records.length === 0) return;
+  const response = await projector({ Records }, lambdaContext('projector'));
+  expect(response.batchItemFailures).toEqual([]);
+}
 
 async function call(route: string, method: string, resource: string, options: RequestOptions = {}) {
   const handler = routes[route];
@@ -73,8 +94,11 @@ const deposit = (id: string, amount: number, options: RequestOptions = {}) =>
     body: { amount, currency: 'USD' },
     ...options,
   });
-const getAccount = (id: string, options: RequestOptions = {}) =>
-  call('get-account', 'GET', '/accounts/{id}', { pathParameters: { id }, ...options });
+/** GET /accounts/{id} once the projector has caught up (the read is eventually consistent). */
+const getAccount = async (id: string, options: RequestOptions = {}) => {
+  await catchUp();
+  return call('get-account', 'GET', '/accounts/{id}', { pathParameters: { id }, ...options });
+};
 
 async function eventCount(): Promise<number> {
   return (await ddb.client.send(new ScanCommand({ TableName: 'events', Select: 'COUNT' }))).Count ?? 0;
@@ -183,6 +207,7 @@ describe('transfers over the API', () => {
     });
     expect((await getAccount(from)).json.balances).toMatchObject({ debitsPosted: 300, available: 700 });
     expect((await getAccount(to)).json.balances).toMatchObject({ creditsPosted: 300, available: 300 });
+    await catchUp();
     const read = await call('get-transfer', 'GET', '/transfers/{id}', {
       pathParameters: { id: String(created.json.id) },
     });
@@ -374,5 +399,136 @@ describe('failure modes', () => {
     const retry = await deposit(id, 10, { headers });
     expect(retry.statusCode).toBe(201);
     expect(retry.headers?.['Idempotent-Replayed']).toBe('false');
+  });
+});
+
+describe('reads: read models, audit trail and time travel', () => {
+  const get = async (
+    route: string,
+    resource: string,
+    id: string,
+    query?: Record<string, string>,
+    tenant?: string,
+  ) => {
+    await catchUp();
+    return call(route, 'GET', resource, {
+      pathParameters: { id },
+      ...(query ? { query } : {}),
+      ...(tenant ? { tenant } : {}),
+    });
+  };
+  const events = (id: string, query?: Record<string, string>, tenant?: string) =>
+    get('list-account-events', '/accounts/{id}/events', id, query, tenant);
+  const transactions = (id: string, query?: Record<string, string>, tenant?: string) =>
+    get('list-account-transactions', '/accounts/{id}/transactions', id, query, tenant);
+  const report = async (query: Record<string, string>) => {
+    await catchUp();
+    return call('get-daily-report', 'GET', '/reports/daily', { query });
+  };
+
+  it('travels in time by version or instant, from the event store', async () => {
+    const id = String((await openAccount()).json.id);
+    const first = await deposit(id, 100);
+    // Events carry millisecond timestamps: keep the second deposit out of the first one's millisecond.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await deposit(id, 200);
+    const byVersion = await call('get-account', 'GET', '/accounts/{id}', {
+      pathParameters: { id },
+      query: { asOf: '2' },
+    });
+    expect(byVersion.json).toMatchObject({ version: 2, balances: { creditsPosted: 100 } });
+    const byTime = await call('get-account', 'GET', '/accounts/{id}', {
+      pathParameters: { id },
+      query: { asOf: String(first.json.createdAt) },
+    });
+    expect(byTime.json).toMatchObject({ version: 2, balances: { creditsPosted: 100 } });
+    const before = await call('get-account', 'GET', '/accounts/{id}', {
+      pathParameters: { id },
+      query: { asOf: '2000-01-01T00:00:00Z' },
+    });
+    expect(before.statusCode).toBe(404);
+    expect((await getAccount(id)).json).toMatchObject({ version: 3, balances: { creditsPosted: 300 } });
+  });
+
+  it('pages the full event history with an opaque cursor, without loss or repetition', async () => {
+    const id = String((await openAccount()).json.id);
+    for (const amount of [1, 2, 3, 4]) await deposit(id, amount);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await events(id, { limit: '2', ...(cursor ? { cursor } : {}) });
+      expect(page.statusCode).toBe(200);
+      seen.push(...(page.json.data as { version: number }[]).map((e) => e.version));
+      cursor = page.json.nextCursor as string | null;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(pages).toBe(3);
+    const [opened] = (await events(id)).json.data as Record<string, unknown>[];
+    expect(opened).toMatchObject({
+      version: 1,
+      type: 'AccountOpened',
+      schemaVersion: 2,
+      actor: 'api-key:tenant-a',
+    });
+    expect((await events(id, undefined, 'tenant-b')).statusCode).toBe(404);
+    const bad = await events(id, { cursor: 'bm90LWEtY3Vyc29y' });
+    expect(bad.json).toMatchObject({ status: 400, type: 'urn:ledgerline:problem:invalid-cursor' });
+    expect((await events(id, { limit: '101' })).statusCode).toBe(400);
+  });
+
+  it('pages transactions (postings) by keyset, newest balance last', async () => {
+    const id = String((await openAccount()).json.id);
+    for (const amount of [10, 20, 30, 40, 50]) await deposit(id, amount);
+    const rows: { amount: number; postedBalanceAfter: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await transactions(id, { limit: '2', ...(cursor ? { cursor } : {}) });
+      expect(page.statusCode).toBe(200);
+      rows.push(...(page.json.data as typeof rows));
+      cursor = page.json.nextCursor as string | null;
+    } while (cursor);
+    expect(rows.map((r) => r.amount)).toEqual([10, 20, 30, 40, 50]);
+    expect(rows.at(-1)?.postedBalanceAfter).toBe(150);
+    expect((await transactions(id, undefined, 'tenant-b')).statusCode).toBe(404);
+    const forged = Buffer.from(JSON.stringify({ postedAt: 'x', transferId: 'y' })).toString('base64url');
+    expect((await transactions(id, { cursor: forged })).json.type).toBe(
+      'urn:ledgerline:problem:invalid-cursor',
+    );
+  });
+
+  it("reads a transfer from the transfer view; another tenant's is a 404", async () => {
+    const id = String((await openAccount()).json.id);
+    const made = await deposit(id, 5);
+    const read = await get('get-transfer', '/transfers/{id}', String(made.json.id));
+    expect(read.json).toEqual(made.json);
+    expect(
+      (await get('get-transfer', '/transfers/{id}', String(made.json.id), undefined, 'tenant-b')).statusCode,
+    ).toBe(404);
+  });
+
+  it('reports daily totals per currency, and refuses bad ranges with 400', async () => {
+    const id = String((await openAccount({ currency: 'CHF' })).json.id);
+    await call('deposit', 'POST', '/accounts/{id}/deposits', {
+      pathParameters: { id },
+      body: { amount: 999, currency: 'CHF' },
+    });
+    const today = new Date().toISOString().slice(0, 10);
+    const chf = await report({ from: today, to: today, currency: 'CHF' });
+    expect(chf.json.data).toEqual([
+      { day: today, currency: 'CHF', count: 1, debits: 999, credits: 999, deposits: 999, withdrawals: 0 },
+    ]);
+    const all = (await report({ from: today, to: today })).json.data as { currency: string }[];
+    expect(all.map((d) => d.currency)).toEqual(expect.arrayContaining(['CHF', 'USD']));
+    for (const query of [
+      { from: today },
+      { from: '2026-02-30', to: '2026-03-01' },
+      { from: '2026-03-02', to: '2026-03-01' },
+      { from: '2025-01-01', to: '2026-01-02' },
+      { from: today, to: today, currency: 'chf' },
+    ] as Record<string, string>[]) {
+      expect((await report(query)).statusCode, JSON.stringify(query)).toBe(400);
+    }
   });
 });

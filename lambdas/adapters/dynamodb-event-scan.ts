@@ -1,0 +1,53 @@
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { StoredEvent } from '../domain/events.ts';
+import { DynamoDbAdapterError } from './dynamodb-errors.ts';
+import { storedEventFromItem } from './dynamodb-event-store.ts';
+
+/** One page of a Scan of the events table; `next` is the LastEvaluatedKey (undefined at the end). */
+export interface EventPage {
+  readonly events: StoredEvent[];
+  readonly next: Record<string, AttributeValue> | undefined;
+}
+
+export interface ScanEventsOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Resume after this key (a checkpoint). */
+  readonly startKey?: Record<string, AttributeValue>;
+  /** Items per page. @default 100 */
+  readonly pageSize?: number;
+  /** Only events that occurred in [from, to] (ISO instants). */
+  readonly occurredBetween?: { readonly from: string; readonly to: string };
+}
+
+/**
+ * Scans the events table page by page (strongly consistent). Items of one stream share a
+ * partition and come out in version order, so a stream's events arrive together and in order.
+ */
+export async function* scanEvents(options: ScanEventsOptions): AsyncGenerator<EventPage> {
+  let startKey = options.startKey;
+  do {
+    const filter = options.occurredBetween;
+    const page = await options.client
+      .send(
+        new ScanCommand({
+          TableName: options.tableName,
+          Limit: options.pageSize ?? 100,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          ...(filter
+            ? {
+                FilterExpression: 'occurredAt BETWEEN :from AND :to',
+                ExpressionAttributeValues: { ':from': { S: filter.from }, ':to': { S: filter.to } },
+              }
+            : {}),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw new DynamoDbAdapterError(`Scan of ${options.tableName} failed`, { cause: error });
+      });
+    startKey = page.LastEvaluatedKey;
+    yield { events: (page.Items ?? []).map((item) => storedEventFromItem(unmarshall(item))), next: startKey };
+  } while (startKey);
+}
