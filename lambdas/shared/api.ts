@@ -103,28 +103,20 @@ function parseBody<B>(event: APIGatewayProxyEvent, schema: z.ZodType<B> | undefi
     if (parsed && typeof parsed === 'object' && Object.keys(parsed).length === 0) return undefined as B;
     throw new ApiError(400, 'unexpected-body', 'This endpoint takes no request body.');
   }
-  const result = schema.safeParse(parsed);
-  if (!result.success) {
-    const errors = result.error.issues.map((issue) => ({
-      path: issue.path.join('.'),
-      message: issue.message,
-    }));
-    throw new ApiError(400, 'validation-failed', 'The request body is invalid.', { errors });
-  }
-  return result.data;
+  return validated(schema, parsed, 'The request body is invalid.');
 }
 
 /** Validates a route's query string; unknown or malformed parameters are a 400 problem. */
 export function parseQuery<Q>(schema: z.ZodType<Q>, query: Readonly<Record<string, string>>): Q {
-  const result = schema.safeParse(query);
-  if (!result.success) {
-    const errors = result.error.issues.map((issue) => ({
-      path: issue.path.join('.'),
-      message: issue.message,
-    }));
-    throw new ApiError(400, 'validation-failed', 'The query string is invalid.', { errors });
-  }
-  return result.data;
+  return validated(schema, query, 'The query string is invalid.');
+}
+
+/** Parses with a schema; failures are a 400 `validation-failed` listing each issue's path and message. */
+function validated<T>(schema: z.ZodType<T>, value: unknown, detail: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  throw new ApiError(400, 'validation-failed', detail, { errors });
 }
 
 function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
