@@ -2,10 +2,11 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
 import type { EventStore } from './event-store.ts';
+import { DeadLetterQueue } from './queues.ts';
 import type { ReadModels } from './read-models.ts';
 
 /** Properties of a {@link Projector}. */
@@ -67,11 +68,12 @@ export class Projector extends Construct {
     props.eventStore.grantRead(fn);
     props.readModels.grantWrite(fn);
 
-    this.failures = new Queue(this, 'Failures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const failures = new DeadLetterQueue(this, 'Failures', {
+      description:
+        'projector batches that failed for good (metadata only): fix the cause, then npm run projections:redrive',
     });
+    this.failures = failures.queue;
+    this.failuresAlarm = failures.depthAlarm;
 
     fn.addEventSource(
       new DynamoEventSource(props.eventStore.eventsTable, {
@@ -101,15 +103,6 @@ export class Projector extends Construct {
       evaluationPeriods: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.failuresAlarm = new Alarm(this, 'FailuresAlarm', {
-      alarmDescription: 'Projector batches failed for good: fix the cause, then npm run projections:redrive',
-      metric: this.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
     Validations.of(this.failures).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
