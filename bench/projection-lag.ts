@@ -55,6 +55,7 @@ try {
     'account-history': slots('ACCOUNT_HISTORY_TABLES'),
     'transfer-view': slots('TRANSFER_VIEW_TABLES'),
     'daily-totals': slots('DAILY_TOTALS_TABLES'),
+    'payment-view': slots('PAYMENT_VIEW_TABLES'),
   };
   const transferView = tables['transfer-view'].blue;
 

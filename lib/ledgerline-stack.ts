@@ -4,9 +4,14 @@ import { ApiFunction } from './api-function.ts';
 import { EventStore } from './event-store.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { LedgerApi } from './ledger-api.ts';
+import { MerchantNotifications } from './merchant-notifications.ts';
+import { PaymentSaga } from './payment-saga.ts';
+import { ProcessorWebhooks } from './processor-webhooks.ts';
 import { Projector } from './projector.ts';
 import { ReadModels } from './read-models.ts';
+import { Relay } from './relay.ts';
 import { ROUTES, type RouteSpec } from './routes.ts';
+import { SandboxProcessor } from './sandbox-processor.ts';
 
 /** Properties of the {@link LedgerlineStack}. */
 export interface LedgerlineStackProps extends StackProps {
@@ -15,6 +20,11 @@ export interface LedgerlineStackProps extends StackProps {
    * @default ROUTES
    */
   readonly routes?: readonly RouteSpec[];
+  /**
+   * Accept `http://` merchant webhook URLs on loopback (a non-production stage; see MerchantNotifications).
+   * @default false
+   */
+  readonly allowLoopbackWebhookUrls?: boolean;
 }
 
 /** Ledgerline: the REST API, one Lambda per route, the event store, the read models and their projector. */
@@ -29,6 +39,16 @@ export class LedgerlineStack extends Stack {
   public readonly projector: Projector;
   /** The REST API with its usage plan and first key. */
   public readonly api: LedgerApi;
+  /** Merchant webhook endpoints, the notifications queue and its delivery worker. */
+  public readonly notifications: MerchantNotifications;
+  /** The processor's signed webhooks: inbox, inbound queue and worker. */
+  public readonly processorWebhooks: ProcessorWebhooks;
+  /** The events stream's second reader: outbox events to the notifications queue. */
+  public readonly relay: Relay;
+  /** The sandbox card processor (Function URL) the saga captures and refunds with. */
+  public readonly sandboxProcessor: SandboxProcessor;
+  /** Payment settlement: the Step Functions saga and its task functions. */
+  public readonly paymentSaga: PaymentSaga;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
 
@@ -43,6 +63,21 @@ export class LedgerlineStack extends Stack {
       readModels: this.readModels,
     });
     this.api = new LedgerApi(this, 'LedgerApi');
+    this.notifications = new MerchantNotifications(this, 'MerchantNotifications', {
+      idempotency: this.idempotency,
+      allowLoopbackHttp: props.allowLoopbackWebhookUrls ?? false,
+    });
+    this.processorWebhooks = new ProcessorWebhooks(this, 'ProcessorWebhooks', {
+      eventStore: this.eventStore,
+      idempotency: this.idempotency,
+      notifications: this.notifications,
+    });
+    this.relay = new Relay(this, 'Relay', { eventStore: this.eventStore, notifications: this.notifications });
+    this.sandboxProcessor = new SandboxProcessor(this, 'SandboxProcessor');
+    this.paymentSaga = new PaymentSaga(this, 'PaymentSaga', {
+      eventStore: this.eventStore,
+      processor: this.sandboxProcessor,
+    });
 
     const functions = new Map<string, ApiFunction>();
     for (const route of props.routes ?? ROUTES) {
@@ -56,7 +91,7 @@ export class LedgerlineStack extends Stack {
       if (route.access === 'write') {
         this.eventStore.grantAppend(fn.function);
         this.idempotency.grantReadWrite(fn.function);
-      } else {
+      } else if (route.access === 'read') {
         this.eventStore.grantRead(fn.function);
       }
       if (route.readModels && route.readModels.length > 0) {
@@ -66,6 +101,20 @@ export class LedgerlineStack extends Stack {
       functions.set(id, fn);
     }
     this.functions = functions;
+    const routeFn = (method: RouteSpec['method'], path: string) =>
+      functions.get(routeId({ method, path }))?.function;
+    const webhookReceiver = routeFn('POST', '/webhooks/processor');
+    if (webhookReceiver) this.processorWebhooks.grantReceive(webhookReceiver);
+    const registerEndpoint = routeFn('POST', '/merchants/{id}/webhook-endpoints');
+    if (registerEndpoint) this.notifications.grantRegisterEndpoints(registerEndpoint);
+    const listEndpoints = routeFn('GET', '/merchants/{id}/webhook-endpoints');
+    if (listEndpoints) this.notifications.grantReadEndpoints(listEndpoints);
+    const listDeliveries = routeFn('GET', '/merchants/{id}/deliveries');
+    if (listDeliveries) this.notifications.grantReadDeliveries(listDeliveries);
+    const startPayment = routeFn('POST', '/payments');
+    if (startPayment) this.paymentSaga.grantStart(startPayment);
+    const refundPayment = routeFn('POST', '/payments/{id}/refunds');
+    if (refundPayment) this.sandboxProcessor.grantCall(refundPayment);
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
@@ -75,6 +124,28 @@ export class LedgerlineStack extends Stack {
       value: this.projector.failures.queueUrl,
       description:
         'Failed projector batches (metadata); drain with npm run projections:redrive -- <this URL>',
+    });
+    new CfnOutput(this, 'ProcessorEventsDlqUrl', {
+      value: this.processorWebhooks.queue.deadLetters.queue.queueUrl,
+      description: 'Processor events that failed 5 times; npm run dlq -- show|redrive ProcessorEvents',
+    });
+    new CfnOutput(this, 'MerchantNotificationsDlqUrl', {
+      value: this.notifications.queue.deadLetters.queue.queueUrl,
+      description:
+        'Notifications that could not be delivered; npm run dlq -- show|redrive MerchantNotifications',
+    });
+    new CfnOutput(this, 'RelayFailureQueueUrl', {
+      value: this.relay.failures.queue.queueUrl,
+      description: 'Relay batches that failed for good (stream metadata only)',
+    });
+    new CfnOutput(this, 'ProcessorWebhookSecretArn', {
+      value: this.processorWebhooks.signingSecret.secretArn,
+      description: 'Put the processor’s webhook signing secret here (aws secretsmanager put-secret-value)',
+    });
+    new CfnOutput(this, 'PaymentStateMachineArn', {
+      value: this.paymentSaga.stateMachine.stateMachineArn,
+      description:
+        'The payment settlement saga; npm run saga:resume -- <tenantId> <paymentId> compensate|notify',
     });
     new CfnOutput(this, 'ApiKeyId', {
       value: this.api.defaultApiKey.keyId,

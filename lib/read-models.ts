@@ -3,6 +3,7 @@ import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { PAYMENT_VIEW_INDEXES } from '../lambdas/domain/projections/payment-view.ts';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
 import { READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from '../lambdas/shared/config.ts';
 
@@ -12,6 +13,18 @@ const SORTED: Readonly<Record<ReadModelName, boolean>> = {
   'account-history': true,
   'transfer-view': false,
   'daily-totals': true,
+  'payment-view': false,
+};
+
+interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+/** GSIs per model: the payment view is listed per tenant and per status, newest first. */
+const INDEXES: Partial<Record<ReadModelName, readonly IndexSpec[]>> = {
+  'payment-view': [PAYMENT_VIEW_INDEXES.byTenant, PAYMENT_VIEW_INDEXES.byStatus],
 };
 
 /** Reads: GetItem (views, guards, pointers) and Query (history pages, totals ranges). */
@@ -58,10 +71,19 @@ export class ReadModels extends Construct {
   constructor(scope: Construct, id: string, props: ReadModelsProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const table = (name: string, sorted: boolean) =>
+    const table = (name: string, sorted: boolean, indexes: readonly IndexSpec[] = []) =>
       new TableV2(this, name, {
         partitionKey: { name: 'pk', type: AttributeType.STRING },
         ...(sorted ? { sortKey: { name: 'sk', type: AttributeType.STRING } } : {}),
+        ...(indexes.length > 0
+          ? {
+              globalSecondaryIndexes: indexes.map((index) => ({
+                indexName: index.name,
+                partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+                sortKey: { name: index.sortKey, type: AttributeType.STRING },
+              })),
+            }
+          : {}),
         billing: Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy,
@@ -73,8 +95,8 @@ export class ReadModels extends Construct {
         .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
         .join('');
       tables[model] = {
-        blue: table(`${base}Blue`, SORTED[model]),
-        green: table(`${base}Green`, SORTED[model]),
+        blue: table(`${base}Blue`, SORTED[model], INDEXES[model] ?? []),
+        green: table(`${base}Green`, SORTED[model], INDEXES[model] ?? []),
       };
     }
     this.tables = tables as Record<ReadModelName, ReadModelTables>;
@@ -108,7 +130,12 @@ export class ReadModels extends Construct {
   }
 
   private arnsOf(models: readonly ReadModelName[]): string[] {
-    return models.flatMap((m) => [this.tables[m].blue.tableArn, this.tables[m].green.tableArn]);
+    return models.flatMap((m) =>
+      [this.tables[m].blue.tableArn, this.tables[m].green.tableArn].flatMap((arn) => [
+        arn,
+        ...(INDEXES[m] ?? []).map((index) => `${arn}/index/${index.name}`),
+      ]),
+    );
   }
 
   private setEnvironment(fn: LambdaFunction, models: readonly ReadModelName[]): void {

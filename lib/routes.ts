@@ -7,8 +7,17 @@ export interface RouteSpec {
   readonly path: string;
   /** Handler entry, relative to the project root; it exports `handler`. */
   readonly entry: string;
-  /** `write` routes append events and use the idempotency table; `read` routes only read. */
-  readonly access: 'read' | 'write';
+  /**
+   * `write` routes append events and use the idempotency table; `read` routes only read; `none`
+   * routes touch no ledger table (their construct grants what they need).
+   */
+  readonly access: 'read' | 'write' | 'none';
+  /**
+   * Who may call: a tenant with an API key, or anyone whose request carries a valid webhook
+   * signature (checked by the handler; the caller has no API key).
+   * @default 'api-key'
+   */
+  readonly auth?: 'api-key' | 'webhook-signature';
   /** The read models the route queries (read access only). @default none */
   readonly readModels?: readonly ReadModelName[];
 }
@@ -86,5 +95,55 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: 'lambdas/handlers/api/get-daily-report.ts',
     access: 'read',
     readModels: ['daily-totals'],
+  },
+
+  // Webhooks (issue 6): inbound from the card processor, outbound to merchants.
+  {
+    method: 'POST',
+    path: '/webhooks/processor',
+    entry: 'lambdas/handlers/api/receive-processor-webhook.ts',
+    access: 'none',
+    auth: 'webhook-signature',
+  },
+  {
+    method: 'POST',
+    path: '/merchants/{id}/webhook-endpoints',
+    entry: 'lambdas/handlers/api/register-webhook-endpoint.ts',
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/merchants/{id}/webhook-endpoints',
+    entry: 'lambdas/handlers/api/list-webhook-endpoints.ts',
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/merchants/{id}/deliveries',
+    entry: 'lambdas/handlers/api/list-deliveries.ts',
+    access: 'read',
+  },
+
+  // Payments (issue 5): settlement runs as a Step Functions saga; reads come from the payment view.
+  { method: 'POST', path: '/payments', entry: 'lambdas/handlers/api/create-payment.ts', access: 'write' },
+  {
+    method: 'GET',
+    path: '/payments',
+    entry: 'lambdas/handlers/api/list-payments.ts',
+    access: 'read',
+    readModels: ['payment-view'],
+  },
+  {
+    method: 'GET',
+    path: '/payments/{id}',
+    entry: 'lambdas/handlers/api/get-payment.ts',
+    access: 'read',
+    readModels: ['payment-view'],
+  },
+  {
+    method: 'POST',
+    path: '/payments/{id}/refunds',
+    entry: 'lambdas/handlers/api/refund-payment.ts',
+    access: 'write',
   },
 ];

@@ -12,12 +12,15 @@ const USAGE = `Usage: npm start -- [options]
   --dynamodb-port N   DynamoDB Local port (default: a free port)
   --sqs-port N        SQS emulator port (default: a free port)
   --sfn-port N        Step Functions endpoint port (default: a free port)
+  --secrets-port N    Secrets Manager endpoint port (default: a free port)
   --persist DIR       keep tables, queues and stream positions in DIR between runs (default: fresh)
   --no-synth          use cdk.out as it is
   --stack NAME        stack to run when cdk.out holds several
   --help
 
-Environment: LEDGERLINE_LOCAL_API_KEYS=key1,key2 adds API keys, each its own tenant.`;
+Environment: LEDGERLINE_LOCAL_API_KEYS=key1,key2 adds API keys, each its own tenant.
+LEDGERLINE_LOCAL_SECRET_<LogicalId>=value (or LEDGERLINE_LOCAL_SECRET_<LogicalId>_FILE=path) sets a
+secret's value; otherwise it is generated (and kept with --persist).`;
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       'dynamodb-port': { type: 'string' },
       'sqs-port': { type: 'string' },
       'sfn-port': { type: 'string' },
+      'secrets-port': { type: 'string' },
       persist: { type: 'string' },
       'no-synth': { type: 'boolean', default: false },
       stack: { type: 'string' },
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
     dynamodbPort: port(values['dynamodb-port'], 'dynamodb-port', 0),
     sqsPort: port(values['sqs-port'], 'sqs-port', 0),
     sfnPort: port(values['sfn-port'], 'sfn-port', 0),
+    secretsManagerPort: port(values['secrets-port'], 'secrets-port', 0),
     ...(values.persist ? { persistDir: resolve(values.persist) } : {}),
   });
   if (stopping) return;
@@ -99,6 +104,7 @@ function printSummary(runtime: LocalRuntime, startMs: number, persist: string | 
     `  DynamoDB Local   ${runtime.endpoints.dynamodb ?? '(no tables)'}`,
     `  SQS (fauxqs)     ${runtime.endpoints.sqs}`,
     `  Step Functions   ${runtime.endpoints.stepFunctions}`,
+    `  Secrets Manager  ${runtime.endpoints.secretsManager}`,
     `  functions        ${runtime.functions.map((f) => f.logicalId).join(', ') || '(none)'}`,
     '',
     'API keys (x-api-key header):',

@@ -38,6 +38,9 @@ export const arns = {
     `arn:aws:logs:${region}:${LOCAL_ACCOUNT_ID}:log-group:${name}:*`,
   alarm: (region: string, name: string) => `arn:aws:cloudwatch:${region}:${LOCAL_ACCOUNT_ID}:alarm:${name}`,
   topic: (region: string, name: string) => `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${name}`,
+  /** Secrets Manager appends six random characters to the name; locally they derive from it. */
+  secret: (region: string, name: string) =>
+    `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT_ID}:secret:${name}-${stableId(`secret/${name}`, 6)}`,
 };
 
 /** The last `:`-separated part of a Lambda ARN, or the input when it is already a name (qualifier dropped). */

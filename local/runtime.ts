@@ -10,8 +10,10 @@ import { loadStackAssembly, type StackAssembly } from './cloud-assembly.ts';
 import { createTable, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.ts';
 import { TemplateError } from './errors.ts';
 import { type EventSourceMapping, readEventSourceMapping } from './event-source-mapping.ts';
+import { FunctionUrls } from './function-urls.ts';
 import { type FunctionSpec, type InvokeResult, LambdaPool, type LogSink } from './lambda-pool.ts';
 import { arns, functionNameFromArnOrName, physicalName, stableId } from './naming.ts';
+import { type SecretsManagerEmulator, startSecretsManager } from './secrets-manager.ts';
 import { type SqsEmulator, startSqsEmulator } from './sqs.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { type StateMachineSpec, StepFunctionsService } from './step-functions.ts';
@@ -33,6 +35,12 @@ export interface LocalRuntimeOptions {
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
   readonly sfnPort?: number;
+  readonly secretsManagerPort?: number;
+  /**
+   * Values of `AWS::SecretsManager::Secret`s by logical id. Default: `LEDGERLINE_LOCAL_SECRET_<LogicalId>`
+   * (or `…_FILE`, a file holding it), else the value kept by `persistDir`, else `SecretString`, else generated.
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
   /** Keep tables, queues and stream checkpoints in this directory between runs; default: fresh each run. */
   readonly persistDir?: string;
   readonly region?: string;
@@ -52,7 +60,14 @@ export interface LocalRuntime {
   readonly apiKeys: readonly ApiKey[];
   /** The development key printed at start; valid on every method that requires a key. */
   readonly devApiKey: ApiKey;
-  readonly endpoints: { readonly dynamodb?: string; readonly sqs: string; readonly stepFunctions: string };
+  readonly endpoints: {
+    readonly dynamodb?: string;
+    readonly sqs: string;
+    readonly stepFunctions: string;
+    readonly secretsManager: string;
+  };
+  /** The current value of a stack secret by logical id, name or ARN. */
+  secretValue(id: string): string | undefined;
   /** Stack outputs resolved to local values. */
   readonly outputs: Readonly<Record<string, unknown>>;
   /** `Ref` value of every resource by logical id (table names, queue URLs, function names, ARNs...). */
@@ -172,6 +187,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const sfn = new StepFunctionsService(pool, region);
     const sfnEndpoint = await sfn.listen(options.sfnPort ?? 0);
     stoppers.push(() => sfn.stop());
+    const functionUrls = new FunctionUrls((name, event) => pool.invoke(name, event));
+    stoppers.push(() => functionUrls.stop());
+    const secrets = await startSecretsManager({
+      port: options.secretsManagerPort ?? 0,
+      sources: { env: process.env, ...(options.secrets ? { overrides: options.secrets } : {}) },
+      ...(persist ? { dataFile: join(persist, 'secrets.json') } : {}),
+    });
+    stoppers.push(() => secrets.stop());
 
     const world = await buildResources({
       plan,
@@ -185,6 +208,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sqs,
       providers,
       sfnEndpoint,
+      secrets,
+      functionUrls,
       log,
     });
 
@@ -274,7 +299,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(dynamo ? { dynamodb: dynamo.endpoint } : {}),
         sqs: sqs.endpoint,
         stepFunctions: sfnEndpoint,
+        secretsManager: secrets.endpoint,
       },
+      secretValue: (id) => secrets.value(refs[id] ?? id),
       outputs,
       refs,
       functions: pool.list(),
@@ -313,6 +340,8 @@ async function buildResources(input: {
   sqs: SqsEmulator;
   providers: ReadonlySet<string>;
   sfnEndpoint: string;
+  secrets: SecretsManagerEmulator;
+  functionUrls: FunctionUrls;
   log: (line: string) => void;
 }): Promise<World> {
   const { plan, values, stackName, region, assembly, pool, sfn, dynamo, sqs } = input;
@@ -386,6 +415,7 @@ async function buildResources(input: {
               dynamo,
               sqs,
               sfnEndpoint: input.sfnEndpoint,
+              secretsEndpoint: input.secrets.endpoint,
               fail,
             }),
           );
@@ -406,6 +436,32 @@ async function buildResources(input: {
           values.register(r.logicalId, r.type, {
             ref: stableId(`${stackName}/${r.logicalId}`, 36),
             attributes: {},
+          });
+          break;
+        }
+        case 'AWS::SecretsManager::Secret': {
+          const name = props<string>(r, 'Name') ?? physicalName(stackName, r.logicalId, 512);
+          const arn = arns.secret(region, name);
+          const properties = values.resolve<Record<string, unknown>>(r.properties, r.logicalId);
+          input.secrets.register({ logicalId: r.logicalId, name, arn, properties });
+          // CloudFormation: Ref and Fn::GetAtt Id both give the ARN.
+          values.register(r.logicalId, r.type, { ref: arn, attributes: { Id: arn } });
+          break;
+        }
+        case 'AWS::Lambda::Url': {
+          const target = props<string>(r, 'TargetFunctionArn') ?? fail('TargetFunctionArn is required');
+          const functionName = functionNameFromArnOrName(target);
+          if (!pool.find(functionName)) fail(`TargetFunctionArn ${target} is not a function of this stack`);
+          const url = await input.functionUrls.add({
+            logicalId: r.logicalId,
+            functionName,
+            authType: props<string>(r, 'AuthType') === 'AWS_IAM' ? 'AWS_IAM' : 'NONE',
+          });
+          input.log(`function URL ${r.logicalId} → ${functionName} at ${url}`);
+          // CloudFormation: Fn::GetAtt FunctionUrl is the URL (with a trailing slash), FunctionArn the target.
+          values.register(r.logicalId, r.type, {
+            ref: target,
+            attributes: { FunctionUrl: url, FunctionArn: target },
           });
           break;
         }
@@ -449,6 +505,7 @@ function functionSpec(
     dynamo: DynamoDbLocal | undefined;
     sqs: SqsEmulator;
     sfnEndpoint: string;
+    secretsEndpoint: string;
     fail: (message: string) => never;
   },
 ): FunctionSpec {
@@ -484,6 +541,7 @@ function functionSpec(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SQS: ctx.sqs.endpoint,
     AWS_ENDPOINT_URL_SFN: ctx.sfnEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: ctx.secretsEndpoint,
     ...(ctx.dynamo
       ? {
           AWS_ENDPOINT_URL_DYNAMODB: ctx.dynamo.endpoint,

@@ -184,6 +184,14 @@ export const SUPPORTED_TYPES: Readonly<Record<string, PropertyRules>> = {
       BinaryMediaTypes: 'binary media types are not emulated',
     },
   },
+  'AWS::Lambda::Url': {
+    allowed: ['AuthType', 'TargetFunctionArn', 'Cors', 'InvokeMode'],
+    unsupported: { Qualifier: 'function aliases and versions are not emulated' },
+  },
+  'AWS::SecretsManager::Secret': {
+    allowed: ['Name', 'Description', 'GenerateSecretString', 'SecretString', 'KmsKeyId', 'Tags'],
+    unsupported: { ReplicaRegions: 'secret replication is not emulated' },
+  },
   'AWS::ApiGateway::Resource': { allowed: ['ParentId', 'PathPart', 'RestApiId'] },
   'AWS::ApiGateway::Method': {
     allowed: [

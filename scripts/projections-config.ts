@@ -97,6 +97,7 @@ export function localTarget(projectRoot = process.cwd()): ProjectionTarget {
       'account-history': pair('ACCOUNT_HISTORY_TABLES'),
       'transfer-view': pair('TRANSFER_VIEW_TABLES'),
       'daily-totals': pair('DAILY_TOTALS_TABLES'),
+      'payment-view': pair('PAYMENT_VIEW_TABLES'),
     },
     failureQueueUrl:
       queue && sqsEndpoint

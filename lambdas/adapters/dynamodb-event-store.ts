@@ -269,6 +269,7 @@ export function storedEventFromItem(raw: Readonly<Record<string, unknown>>, stre
 
 function streamTypeOf(read: ItemReader): StreamType {
   const type = read.string('streamType');
-  if (type !== 'account' && type !== 'transfer') throw read.corrupt(`unknown streamType '${type}'`);
+  if (type !== 'account' && type !== 'transfer' && type !== 'payment')
+    throw read.corrupt(`unknown streamType '${type}'`);
   return type;
 }

@@ -15,9 +15,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AccountState } from '../domain/account.ts';
+import type { PaymentState } from '../domain/payments/payment.ts';
 import { historyGuardKey, historyPartition, historySortKey } from '../domain/projections/account-history.ts';
 import { accountViewKey } from '../domain/projections/account-view.ts';
 import { currenciesKey, totalsPartition } from '../domain/projections/daily-totals.ts';
+import {
+  PAYMENT_VIEW_INDEXES,
+  paymentStatusPartition,
+  paymentViewKey,
+} from '../domain/projections/payment-view.ts';
 import {
   type DailyTotals,
   type Guard,
@@ -53,6 +59,7 @@ export const HAS_SORT_KEY: Readonly<Record<ReadModelName, boolean>> = {
   'transfer-view': false,
   'account-history': true,
   'daily-totals': true,
+  'payment-view': false,
 };
 
 export interface DynamoDbReadModelsOptions {
@@ -375,6 +382,53 @@ export class DynamoDbReadModels implements ReadModelStore, ReadModelQueries {
     return set instanceof Set ? [...(set as Set<string>)].sort() : [];
   }
 
+  async payment(tenantId: string, paymentId: string): Promise<PaymentState | null> {
+    return this.#view<PaymentState>('payment-view', paymentViewKey(tenantId, paymentId), tenantId);
+  }
+
+  async payments(
+    tenantId: string,
+    filter: { readonly status?: string | undefined; readonly after: string | null; readonly limit: number },
+  ): Promise<{ rows: PaymentState[]; more: boolean }> {
+    const table = await this.tableOf('payment-view');
+    const index = filter.status ? PAYMENT_VIEW_INDEXES.byStatus : PAYMENT_VIEW_INDEXES.byTenant;
+    const partition = filter.status ? paymentStatusPartition(tenantId, filter.status) : tenantId;
+    const rows: PaymentState[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    // Newest first; one row more than asked tells whether another page follows.
+    do {
+      const page = await this.#client
+        .send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: index.name,
+            KeyConditionExpression: filter.after ? '#p = :p AND #s < :after' : '#p = :p',
+            ExpressionAttributeNames: {
+              '#p': index.partitionKey,
+              ...(filter.after ? { '#s': index.sortKey } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':p': { S: partition },
+              ...(filter.after ? { ':after': { S: filter.after } } : {}),
+            },
+            ScanIndexForward: false,
+            Limit: filter.limit + 1 - rows.length,
+            ExclusiveStartKey: startKey,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw new DynamoDbAdapterError(`Query of the payments of ${partition} failed`, { cause: error });
+        });
+      for (const item of page.Items ?? []) {
+        const read = new ItemReader(unmarshall(item), `payment-view:${partition}`);
+        if (read.string('tenantId') !== tenantId) throw read.corrupt('tenantId is not the caller');
+        rows.push(read.map('state') as unknown as PaymentState);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && rows.length <= filter.limit);
+    return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
+  }
+
   async #view<S>(model: ReadModelName, key: RowKey, tenantId: string): Promise<S | null> {
     const item = await this.#get(model, key, false);
     if (item === undefined || item.state === undefined) return null;
@@ -452,6 +506,7 @@ function guardItem<S>(table: string, commit: GuardedCommit<S>): TransactWriteIte
       TableName: table,
       Item: marshall(
         {
+          ...commit.attributes,
           ...commit.key,
           tenantId: commit.tenantId,
           version: commit.next.version,

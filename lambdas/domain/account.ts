@@ -86,6 +86,20 @@ function applyAccountEvent(
     case 'PendingTransferVoided':
     case 'PendingTransferExpired':
       return state && moveBalances(state, event.payload, { pending: -event.payload.pendingAmount });
+    // Payment events live in payment streams; they never reach an account.
+    case 'PaymentInitiated':
+    case 'FundsReserved':
+    case 'RiskAssessed':
+    case 'PaymentCaptured':
+    case 'PaymentSettled':
+    case 'PaymentFailed':
+    case 'ReservationVoided':
+    case 'CaptureRefunded':
+    case 'RefundRequested':
+    case 'PaymentRefunded':
+    case 'RefundFailed':
+    case 'MerchantNotificationRequested':
+      return state;
     default:
       return assertNever(event);
   }

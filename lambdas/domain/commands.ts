@@ -21,6 +21,7 @@ import {
   CURRENT_SCHEMA_VERSION,
   type EventMetadata,
   type LedgerEvent,
+  type StoredEvent,
   type TransferLegs,
   type TransferPurpose,
 } from './events.ts';
@@ -46,7 +47,8 @@ export function settlementAccountId(currency: string): string {
   return `settlement-${currency}`;
 }
 
-function newEvent(ports: LedgerPorts, ctx: CommandContext, event: LedgerEvent): NewEvent {
+/** Stamps an event with the command's envelope: id, schema version, time and context. */
+export function newEvent(ports: LedgerPorts, ctx: CommandContext, event: LedgerEvent): NewEvent {
   return {
     ...event,
     ...ctx,
@@ -192,21 +194,124 @@ export function withdraw(ports: LedgerPorts, ctx: CommandContext, input: MoneyMo
   return transfer(ports, ctx, { ...rest, ...legs }, 'withdrawal');
 }
 
-/** Loads an account for a transfer leg; the tenant's settlement account opens itself on first use. */
-async function loadLeg(
-  ports: LedgerPorts,
-  ctx: CommandContext,
-  accountId: string,
-  code: string,
-): Promise<{ loaded: Loaded<AccountState>; opening: NewEvent[] }> {
-  const loaded = await loadAccount(ports, ctx.tenantId, accountId);
-  if (loaded.state || accountId !== settlementAccountId(code)) return { loaded, opening: [] };
-  const opened = newEvent(ports, ctx, {
-    type: 'AccountOpened',
-    payload: { accountId, currency: code, kind: 'internal', flags: defaultFlags('internal') },
-  });
-  const after = change(ACCOUNT, loaded, [opened]).after;
-  return { loaded: { ...loaded, state: after }, opening: [opened] };
+/** The tenant's internal accounts per currency that open themselves on first use. */
+const SELF_OPENING_PREFIXES = ['settlement', 'clearing', 'fees'] as const;
+
+/** The id of a tenant's clearing account for a currency: holds payment funds between reserve and payout. */
+export function clearingAccountId(currency: string): string {
+  return `clearing-${currency}`;
+}
+
+/** The id of a tenant's fee account for a currency: where payment fees go. */
+export function feeAccountId(currency: string): string {
+  return `fees-${currency}`;
+}
+
+function opensItself(accountId: string, code: string): boolean {
+  return SELF_OPENING_PREFIXES.some((prefix) => accountId === `${prefix}-${code}`);
+}
+
+interface Tracked<S> {
+  readonly loaded: Loaded<S>;
+  state: S | null;
+  readonly events: NewEvent[];
+}
+
+/**
+ * The streams one command decides on: each loaded once, changed in memory step by step (so a later
+ * step sees what an earlier one did), and committed in one atomic append. A single transfer is one
+ * step; linked transfers (a payment's settlement legs) are several steps over the same work.
+ */
+export class LedgerWork {
+  readonly #ports: LedgerPorts;
+  readonly #ctx: CommandContext;
+  readonly #accounts = new Map<string, Promise<Tracked<AccountState>>>();
+  readonly #transfers = new Map<string, Promise<Tracked<TransferState>>>();
+
+  constructor(ports: LedgerPorts, ctx: CommandContext) {
+    this.#ports = ports;
+    this.#ctx = ctx;
+  }
+
+  /** An account of the work; a tenant internal account of `code` (settlement, clearing, fees) opens itself. */
+  account(accountId: string, code?: string): Promise<Tracked<AccountState>> {
+    let tracked = this.#accounts.get(accountId);
+    if (!tracked) {
+      tracked = loadAccount(this.#ports, this.#ctx.tenantId, accountId).then((loaded) => {
+        const entry: Tracked<AccountState> = { loaded, state: loaded.state, events: [] };
+        if (!loaded.state && code !== undefined && opensItself(accountId, code)) {
+          this.#apply(ACCOUNT, entry, {
+            type: 'AccountOpened',
+            payload: { accountId, currency: code, kind: 'internal', flags: defaultFlags('internal') },
+          });
+        }
+        return entry;
+      });
+      this.#accounts.set(accountId, tracked);
+    }
+    return tracked;
+  }
+
+  /** A transfer of the work, as it stands after the steps so far. */
+  transfer(transferId: string): Promise<Tracked<TransferState>> {
+    let tracked = this.#transfers.get(transferId);
+    if (!tracked) {
+      tracked = loadTransfer(this.#ports, this.#ctx.tenantId, transferId).then((loaded) => ({
+        loaded,
+        state: loaded.state,
+        events: [],
+      }));
+      this.#transfers.set(transferId, tracked);
+    }
+    return tracked;
+  }
+
+  /** Records one transfer event on the transfer's stream and on both accounts' streams. */
+  record(
+    event: LedgerEvent,
+    transfer: Tracked<TransferState>,
+    ...accounts: readonly Tracked<AccountState>[]
+  ): TransferState {
+    this.#apply(TRANSFER, transfer, event);
+    for (const account of accounts) this.#apply(ACCOUNT, account, event);
+    return transfer.state as TransferState;
+  }
+
+  /** A new event with this command's envelope. */
+  event(event: LedgerEvent): NewEvent {
+    return newEvent(this.#ports, this.#ctx, event);
+  }
+
+  get clock() {
+    return this.#ports.clock;
+  }
+
+  #apply<S>(
+    kind: { reduce: (s: S | null, e: StoredEvent) => S | null },
+    tracked: Tracked<S>,
+    event: LedgerEvent,
+  ) {
+    const stamped = newEvent(this.#ports, this.#ctx, event);
+    const version = tracked.loaded.version + tracked.events.length + 1;
+    tracked.state = kind.reduce(tracked.state, { ...stamped, stream: tracked.loaded.stream, version });
+    tracked.events.push(stamped);
+  }
+
+  /** The changes of every stream the steps touched. */
+  async changes(): Promise<Change<unknown>[]> {
+    const accounts = await Promise.all(this.#accounts.values());
+    const transfers = await Promise.all(this.#transfers.values());
+    return [
+      ...transfers.filter((t) => t.events.length > 0).map((t) => change(TRANSFER, t.loaded, t.events)),
+      ...accounts.filter((a) => a.events.length > 0).map((a) => change(ACCOUNT, a.loaded, a.events)),
+    ] as Change<unknown>[];
+  }
+
+  /** Appends everything the steps recorded, plus `extra` changes (e.g. a payment's), in one atomic write. */
+  async commit(extra: readonly Change<unknown>[] = []): Promise<void> {
+    const changes = [...(await this.changes()), ...extra];
+    if (changes.length > 0) await commit(this.#ports, changes);
+  }
 }
 
 function sameTransfer(
@@ -231,23 +336,39 @@ async function transfer(
   input: CreateTransferInput,
   purpose: TransferPurpose,
 ): Promise<TransferState> {
+  const work = new LedgerWork(ports, ctx);
+  const result = await openTransferStep(work, { ...input, id: input.id ?? ports.ids.next('tr') }, purpose);
+  await work.commit();
+  return result;
+}
+
+/**
+ * Decides a new transfer against the work's current states and records it (nothing is written until
+ * the work commits). A transfer with this id and the same fields is returned as it is (the client's id
+ * is the command's identity); with other fields it is an error.
+ */
+export async function openTransferStep(
+  work: LedgerWork,
+  input: CreateTransferInput & { readonly id: string },
+  purpose: TransferPurpose = 'transfer',
+): Promise<TransferState> {
   const code = parseCurrency(input.currency);
   const amount = assertPositiveAmount(input.amount);
   if (input.debitAccountId === input.creditAccountId) throw new SameAccountError(input.debitAccountId);
 
-  const transferId = input.id ?? ports.ids.next('tr');
-  const loadedTransfer = await loadTransfer(ports, ctx.tenantId, transferId);
-  if (loadedTransfer.state) {
-    if (sameTransfer(loadedTransfer.state, input, purpose)) return loadedTransfer.state;
+  const transferId = input.id;
+  const tracked = await work.transfer(transferId);
+  if (tracked.state) {
+    if (sameTransfer(tracked.state, input, purpose)) return tracked.state;
     throw new TransferExistsWithDifferentFieldsError(transferId);
   }
 
   const [debit, credit] = await Promise.all([
-    loadLeg(ports, ctx, input.debitAccountId, code),
-    loadLeg(ports, ctx, input.creditAccountId, code),
+    work.account(input.debitAccountId, code),
+    work.account(input.creditAccountId, code),
   ]);
-  const debitAccount = existing(debit.loaded, input.debitAccountId);
-  const creditAccount = existing(credit.loaded, input.creditAccountId);
+  const debitAccount = existingState(debit.state, input.debitAccountId);
+  const creditAccount = existingState(credit.state, input.creditAccountId);
   for (const account of [debitAccount, creditAccount]) {
     if (account.currency !== code) throw new CurrencyMismatchError(account.id, account.currency, code);
     assertOpen(account);
@@ -264,33 +385,27 @@ async function transfer(
   const event: LedgerEvent = input.pending
     ? {
         type: 'TransferPending',
-        payload: { ...legs, amount, purpose, reference, expiresAt: expiry(ports, input.timeoutSeconds) },
+        payload: {
+          ...legs,
+          amount,
+          purpose,
+          reference,
+          expiresAt: expiry(work.clock, input.timeoutSeconds),
+        },
       }
     : { type: 'TransferPosted', payload: { ...legs, amount, purpose, reference } };
-
-  return recordOnAllStreams(ports, ctx, event, loadedTransfer, debit, credit);
+  return work.record(event, tracked, debit, credit);
 }
 
-/** Appends one transfer event to the transfer's stream and both accounts' streams, atomically. */
-async function recordOnAllStreams(
-  ports: LedgerPorts,
-  ctx: CommandContext,
-  event: LedgerEvent,
-  transfer: Loaded<TransferState>,
-  ...legs: readonly { loaded: Loaded<AccountState>; opening: readonly NewEvent[] }[]
-): Promise<TransferState> {
-  const transferChange = change(TRANSFER, transfer, [newEvent(ports, ctx, event)]);
-  const accountChanges = legs.map((leg) =>
-    change(ACCOUNT, leg.loaded, [...leg.opening, newEvent(ports, ctx, event)]),
-  );
-  await commit(ports, [transferChange, ...accountChanges] as Change<unknown>[]);
-  return transferChange.after as TransferState;
+function existingState(state: AccountState | null, accountId: string): AccountState {
+  if (!state) throw new AccountNotFoundError(accountId);
+  return state;
 }
 
-function expiry(ports: LedgerPorts, timeoutSeconds: number | undefined): string | null {
+function expiry(clock: LedgerPorts['clock'], timeoutSeconds: number | undefined): string | null {
   if (timeoutSeconds === undefined) return null;
   assertPositiveAmount(timeoutSeconds, 'timeoutSeconds');
-  return new Date(ports.clock.now().getTime() + timeoutSeconds * 1000).toISOString();
+  return new Date(clock.now().getTime() + timeoutSeconds * 1000).toISOString();
 }
 
 /** Limits are checked when funds are reserved (or posted at once), never when a reservation is posted. */
@@ -316,34 +431,40 @@ export async function getTransfer(
   return loaded.state;
 }
 
+/** Decides how a pending transfer is resolved: the event to record (post or void). */
+export type ResolveDecision = (pending: TransferState, accounts: readonly AccountState[]) => LedgerEvent;
+
+/** Posting a reservation, in full or in part (`amount` ≤ the reserved amount); both accounts must be open. */
+export function postDecision(amount?: number): ResolveDecision {
+  return (pending, accounts) => {
+    const posted = assertPositiveAmount(amount ?? pending.amount);
+    if (posted > pending.amount) throw new PostAmountExceedsPendingError(pending.id, pending.amount, posted);
+    for (const account of accounts) assertOpen(account);
+    return {
+      type: 'PendingTransferPosted',
+      payload: { ...legsOf(pending), pendingAmount: pending.amount, amount: posted },
+    };
+  };
+}
+
+/** Voiding a reservation: allowed on frozen accounts, so frozen funds can still be released. */
+export const voidDecision: ResolveDecision = (pending) => ({
+  type: 'PendingTransferVoided',
+  payload: { ...legsOf(pending), pendingAmount: pending.amount },
+});
+
 /** Posts a pending transfer, in full or in part (`amount` ≤ the reserved amount); the rest is released. */
 export async function postTransfer(
   ports: LedgerPorts,
   ctx: CommandContext,
   input: { transferId: string; amount?: number },
 ): Promise<TransferState> {
-  return unlessExpired(
-    await resolve(ports, ctx, input.transferId, (pending, accounts) => {
-      const amount = assertPositiveAmount(input.amount ?? pending.amount);
-      if (amount > pending.amount)
-        throw new PostAmountExceedsPendingError(pending.id, pending.amount, amount);
-      for (const account of accounts) assertOpen(account);
-      return {
-        type: 'PendingTransferPosted',
-        payload: { ...legsOf(pending), pendingAmount: pending.amount, amount },
-      };
-    }),
-  );
+  return unlessExpired(await resolve(ports, ctx, input.transferId, postDecision(input.amount)));
 }
 
 /** Voids a pending transfer: the whole reservation is released. Allowed on frozen accounts. */
 export async function voidTransfer(ports: LedgerPorts, ctx: CommandContext, input: { transferId: string }) {
-  return unlessExpired(
-    await resolve(ports, ctx, input.transferId, (pending) => ({
-      type: 'PendingTransferVoided',
-      payload: { ...legsOf(pending), pendingAmount: pending.amount },
-    })),
-  );
+  return unlessExpired(await resolve(ports, ctx, input.transferId, voidDecision));
 }
 
 /** Expires a pending transfer whose time has come, releasing the reservation (for a sweeper). */
@@ -354,7 +475,8 @@ export async function expireTransfer(ports: LedgerPorts, ctx: CommandContext, in
   return outcome.transfer;
 }
 
-function unlessExpired(outcome: Resolution): TransferState {
+/** The resolved transfer, or PendingTransferExpiredError when it had expired instead. */
+export function unlessExpired(outcome: Resolution): TransferState {
   const { transfer, expired } = outcome;
   if (expired) throw new PendingTransferExpiredError(transfer.id, transfer.expiresAt ?? '');
   return transfer;
@@ -369,7 +491,7 @@ function legsOf(t: TransferState): TransferLegs {
   };
 }
 
-interface Resolution {
+export interface Resolution {
   readonly transfer: TransferState;
   /** The reservation had passed its expiry, so it was expired rather than resolved as asked. */
   readonly expired: boolean;
@@ -384,23 +506,36 @@ async function resolve(
   ports: LedgerPorts,
   ctx: CommandContext,
   transferId: string,
-  decide: (pending: TransferState, accounts: readonly AccountState[]) => LedgerEvent,
+  decide: ResolveDecision,
 ): Promise<Resolution> {
-  const loadedTransfer = await loadTransfer(ports, ctx.tenantId, transferId);
-  const pending = loadedTransfer.state;
+  const work = new LedgerWork(ports, ctx);
+  const resolution = await resolveStep(work, transferId, decide);
+  await work.commit();
+  return resolution;
+}
+
+/** Decides the resolution of a pending transfer against the work's current states and records it. */
+export async function resolveStep(
+  work: LedgerWork,
+  transferId: string,
+  decide: ResolveDecision,
+): Promise<Resolution> {
+  const tracked = await work.transfer(transferId);
+  const pending = tracked.state;
   if (!pending) throw new TransferNotFoundError(transferId);
   if (pending.status !== 'pending') throw new TransferAlreadyResolvedError(transferId, pending.status);
 
   const [debit, credit] = await Promise.all([
-    loadAccount(ports, ctx.tenantId, pending.debitAccountId),
-    loadAccount(ports, ctx.tenantId, pending.creditAccountId),
+    work.account(pending.debitAccountId),
+    work.account(pending.creditAccountId),
   ]);
-  const accounts = [existing(debit, pending.debitAccountId), existing(credit, pending.creditAccountId)];
-  const expired = pending.expiresAt !== null && ports.clock.now().getTime() >= Date.parse(pending.expiresAt);
+  const accounts = [
+    existingState(debit.state, pending.debitAccountId),
+    existingState(credit.state, pending.creditAccountId),
+  ];
+  const expired = pending.expiresAt !== null && work.clock.now().getTime() >= Date.parse(pending.expiresAt);
   const event: LedgerEvent = expired
     ? { type: 'PendingTransferExpired', payload: { ...legsOf(pending), pendingAmount: pending.amount } }
     : decide(pending, accounts);
-
-  const legs = [debit, credit].map((loaded) => ({ loaded, opening: [] }));
-  return { transfer: await recordOnAllStreams(ports, ctx, event, loadedTransfer, ...legs), expired };
+  return { transfer: work.record(event, tracked, debit, credit), expired };
 }

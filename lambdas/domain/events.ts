@@ -1,5 +1,7 @@
 /** Ledger events: past tense, versioned, and the only source of truth. */
 
+import type { MerchantNotification } from './notifications.ts';
+
 export type AccountKind = 'customer' | 'merchant' | 'internal';
 
 export interface AccountFlags {
@@ -64,7 +66,107 @@ export type LedgerEvent =
   | {
       readonly type: 'PendingTransferExpired';
       readonly payload: TransferLegs & { readonly pendingAmount: number };
-    };
+    }
+  | PaymentEvent;
+
+/** The saga step a payment failed in (the ASL state name). */
+export type PaymentStep =
+  | 'ReserveFunds'
+  | 'AssessRisk'
+  | 'CaptureAtProcessor'
+  | 'PostTransfer'
+  | 'NotifyMerchant';
+
+/** A compensation that ran for a failed payment (the ASL state name). */
+export type PaymentCompensation = 'RefundAtProcessor' | 'VoidReservation';
+
+/** Events of the `payment` stream: the settlement saga's progress, compensations and refunds. */
+export type PaymentEvent =
+  | {
+      readonly type: 'PaymentInitiated';
+      readonly payload: {
+        readonly paymentId: string;
+        readonly payerAccountId: string;
+        readonly merchantAccountId: string;
+        readonly amount: number;
+        readonly currency: string;
+        /** The processor's token for the payer's card (never card data). */
+        readonly paymentMethod: string;
+        /** What the tenant keeps: moved to `fees-<CCY>`; the merchant gets `amount - fee`. */
+        readonly fee: number;
+        readonly description: string | null;
+      };
+    }
+  | {
+      readonly type: 'FundsReserved';
+      readonly payload: { readonly paymentId: string; readonly transferId: string };
+    }
+  | {
+      readonly type: 'RiskAssessed';
+      readonly payload: {
+        readonly paymentId: string;
+        readonly decision: 'approved' | 'rejected';
+        readonly reasons: readonly string[];
+      };
+    }
+  | {
+      readonly type: 'PaymentCaptured';
+      readonly payload: { readonly paymentId: string; readonly processorPaymentId: string };
+    }
+  | {
+      readonly type: 'PaymentSettled';
+      readonly payload: {
+        readonly paymentId: string;
+        readonly merchantAmount: number;
+        readonly fee: number;
+        /** The linked transfers of the settlement (reserve posted, clearing → merchant, clearing → fees). */
+        readonly transferIds: readonly string[];
+      };
+    }
+  | {
+      readonly type: 'PaymentFailed';
+      readonly payload: {
+        readonly paymentId: string;
+        readonly reason: string;
+        readonly failedStep: PaymentStep;
+        readonly compensations: readonly PaymentCompensation[];
+      };
+    }
+  | {
+      readonly type: 'ReservationVoided';
+      readonly payload: { readonly paymentId: string; readonly transferId: string | null };
+    }
+  | {
+      readonly type: 'CaptureRefunded';
+      readonly payload: {
+        readonly paymentId: string;
+        readonly processorRefundId: string | null;
+        /** `nothing-to-refund`: the processor never captured (e.g. the capture timed out before it happened). */
+        readonly outcome: 'refunded' | 'nothing-to-refund';
+      };
+    }
+  | {
+      readonly type: 'RefundRequested';
+      readonly payload: { readonly paymentId: string; readonly refundId: string; readonly amount: number };
+    }
+  | {
+      readonly type: 'PaymentRefunded';
+      readonly payload: {
+        readonly paymentId: string;
+        readonly refundId: string;
+        readonly amount: number;
+        readonly processorRefundId: string | null;
+        readonly transferIds: readonly string[];
+      };
+    }
+  | {
+      readonly type: 'RefundFailed';
+      readonly payload: { readonly paymentId: string; readonly refundId: string; readonly reason: string };
+    }
+  /** The outbox: the relay forwards it to the notifications queue (issue 6). */
+  | { readonly type: 'MerchantNotificationRequested'; readonly payload: MerchantNotification };
+
+export type PaymentEventType = PaymentEvent['type'];
 
 export type LedgerEventType = LedgerEvent['type'];
 
@@ -79,10 +181,22 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<LedgerEventType, number>> =
   PendingTransferPosted: 1,
   PendingTransferVoided: 1,
   PendingTransferExpired: 1,
+  PaymentInitiated: 1,
+  FundsReserved: 1,
+  RiskAssessed: 1,
+  PaymentCaptured: 1,
+  PaymentSettled: 1,
+  PaymentFailed: 1,
+  ReservationVoided: 1,
+  CaptureRefunded: 1,
+  RefundRequested: 1,
+  PaymentRefunded: 1,
+  RefundFailed: 1,
+  MerchantNotificationRequested: 1,
 };
 
 /** The streams events live in; the tenant is part of every stream key. */
-export type StreamType = 'account' | 'transfer';
+export type StreamType = 'account' | 'transfer' | 'payment';
 
 export interface StreamRef {
   readonly type: StreamType;

@@ -1,6 +1,8 @@
 import { type AccountState, evolveAccount } from './account.ts';
 import { AccountNotFoundError, TransferNotFoundError } from './errors.ts';
 import type { StoredEvent } from './events.ts';
+import { PaymentNotFoundError } from './payments/errors.ts';
+import type { PaymentState } from './payments/payment.ts';
 import type { LedgerPorts } from './ports.ts';
 import type {
   DailyTotals,
@@ -105,4 +107,15 @@ export async function dailyReport(
   return totals
     .flat()
     .sort((a, b) => (a.day === b.day ? (a.currency < b.currency ? -1 : 1) : a.day < b.day ? -1 : 1));
+}
+
+/** Reads a payment from the payment view (eventually consistent). */
+export async function getPaymentView(
+  views: ReadModelQueries,
+  tenantId: string,
+  paymentId: string,
+): Promise<PaymentState> {
+  const payment = await views.payment(tenantId, paymentId);
+  if (!payment) throw new PaymentNotFoundError(paymentId);
+  return payment;
 }

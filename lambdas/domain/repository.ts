@@ -1,5 +1,6 @@
 import { ACCOUNT_REDUCER_VERSION, type AccountState, evolveAccount } from './account.ts';
 import type { StoredEvent, StreamRef } from './events.ts';
+import { evolvePayment, PAYMENT_REDUCER_VERSION, type PaymentState } from './payments/payment.ts';
 import type { LedgerPorts, NewEvent, Snapshot, StreamWrite } from './ports.ts';
 import { evolveTransfer, TRANSFER_REDUCER_VERSION, type TransferState } from './transfer.ts';
 
@@ -32,6 +33,11 @@ export const TRANSFER: AggregateKind<TransferState> = {
   reducerVersion: TRANSFER_REDUCER_VERSION,
 };
 
+export const PAYMENT: AggregateKind<PaymentState> = {
+  reduce: evolvePayment,
+  reducerVersion: PAYMENT_REDUCER_VERSION,
+};
+
 /** Loads a stream: the newest snapshot of this reducer version, then only the events after it. */
 export async function load<S>(
   ports: Pick<LedgerPorts, 'events' | 'snapshots'>,
@@ -61,6 +67,15 @@ export function loadTransfer(
   transferId: string,
 ): Promise<Loaded<TransferState>> {
   return load(ports, TRANSFER, { type: 'transfer', tenantId, id: transferId });
+}
+
+/** Loads a payment by id within a tenant. */
+export function loadPayment(
+  ports: Pick<LedgerPorts, 'events' | 'snapshots'>,
+  tenantId: string,
+  paymentId: string,
+): Promise<Loaded<PaymentState>> {
+  return load(ports, PAYMENT, { type: 'payment', tenantId, id: paymentId });
 }
 
 /** New events for one loaded stream, with the state they lead to (computed without reading back). */

@@ -70,6 +70,18 @@ export function evolveTransfer(state: TransferState | null, event: StoredEvent):
     case 'AccountFrozen':
     case 'AccountUnfrozen':
     case 'AccountClosed':
+    case 'PaymentInitiated':
+    case 'FundsReserved':
+    case 'RiskAssessed':
+    case 'PaymentCaptured':
+    case 'PaymentSettled':
+    case 'PaymentFailed':
+    case 'ReservationVoided':
+    case 'CaptureRefunded':
+    case 'RefundRequested':
+    case 'PaymentRefunded':
+    case 'RefundFailed':
+    case 'MerchantNotificationRequested':
       return state;
     default:
       return assertNever(event);

@@ -24,14 +24,29 @@ export interface RouteRequest<B> {
   readonly query: Readonly<Record<string, string>>;
   /** The request path, the `instance` of any problem. */
   readonly path: string;
+  /** The `Idempotency-Key` header, when the route received one. */
+  readonly idempotencyKey?: string | undefined;
 }
 
 export interface RouteSpec<B, R> {
   /** Validates the JSON body; routes without one accept no body or `{}`. */
   readonly body?: z.ZodType<B>;
   readonly run: (ports: LedgerPorts, request: RouteRequest<B>) => Promise<R>;
-  readonly status: 200 | 201;
+  readonly status: 200 | 201 | 202;
   readonly present: (result: R) => unknown;
+  /**
+   * Whether an `Idempotency-Key` stores the response for replay. Off for a response that carries a
+   * secret shown once (it would sit in the idempotency table in the clear); such a route must be
+   * safe to run again instead.
+   * @default true
+   */
+  readonly replayResponses?: boolean;
+  /**
+   * Refuse a request without an `Idempotency-Key` (400): for commands whose identity is the key
+   * (a payment's id derives from it, so a retry after a crash converges).
+   * @default false
+   */
+  readonly requireIdempotencyKey?: boolean;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -149,6 +164,11 @@ function wrap(main: ApiHandler): ApiHandler {
     .use(problemJson()) as ApiHandler;
 }
 
+/** A route outside the tenant API (no API key, e.g. a signed webhook): logger context and problem+json only. */
+export function publicRoute(main: ApiHandler): { readonly handler: ApiHandler } {
+  return { handler: wrap(main) };
+}
+
 /** A read-only route: no body, no idempotency. */
 export function queryRoute<R>(spec: Omit<RouteSpec<undefined, R>, 'body' | 'status'>): Route {
   const main: ApiHandler = async (event) => {
@@ -233,6 +253,10 @@ export function commandRoute<B, R>(spec: RouteSpec<B, R>): Route {
     const { tenantId, ctx } = requestContextOf(event);
     const pathParameters = pathParametersOf(event);
     const body = parseBody(event, spec.body);
+    const key = header(event, 'idempotency-key');
+    if (key === undefined && spec.requireIdempotencyKey) {
+      throw new ApiError(400, 'idempotency-key-required', 'This endpoint needs an Idempotency-Key header.');
+    }
     const request: RouteRequest<B> = {
       tenantId,
       ctx,
@@ -240,9 +264,9 @@ export function commandRoute<B, R>(spec: RouteSpec<B, R>): Route {
       pathParameters,
       query: queryOf(event),
       path: event.path,
+      idempotencyKey: key,
     };
-    const key = header(event, 'idempotency-key');
-    if (key === undefined) return execute(request);
+    if (key === undefined || spec.replayResponses === false) return execute(request);
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new ApiError(
         400,

@@ -4,6 +4,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ConcurrencyConflictError, LedgerError } from '../domain/errors.ts';
+import { ProcessorUnavailableError } from '../domain/payments/processor.ts';
 
 /** An RFC 9457 problem: `type` is stable per error, and extra members help the caller. */
 export interface Problem {
@@ -38,8 +39,10 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
+  413: 'Content too large',
   422: 'Unprocessable content',
   500: 'Internal error',
+  503: 'Service unavailable',
 };
 
 /** How long a client should wait before retrying a conflict or an in-flight duplicate. */
@@ -69,7 +72,10 @@ export function toProblem(
       detail,
       ...(instance ? { instance } : {}),
     },
-    headers: status === 409 ? { 'Retry-After': RETRY_AFTER_SECONDS } : ({} as Record<string, string>),
+    headers:
+      status === 409 || status === 503
+        ? { 'Retry-After': RETRY_AFTER_SECONDS }
+        : ({} as Record<string, string>),
   });
   if (error instanceof ApiError) return make(error.status, error.code, error.message, { ...error.extra });
   if (error instanceof LedgerError) {
@@ -96,6 +102,13 @@ export function toProblem(
       409,
       'idempotent-request-in-progress',
       'A request with this Idempotency-Key is still being processed.',
+    );
+  }
+  if (error instanceof ProcessorUnavailableError) {
+    return make(
+      503,
+      'processor-unavailable',
+      'The payment processor is unavailable; retry with the same Idempotency-Key.',
     );
   }
   return make(500, 'internal', 'An unexpected error occurred. It has been logged.');

@@ -49,6 +49,8 @@ const KNOWN_TYPES = new Set([
   'AWS::ApiGateway::Authorizer',
   'AWS::CloudWatch::Alarm',
   'AWS::CDK::Metadata',
+  'AWS::SecretsManager::Secret',
+  'AWS::Lambda::Url',
 ]);
 
 /** Top-level static imports of a (minified) ESM bundle: `import{a as b}from"x"`, `import "x"`. */
@@ -209,19 +211,34 @@ describe('idempotency table', () => {
 });
 
 describe('functions', () => {
-  it('are one per route, plus the projector', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + 1);
+  it('are one per route, plus the projector, the relay and the queue workers', () => {
+    const others = [
+      stack.projector.function,
+      stack.relay.function,
+      stack.processorWebhooks.worker,
+      stack.notifications.worker,
+      stack.sandboxProcessor.function.function,
+      ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
+    ];
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
     expect(stack.functions.size).toBe(ROUTES.length);
   });
 
   it('all run nodejs24.x on arm64 with 1024 MB and active tracing; routes time out after 10 s', () => {
-    const projectorId = logicalId(stack.projector.function.function);
+    const timeouts = new Map([
+      [logicalId(stack.projector.function.function), 60],
+      [logicalId(stack.relay.function.function), 30],
+      [logicalId(stack.processorWebhooks.worker.function), 30],
+      [logicalId(stack.notifications.worker.function), 20],
+      [logicalId(stack.sandboxProcessor.function.function), 15],
+      ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
+    ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({
         id,
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        Timeout: id === projectorId ? 60 : 10,
+        Timeout: timeouts.get(id) ?? 10,
         MemorySize: 1024,
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
@@ -275,7 +292,8 @@ describe('functions', () => {
         imports.filter((specifier) => !isBuiltin(specifier)),
         id,
       ).toEqual([]);
-      expect(code, id).toContain('DynamoDB_20120810');
+      // Every function talks to DynamoDB or SQS (the relay only to SQS) with the SDK it carries.
+      expect(code, id).toMatch(/DynamoDB_20120810|AmazonSQS/);
       expect(JSON.parse(readFileSync(join(folder, 'index.mjs.map'), 'utf8')).version, id).toBe(3);
     }
   });
@@ -287,8 +305,11 @@ describe('functions', () => {
     for (const route of ROUTES) {
       const { id, props } = routeFunction(route);
       const env = (props.Environment as { Variables: Json }).Variables;
-      expect(env.EVENTS_TABLE_NAME, id).toEqual({ Ref: eventsId });
-      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual({ Ref: snapshotsId });
+      // `none` routes (the signed processor webhook) never touch the ledger.
+      expect(env.EVENTS_TABLE_NAME, id).toEqual(route.access === 'none' ? undefined : { Ref: eventsId });
+      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual(
+        route.access === 'none' ? undefined : { Ref: snapshotsId },
+      );
       if (route.access === 'write') expect(env.IDEMPOTENCY_TABLE_NAME, id).toEqual({ Ref: idempotencyId });
       else expect(env.IDEMPOTENCY_TABLE_NAME, id).toBeUndefined();
     }
@@ -339,9 +360,18 @@ describe('least privilege', () => {
     const reads = ROUTES.filter((r) => r.access === 'read');
     expect(reads.length).toBeGreaterThan(0);
     const arn = (id: string) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+    // The webhook tables are granted by their constructs and checked in test/infra/workers.test.ts.
+    const webhookTables = [
+      stack.notifications.endpoints,
+      stack.notifications.deliveries,
+      stack.processorWebhooks.inbox,
+    ];
+    const webhookIds = webhookTables.map((t) => logicalId(t));
     for (const route of reads) {
       const { roleId } = routeFunction(route);
-      const dynamo = dynamoStatements(statementsOfRole(roleId));
+      const dynamo = dynamoStatements(statementsOfRole(roleId)).filter(
+        (s) => !webhookIds.some((id) => touches(s, id)),
+      );
       expect(
         dynamo.flatMap((s) => WRITES.filter((w) => allows(s, w))),
         roleId,
@@ -354,18 +384,24 @@ describe('least privilege', () => {
         logicalId(stack.readModels.tables[m].blue),
         logicalId(stack.readModels.tables[m].green),
       ]);
-      const reached = dynamo.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+      const all = dynamo.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+      // GSIs of the views they serve (the payment view's lists) are named, never `index/*`.
+      const indexes = all.map((r) => JSON.stringify(r)).filter((r) => r.includes('/index/'));
+      for (const index of indexes) expect(index, roleId).toMatch(/\/index\/[a-z-]+"/);
+      const reached = all.filter((r) => !JSON.stringify(r).includes('/index/'));
       expect([...new Set(reached.map((r) => JSON.stringify(r)))].sort(), roleId).toEqual(
         [eventsId, snapshotsId, ...views, ...(views.length > 0 ? [pointersId] : [])].map(arn).sort(),
       );
     }
   });
 
-  it('gives the idempotency table to write routes only, with the four Powertools item actions', () => {
+  it('gives the idempotency table to write routes and the queue workers only, with the four Powertools item actions', () => {
     const idempotencyId = logicalId(stack.idempotency.table);
-    const writeRoles = new Set(
-      ROUTES.filter((r) => r.access === 'write').map((r) => routeFunction(r).roleId),
-    );
+    const writeRoles = new Set([
+      ...ROUTES.filter((r) => r.access === 'write').map((r) => routeFunction(r).roleId),
+      logicalId(stack.processorWebhooks.worker.role),
+      logicalId(stack.notifications.worker.role),
+    ]);
     const holders = allStatements().filter(
       ({ statement }) => dynamoStatements([statement]).length > 0 && touches(statement, idempotencyId),
     );
@@ -400,10 +436,14 @@ describe('REST API', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
   });
 
-  it('has exactly the routes of ROUTES, each a Lambda proxy to its own function, each requiring an API key', () => {
+  it('has exactly the routes of ROUTES, each a Lambda proxy to its own function, each requiring an API key unless signed', () => {
     const methods = ofType('AWS::ApiGateway::Method');
+    const signed = new Set(
+      ROUTES.filter((r) => r.auth === 'webhook-signature').map((r) => `${r.method} ${r.path}`),
+    );
     const seen = methods.map(([id, m]) => {
-      expect(m.Properties.ApiKeyRequired, id).toBe(true);
+      const route = `${m.Properties.HttpMethod as string} ${methodPath(m.Properties.ResourceId)}`;
+      expect(m.Properties.ApiKeyRequired, id).toBe(!signed.has(route));
       const integration = m.Properties.Integration as { Type: string; Uri: unknown };
       expect(integration.Type, id).toBe('AWS_PROXY');
       const target = JSON.stringify(integration.Uri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];

@@ -10,5 +10,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('secondApiKey', target.secondApiKey);
   project.provide('targetName', target.name);
   project.provide('skipReason', target.skipReason);
+  // Set LEDGERLINE_PROCESSOR_WEBHOOK_SECRET for a deployed target (the value in ProcessorWebhookSecretArn).
+  project.provide(
+    'processorWebhookSecret',
+    target.processorWebhookSecret ?? process.env.LEDGERLINE_PROCESSOR_WEBHOOK_SECRET ?? null,
+  );
+  project.provide('localRuntime', target.localRuntime ?? null);
+  project.provide('paymentsOperator', target.paymentsOperator ?? null);
   return () => target.teardown();
 }

@@ -184,6 +184,7 @@ describeTarget(
         'account-history': pair('ACCOUNT_HISTORY_TABLES'),
         'transfer-view': pair('TRANSFER_VIEW_TABLES'),
         'daily-totals': pair('DAILY_TOTALS_TABLES'),
+        'payment-view': pair('PAYMENT_VIEW_TABLES'),
       };
       eventsTable = projector.env.EVENTS_TABLE_NAME ?? '';
       pointersTable = projector.env.READ_MODEL_POINTERS_TABLE ?? '';

@@ -17,10 +17,33 @@ declare module 'vitest' {
     targetName: string;
     /** Set when the target cannot be reached: the suites skip and say why. */
     skipReason: string | null;
+    /** The processor's webhook signing secret, so tests can sign as the processor; null when unknown. */
+    processorWebhookSecret: string | null;
+    /** The local runtime's SQS and DynamoDB endpoints, cdk.out and events table (white-box helpers); null elsewhere. */
+    localRuntime: LocalRuntimeInfo | null;
+    /** What an operator reaches for the payment saga (issue 5): null when the target does not expose it. */
+    paymentsOperator: PaymentsOperatorInfo | null;
   }
 }
 
+/** The payment saga's operator surface: Step Functions and the sandbox processor's test helpers. */
+export interface PaymentsOperatorInfo {
+  /** Step Functions endpoint (local), or undefined for AWS's own. */
+  readonly stepFunctionsEndpoint: string | undefined;
+  readonly stateMachineArn: string;
+  readonly processorUrl: string;
+  readonly processorSecret: string;
+}
+
 export type TargetName = 'local' | 'localstack' | 'aws';
+
+/** What a test may reach inside the local runtime besides HTTP. */
+export interface LocalRuntimeInfo {
+  readonly sqsEndpoint: string;
+  readonly dynamodbEndpoint: string;
+  readonly cdkOut: string;
+  readonly eventsTable: string;
+}
 
 export interface Target {
   readonly name: TargetName;
@@ -28,8 +51,14 @@ export interface Target {
   readonly apiKey: string;
   readonly secondApiKey: string;
   readonly skipReason: string | null;
+  readonly processorWebhookSecret?: string | null;
+  readonly localRuntime?: LocalRuntimeInfo | null;
+  readonly paymentsOperator?: PaymentsOperatorInfo | null;
   teardown(): Promise<void>;
 }
+
+/** The processor webhook secret the local target starts with (LEDGERLINE_LOCAL_SECRET_ProcessorWebhookSecret locally). */
+const LOCAL_PROCESSOR_WEBHOOK_SECRET = 'integration-processor-webhook-secret-0123456789';
 
 const run = promisify(execFile);
 const projectRoot = join(import.meta.dirname, '..', '..');
@@ -72,6 +101,28 @@ function keysFromEnv(name: TargetName): { apiKey: string; secondApiKey: string }
   return { apiKey, secondApiKey };
 }
 
+/** The saga's state machine, the sandbox processor's URL and its secret, from the local runtime. */
+function localPaymentsOperator(runtime: {
+  readonly endpoints: { readonly stepFunctions: string };
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly refs: Readonly<Record<string, string>>;
+  secretValue(id: string): string | undefined;
+}): PaymentsOperatorInfo | null {
+  const output = (prefix: string) =>
+    Object.entries(runtime.outputs).find(([key]) => key.startsWith(prefix))?.[1] as string | undefined;
+  const secretId = Object.keys(runtime.refs).find((id) => id.startsWith('SandboxProcessorApiSecret'));
+  const stateMachineArn = output('PaymentStateMachineArn');
+  const processorUrl = output('SandboxProcessorUrl');
+  const processorSecret = secretId ? runtime.secretValue(secretId) : undefined;
+  if (!stateMachineArn || !processorUrl || !processorSecret) return null;
+  return {
+    stepFunctionsEndpoint: runtime.endpoints.stepFunctions,
+    stateMachineArn,
+    processorUrl,
+    processorSecret,
+  };
+}
+
 async function localTarget(): Promise<Target> {
   const { ensureAssembly } = await import('../../local/synth.ts');
   const { startLocalRuntime } = await import('../../local/runtime.ts');
@@ -86,6 +137,7 @@ async function localTarget(): Promise<Target> {
     projectRoot,
     port: 0,
     apiKeys: keys,
+    secrets: { ProcessorWebhookSecret: LOCAL_PROCESSOR_WEBHOOK_SECRET },
     log: (line) => logs.write(`${line}\n`),
     functionLog: (fn, line) =>
       inherit ? process.stdout.write(`[${fn}] ${line}\n`) : logs.write(`[${fn}] ${line}\n`),
@@ -99,6 +151,15 @@ async function localTarget(): Promise<Target> {
     apiKey: keys[0] as string,
     secondApiKey: keys[1] as string,
     skipReason: runtime.apiUrl ? null : 'the stack has no REST API',
+    processorWebhookSecret: LOCAL_PROCESSOR_WEBHOOK_SECRET,
+    paymentsOperator: localPaymentsOperator(runtime),
+    localRuntime: {
+      sqsEndpoint: runtime.endpoints.sqs,
+      dynamodbEndpoint: runtime.endpoints.dynamodb ?? '',
+      cdkOut,
+      eventsTable:
+        Object.entries(runtime.refs).find(([id]) => /^EventStoreEvents[0-9A-F]{8}$/.test(id))?.[1] ?? '',
+    },
     async teardown() {
       await runtime.stop();
       logs.end();

@@ -1,4 +1,5 @@
 import type { AccountState } from '../../lambdas/domain/account.ts';
+import type { PaymentState } from '../../lambdas/domain/payments/payment.ts';
 import {
   historyGuardKey,
   historyPartition,
@@ -6,6 +7,7 @@ import {
 } from '../../lambdas/domain/projections/account-history.ts';
 import { accountViewKey } from '../../lambdas/domain/projections/account-view.ts';
 import { currenciesKey, totalsPartition } from '../../lambdas/domain/projections/daily-totals.ts';
+import { paymentStatusPartition, paymentViewKey } from '../../lambdas/domain/projections/payment-view.ts';
 import {
   type DailyTotals,
   type Guard,
@@ -56,6 +58,7 @@ export class InMemoryReadModels implements ReadModelStore, ReadModelQueries {
     if (version !== commit.expectedVersion) throw new GuardMovedError(commit.model, commit.key);
     this.commits++;
     table.set(id(commit.key), {
+      ...commit.attributes,
       ...commit.key,
       tenantId: commit.tenantId,
       version: commit.next.version,
@@ -138,6 +141,27 @@ export class InMemoryReadModels implements ReadModelStore, ReadModelQueries {
 
   async currencies(tenantId: string): Promise<string[]> {
     return (this.#table('daily-totals').get(id(currenciesKey(tenantId)))?.currencies ?? []) as string[];
+  }
+
+  async payment(tenantId: string, paymentId: string): Promise<PaymentState | null> {
+    return (this.#table('payment-view').get(id(paymentViewKey(tenantId, paymentId)))?.state ??
+      null) as PaymentState | null;
+  }
+
+  async payments(
+    tenantId: string,
+    filter: { readonly status?: string | undefined; readonly after: string | null; readonly limit: number },
+  ): Promise<{ rows: PaymentState[]; more: boolean }> {
+    const rows = [...this.#table('payment-view').values()]
+      .filter((row) =>
+        filter.status
+          ? row.listStatus === paymentStatusPartition(tenantId, filter.status)
+          : row.listTenant === tenantId,
+      )
+      .filter((row) => filter.after === null || String(row.listSk) < filter.after)
+      .sort((a, b) => (String(a.listSk) < String(b.listSk) ? 1 : -1))
+      .map((row) => row.state as PaymentState);
+    return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
   }
 }
 

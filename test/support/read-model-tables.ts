@@ -49,6 +49,7 @@ export function readModelEnvironment(names: ReadModelTableNames): Record<string,
     'account-history': 'ACCOUNT_HISTORY_TABLES',
     'transfer-view': 'TRANSFER_VIEW_TABLES',
     'daily-totals': 'DAILY_TOTALS_TABLES',
+    'payment-view': 'PAYMENT_VIEW_TABLES',
   };
   for (const model of READ_MODELS)
     env[vars[model]] = `${names.tables[model].blue},${names.tables[model].green}`;

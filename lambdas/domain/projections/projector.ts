@@ -3,6 +3,7 @@ import type { EventStore } from '../ports.ts';
 import { accountHistory } from './account-history.ts';
 import { accountView } from './account-view.ts';
 import { dailyTotals } from './daily-totals.ts';
+import { paymentView } from './payment-view.ts';
 import {
   type Guard,
   type GuardedCommit,
@@ -21,6 +22,7 @@ export const PROJECTIONS: readonly Projection<unknown>[] = [
   accountHistory,
   transferView,
   dailyTotals,
+  paymentView,
 ];
 
 /** The projections of one read model by name. */
@@ -187,6 +189,7 @@ export class Projector {
         expectedVersion,
         next: { version, state },
         changes,
+        ...(projection.guardAttributes ? { attributes: projection.guardAttributes(state) } : {}),
       },
     };
   }
@@ -258,6 +261,7 @@ export class Projector {
       expectedVersion: guard.version,
       next,
       changes: applied.changes,
+      ...(projection.guardAttributes ? { attributes: projection.guardAttributes(applied.state) } : {}),
     });
     this.#guards.set(cacheKey, next);
     return next;

@@ -1,9 +1,16 @@
 import type { AccountState } from '../account.ts';
 import type { StoredEvent, StreamRef, StreamType } from '../events.ts';
+import type { PaymentState } from '../payments/payment.ts';
 import type { TransferState } from '../transfer.ts';
 
 /** The read models, each in its own table(s) with its own version guards. */
-export const READ_MODELS = ['account-view', 'account-history', 'transfer-view', 'daily-totals'] as const;
+export const READ_MODELS = [
+  'account-view',
+  'account-history',
+  'transfer-view',
+  'daily-totals',
+  'payment-view',
+] as const;
 export type ReadModelName = (typeof READ_MODELS)[number];
 
 /** A row's key in a read-model table: `pk`, plus `sk` in the tables that have a sort key. */
@@ -50,6 +57,11 @@ export interface Projection<S> {
   guardKey(stream: StreamRef): RowKey;
   /** The state after `event` (the guard's version + 1) and the rows it changes besides the guard. */
   apply(state: S | null, event: StoredEvent): Applied<S>;
+  /**
+   * Top-level string attributes of the guard item (index keys), a function of the state only: written
+   * with the guard in its conditional commit, so they can never run ahead of or behind it. @default none
+   */
+  guardAttributes?(state: S | null): Readonly<Record<string, string>>;
 }
 
 export interface Applied<S> {
@@ -77,6 +89,8 @@ export interface GuardedCommit<S> {
   readonly expectedVersion: number;
   readonly next: Guard<S>;
   readonly changes: readonly RowChange[];
+  /** Written on the guard item itself (see {@link Projection.guardAttributes}). */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** The write side of the read models (used by the projector, the redrive and the rebuild). */
@@ -157,4 +171,11 @@ export interface ReadModelQueries {
   dailyTotals(tenantId: string, currency: string, from: string, to: string): Promise<DailyTotals[]>;
   /** The currencies the tenant has daily totals in. */
   currencies(tenantId: string): Promise<string[]>;
+  /** A payment from the payment view; null when unknown. */
+  payment(tenantId: string, paymentId: string): Promise<PaymentState | null>;
+  /** Payments newest first, optionally of one status, after the keyset position `after` (a `listSk`). */
+  payments(
+    tenantId: string,
+    filter: { readonly status?: string | undefined; readonly after: string | null; readonly limit: number },
+  ): Promise<{ readonly rows: readonly PaymentState[]; readonly more: boolean }>;
 }

@@ -1,0 +1,23 @@
+import { initiatePayment } from '../../domain/payments/commands.ts';
+import { feeFor } from '../../domain/payments/risk.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { paymentsApiConfig } from '../../shared/config.ts';
+import { paymentIdFor } from '../../shared/payment-ids.ts';
+import { startSettlement } from '../../shared/payment-saga.ts';
+import { createPaymentBody } from './payment-schemas.ts';
+import { presentPayment } from './present-payment.ts';
+
+/** POST /payments (Idempotency-Key required): records the payment, starts its saga, answers 202. */
+export const { main, handler } = commandRoute({
+  body: createPaymentBody,
+  requireIdempotencyKey: true,
+  run: async (ports, { ctx, body, idempotencyKey }) => {
+    const paymentId = paymentIdFor(ctx.tenantId, idempotencyKey ?? '');
+    const fee = feeFor(body.amount, paymentsApiConfig().feeBps);
+    const { payment } = await initiatePayment(ports, ctx, { ...body, paymentId, fee });
+    await startSettlement(ctx.tenantId, payment.id);
+    return payment;
+  },
+  status: 202,
+  present: presentPayment,
+});

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { getMerchantAccount } from '../../domain/disputes.ts';
+import type { WebhookEndpoint } from '../../domain/webhooks.ts';
+import { commandRoute } from '../../shared/api.ts';
+import { merchantEndpointsConfig } from '../../shared/config.ts';
+import { merchantEndpoints } from '../../shared/merchant-endpoints.ts';
+import { ApiError } from '../../shared/problems.ts';
+import { webhookUrlProblem } from '../../shared/webhook-url.ts';
+import { presentEndpoint } from './present-webhooks.ts';
+
+const body = z.strictObject({ url: z.string().min(1).max(2048) });
+
+/**
+ * POST /merchants/{id}/webhook-endpoints {url}: registers (or replaces) the merchant's endpoint and
+ * answers its signing secret, this once. The response is never stored for replay (it would keep the
+ * secret in the clear); registering again is safe and replaces the secret.
+ */
+export const { main, handler } = commandRoute({
+  body,
+  replayResponses: false,
+  run: async (ports, { tenantId, pathParameters, body }) => {
+    const merchantAccountId = pathParameters.id ?? '';
+    await getMerchantAccount(ports, tenantId, merchantAccountId);
+    const problem = webhookUrlProblem(body.url, merchantEndpointsConfig().allowLoopbackHttp);
+    if (problem) throw new ApiError(400, 'invalid-webhook-url', `The webhook URL is refused: ${problem}.`);
+    const secret = `whsec_${randomBytes(32).toString('base64url')}`;
+    const endpoint: WebhookEndpoint = {
+      endpointId: ports.ids.next('we'),
+      tenantId,
+      merchantAccountId,
+      url: body.url,
+      createdAt: ports.clock.now().toISOString(),
+      secretHint: secret.slice(-4),
+    };
+    await merchantEndpoints().register(endpoint, secret);
+    return { endpoint, secret };
+  },
+  status: 201,
+  present: ({ endpoint, secret }) => ({ ...presentEndpoint(endpoint), secret }),
+});

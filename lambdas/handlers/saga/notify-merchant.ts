@@ -1,0 +1,5 @@
+import { notifyMerchant } from '../../domain/payments/commands.ts';
+import { sagaTask } from '../../shared/payments.ts';
+
+/** State NotifyMerchant. */
+export const handler = sagaTask('NotifyMerchant', (ports, ctx, input) => notifyMerchant(ports, ctx, input));

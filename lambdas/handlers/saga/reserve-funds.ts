@@ -1,0 +1,5 @@
+import { reserveFunds } from '../../domain/payments/commands.ts';
+import { sagaTask } from '../../shared/payments.ts';
+
+/** State ReserveFunds. */
+export const handler = sagaTask('ReserveFunds', (ports, ctx, input) => reserveFunds(ports, ctx, input));

@@ -1,0 +1,5 @@
+import { voidReservation } from '../../domain/payments/commands.ts';
+import { sagaTask } from '../../shared/payments.ts';
+
+/** State VoidReservation. */
+export const handler = sagaTask('VoidReservation', (ports, ctx, input) => voidReservation(ports, ctx, input));

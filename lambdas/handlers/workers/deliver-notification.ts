@@ -1,0 +1,238 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import type { MerchantNotification } from '../../domain/notifications.ts';
+import type {
+  DeliveryAttempt,
+  DeliveryLog,
+  MerchantEndpoints,
+  WebhookEndpoint,
+} from '../../domain/webhooks.ts';
+import { logger } from '../../shared/api.ts';
+import { deliveryConfig, merchantEndpointsConfig } from '../../shared/config.ts';
+import { deliveryLog, merchantEndpoints } from '../../shared/merchant-endpoints.ts';
+import { processQueueBatch, receiveCountOf } from '../../shared/sqs-batch.ts';
+import { signWebhook } from '../../shared/webhook-signature.ts';
+import { resolvesInternally, webhookUrlProblem } from '../../shared/webhook-url.ts';
+import { idempotentRecord } from '../../shared/workers.ts';
+
+/** The header merchants verify (`t=…,v1=…`, HMAC-SHA256 over `t.body`, as the processor signs ours). */
+export const SIGNATURE_HEADER = 'ledgerline-signature';
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const notificationSchema = z.object({
+  notificationId: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/),
+  tenantId: z.string().min(1).max(64),
+  merchantAccountId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  type: z.enum([
+    'payment.settled',
+    'payment.failed',
+    'payment.refunded',
+    'dispute.opened',
+    'dispute.won',
+    'dispute.lost',
+  ]),
+  occurredAt: z.iso.datetime({ offset: true }),
+  data: z.record(z.string(), scalar),
+});
+
+/** What a delivery needs; tests pass their own. */
+export interface DeliveryPorts {
+  readonly endpoints: MerchantEndpoints;
+  readonly log: DeliveryLog;
+  readonly fetch: typeof fetch;
+  readonly now: () => Date;
+  readonly allowLoopbackHttp: boolean;
+  readonly timeoutMs: number;
+  readonly resolvesInternally: (url: URL) => Promise<boolean>;
+}
+
+/** The merchant's endpoint did not take the notification: retried with backoff until the DLQ. */
+export class DeliveryFailedError extends Error {
+  override readonly name = 'DeliveryFailedError';
+}
+
+export type DeliveryResult =
+  | { readonly outcome: 'delivered'; readonly statusCode: number; readonly attempt: number }
+  | { readonly outcome: 'skipped'; readonly reason: string };
+
+interface DeliveryInput {
+  readonly notification: MerchantNotification;
+  /** The message's receive count. Not part of the idempotency key. */
+  readonly attempt: number;
+}
+
+/** The JSON a merchant receives. */
+export function notificationBody(notification: MerchantNotification): string {
+  return JSON.stringify({
+    id: notification.notificationId,
+    type: notification.type,
+    occurredAt: notification.occurredAt,
+    merchantAccountId: notification.merchantAccountId,
+    data: notification.data,
+  });
+}
+
+/**
+ * Delivers one notification: signs it with the merchant's secret and POSTs it, with a timeout and
+ * without following redirects. Every attempt is recorded. A notification with nowhere to go (no
+ * endpoint, or a URL the current rules refuse) is recorded as skipped and not retried; an endpoint
+ * that fails or does not answer in time throws, so the message is retried.
+ */
+export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promise<DeliveryResult> {
+  const { notification, attempt } = input;
+  const started = ports.now();
+  const base = {
+    tenantId: notification.tenantId,
+    merchantAccountId: notification.merchantAccountId,
+    notificationId: notification.notificationId,
+    type: notification.type,
+    attempt,
+    at: started.toISOString(),
+  };
+  const record = (fields: Pick<DeliveryAttempt, 'outcome' | 'statusCode' | 'error' | 'url'>) =>
+    ports.log.record({
+      ...base,
+      ...fields,
+      durationMs: Math.max(0, ports.now().getTime() - started.getTime()),
+    });
+
+  const endpoint = await ports.endpoints.getForDelivery(
+    notification.tenantId,
+    notification.merchantAccountId,
+  );
+  const skip = async (reason: string, url: string | null): Promise<DeliveryResult> => {
+    await record({ outcome: 'skipped', statusCode: null, error: reason, url });
+    return { outcome: 'skipped', reason };
+  };
+  if (!endpoint) return skip('no webhook endpoint is registered', null);
+  const problem = webhookUrlProblem(endpoint.url, ports.allowLoopbackHttp);
+  if (problem) return skip(`the endpoint URL is refused: ${problem}`, endpoint.url);
+
+  const body = notificationBody(notification);
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  try {
+    if (await ports.resolvesInternally(new URL(endpoint.url))) {
+      return skip('the endpoint resolves to an internal address', endpoint.url);
+    }
+    const response = await ports.fetch(endpoint.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Ledgerline-Webhooks/1',
+        [SIGNATURE_HEADER]: signWebhook(endpoint.signingSecret, body, Math.floor(started.getTime() / 1000)),
+        'ledgerline-notification-id': notification.notificationId,
+      },
+      body,
+      // Never follow a redirect: it could lead anywhere, including inside. A 3xx is a failure.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(ports.timeoutMs),
+    });
+    statusCode = response.status;
+    await response.body?.cancel().catch(() => undefined);
+    if (statusCode < 200 || statusCode >= 300) {
+      error = statusCode >= 300 && statusCode < 400 ? 'redirects are not followed' : `HTTP ${statusCode}`;
+    }
+  } catch (cause) {
+    const name = (cause as Error).name;
+    error =
+      name === 'TimeoutError'
+        ? `no answer within ${ports.timeoutMs} ms`
+        : `${name}: ${(cause as Error).message}`;
+  }
+
+  if (error === null && statusCode !== null) {
+    try {
+      await record({ outcome: 'delivered', statusCode, error: null, url: endpoint.url });
+    } catch (recordError) {
+      // Delivered is delivered: a failed log write must not make us send it again.
+      logger.error('Could not record a successful delivery', {
+        notificationId: notification.notificationId,
+        recordError,
+      });
+    }
+    return { outcome: 'delivered', statusCode, attempt };
+  }
+  await record({ outcome: 'failed', statusCode, error, url: endpoint.url });
+  throw new DeliveryFailedError(`${notification.notificationId} attempt ${attempt}: ${error}`);
+}
+
+/**
+ * Endpoint lookups shared by the records of one batch (several notifications to one merchant cost one
+ * read); forgotten at the start of every invocation, so a re-registered endpoint is used at once.
+ */
+class PerInvocationEndpoints implements MerchantEndpoints {
+  readonly #inner: MerchantEndpoints;
+  readonly #cache = new Map<string, ReturnType<MerchantEndpoints['getForDelivery']>>();
+  constructor(inner: MerchantEndpoints) {
+    this.#inner = inner;
+  }
+  reset(): void {
+    this.#cache.clear();
+  }
+  register(endpoint: WebhookEndpoint, signingSecret: string) {
+    return this.#inner.register(endpoint, signingSecret);
+  }
+  get(tenantId: string, merchantAccountId: string) {
+    return this.#inner.get(tenantId, merchantAccountId);
+  }
+  getForDelivery(tenantId: string, merchantAccountId: string) {
+    const key = `${tenantId}#${merchantAccountId}`;
+    let found = this.#cache.get(key);
+    if (!found) {
+      found = this.#inner.getForDelivery(tenantId, merchantAccountId);
+      // A failed read is not remembered: the next record tries again.
+      found.catch(() => this.#cache.delete(key));
+      this.#cache.set(key, found);
+    }
+    return found;
+  }
+}
+
+let endpoints: PerInvocationEndpoints | undefined;
+let ports: DeliveryPorts | undefined;
+function deliveryPorts(): DeliveryPorts {
+  if (!ports) {
+    const { allowLoopbackHttp } = merchantEndpointsConfig();
+    endpoints = new PerInvocationEndpoints(merchantEndpoints());
+    ports = {
+      endpoints,
+      log: deliveryLog(),
+      fetch: (input, init) => fetch(input, init),
+      now: () => new Date(),
+      allowLoopbackHttp,
+      timeoutMs: deliveryConfig().requestTimeoutMs,
+      resolvesInternally: (url) => resolvesInternally(url, allowLoopbackHttp),
+    };
+  }
+  return ports;
+}
+
+/**
+ * Keyed on the notification id: once delivered (or skipped), the stored result answers every later
+ * copy, so a merchant never gets it twice; a copy that arrives while another is being delivered
+ * fails with IdempotencyAlreadyInProgressError and is retried later.
+ */
+const idempotent = idempotentRecord('notification.notificationId', (input: DeliveryInput) =>
+  deliver(deliveryPorts(), input),
+);
+
+export function parseNotification(record: SQSRecord): MerchantNotification {
+  const parsed = notificationSchema.safeParse(JSON.parse(record.body));
+  if (!parsed.success) throw new Error(`Message ${record.messageId} is not a merchant notification`);
+  return parsed.data as MerchantNotification;
+}
+
+/** The delivery worker: a batch of notifications, each delivered once, failures retried with backoff. */
+export async function main(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  idempotent.register(context);
+  endpoints?.reset();
+  return processQueueBatch(event, context, (record) =>
+    idempotent.run({ notification: parseNotification(record), attempt: receiveCountOf(record) }),
+  );
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return main(event, context);
+};

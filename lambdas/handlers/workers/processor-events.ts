@@ -1,0 +1,220 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbWebhookInbox } from '../../adapters/dynamodb-webhooks.ts';
+import type { CommandContext } from '../../domain/commands.ts';
+import { loseDispute, openDispute, winDispute } from '../../domain/disputes.ts';
+import { LedgerError } from '../../domain/errors.ts';
+import type { MerchantNotification, MerchantNotifier } from '../../domain/notifications.ts';
+import { confirmCapture, recordRefundResult } from '../../domain/payments/commands.ts';
+import type { LedgerPorts } from '../../domain/ports.ts';
+import { retryOnConflict } from '../../domain/retry.ts';
+import type { TransferState } from '../../domain/transfer.ts';
+import type { WebhookInbox } from '../../domain/webhooks.ts';
+import { logger } from '../../shared/api.ts';
+import { processorWebhooksConfig } from '../../shared/config.ts';
+import { conflictBackoff, dynamoDbClient, ledgerPorts, MAX_COMMAND_ATTEMPTS } from '../../shared/ledger.ts';
+import {
+  type InboundMessage,
+  inboundMessage,
+  type ProcessorEvent,
+  processorEvent,
+} from '../../shared/processor-events.ts';
+import { processQueueBatch } from '../../shared/sqs-batch.ts';
+import { idempotentRecord, merchantNotifier } from '../../shared/workers.ts';
+
+/** What applying a processor event needs; tests pass their own. */
+export interface ProcessorEventPorts {
+  readonly ledger: LedgerPorts;
+  readonly inbox: WebhookInbox;
+  readonly notifier: MerchantNotifier;
+  /** The saga's commands for capture confirmations and refund results (issue 5). */
+  readonly payments: PaymentResults;
+}
+
+/** The payment saga's side of processor events. */
+export interface PaymentResults {
+  confirmCapture(
+    ports: LedgerPorts,
+    ctx: CommandContext,
+    input: { paymentId: string; processorPaymentId: string },
+  ): Promise<unknown>;
+  recordRefundResult(
+    ports: LedgerPorts,
+    ctx: CommandContext,
+    input: { paymentId: string; refundId: string; outcome: 'succeeded' | 'failed' },
+  ): Promise<unknown>;
+}
+
+/** The stored result of one processor event: replayed as is for a duplicate. */
+export type ApplyResult =
+  | { readonly outcome: 'applied'; readonly eventId: string; readonly type: string }
+  | { readonly outcome: 'rejected'; readonly eventId: string; readonly code: string };
+
+/** A message the receiver could not have produced: retried, then left in the DLQ for a look. */
+export class MalformedInboundMessageError extends Error {
+  override readonly name = 'MalformedInboundMessageError';
+}
+
+function disputeNotification(
+  event: Extract<ProcessorEvent, { type: `dispute.${string}` }>,
+  hold: TransferState,
+  occurredAt: string,
+): MerchantNotification {
+  const outcome = event.type.slice('dispute.'.length);
+  return {
+    notificationId: `dispute.${event.data.disputeId}.${outcome}`,
+    tenantId: event.metadata.tenantId,
+    merchantAccountId: event.metadata.merchantAccountId,
+    type: event.type,
+    occurredAt,
+    data: {
+      disputeId: event.data.disputeId,
+      amount: event.data.amount,
+      currency: event.data.currency,
+      paymentId: event.metadata.paymentId ?? null,
+      holdTransferId: hold.id,
+      holdStatus: hold.status,
+    },
+  };
+}
+
+async function applyEffect(
+  ports: ProcessorEventPorts,
+  event: ProcessorEvent,
+  ctx: CommandContext,
+): Promise<void> {
+  const retrying = <T>(run: () => Promise<T>) =>
+    retryOnConflict(run, { maxAttempts: MAX_COMMAND_ATTEMPTS, wait: conflictBackoff });
+  const occurredAt = new Date(event.created * 1000).toISOString();
+  switch (event.type) {
+    case 'dispute.opened':
+    case 'dispute.lost':
+    case 'dispute.won': {
+      const { disputeId } = event.data;
+      const hold = await retrying(() => {
+        if (event.type === 'dispute.opened') {
+          return openDispute(ports.ledger, ctx, {
+            disputeId,
+            merchantAccountId: event.metadata.merchantAccountId,
+            amount: event.data.amount,
+            currency: event.data.currency,
+          });
+        }
+        return event.type === 'dispute.lost'
+          ? loseDispute(ports.ledger, ctx, { disputeId })
+          : winDispute(ports.ledger, ctx, { disputeId });
+      });
+      // After the ledger: a failed enqueue retries the record, the ledger step replays as a no-op,
+      // and the delivery worker is idempotent on the notification id.
+      await ports.notifier.enqueue(disputeNotification(event, hold, occurredAt));
+      return;
+    }
+    case 'capture.confirmed':
+      await retrying(() =>
+        ports.payments.confirmCapture(ports.ledger, ctx, {
+          paymentId: event.metadata.paymentId,
+          processorPaymentId: event.data.processorPaymentId,
+        }),
+      );
+      return;
+    case 'refund.succeeded':
+    case 'refund.failed':
+      await retrying(() =>
+        ports.payments.recordRefundResult(ports.ledger, ctx, {
+          paymentId: event.metadata.paymentId,
+          refundId: event.data.refundId,
+          outcome: event.type === 'refund.succeeded' ? 'succeeded' : 'failed',
+        }),
+      );
+      return;
+    default: {
+      const never: never = event;
+      throw new Error(`Unhandled processor event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Applies one processor event. A payload that fails validation, or a ledger rule that says no
+ * (unknown merchant, not a merchant, dispute resolved the other way, ...), is a permanent rejection:
+ * recorded on the event's inbox item, and the record succeeds. Anything else throws, to be retried.
+ */
+export async function applyProcessorEvent(
+  ports: ProcessorEventPorts,
+  message: InboundMessage,
+): Promise<ApplyResult> {
+  const at = () => ports.ledger.clock.now().toISOString();
+  const reject = async (code: string, detail: string): Promise<ApplyResult> => {
+    logger.warn('Processor event rejected', { eventId: message.eventId, type: message.type, code, detail });
+    await ports.inbox.record(message.eventId, { outcome: 'rejected', at: at(), code, detail });
+    return { outcome: 'rejected', eventId: message.eventId, code };
+  };
+  const parsed = processorEvent.safeParse(message.event);
+  if (!parsed.success) {
+    return reject(
+      'invalid-payload',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+    );
+  }
+  const event = parsed.data;
+  if (event.id !== message.eventId || event.metadata.tenantId !== message.tenantId) {
+    return reject('envelope-mismatch', 'The queued envelope does not match the signed event.');
+  }
+  const ctx: CommandContext = {
+    tenantId: event.metadata.tenantId,
+    correlationId: event.metadata.paymentId ?? event.id,
+    causationId: event.id,
+    actor: 'processor-webhook',
+  };
+  try {
+    await applyEffect(ports, event, ctx);
+  } catch (error) {
+    if (error instanceof LedgerError) return reject(error.code, error.message);
+    throw error;
+  }
+  await ports.inbox.record(event.id, { outcome: 'applied', at: at() });
+  return { outcome: 'applied', eventId: event.id, type: event.type };
+}
+
+let ports: ProcessorEventPorts | undefined;
+function workerPorts(): ProcessorEventPorts {
+  ports ??= {
+    ledger: ledgerPorts(),
+    inbox: new DynamoDbWebhookInbox({
+      client: dynamoDbClient(),
+      tableName: processorWebhooksConfig().inboxTableName,
+    }),
+    notifier: merchantNotifier(),
+    payments: { confirmCapture, recordRefundResult },
+  };
+  return ports;
+}
+
+/** Keyed on the processor's event id: the same event, however often it is queued, is applied once. */
+const idempotent = idempotentRecord('eventId', (message: InboundMessage) =>
+  applyProcessorEvent(workerPorts(), message),
+);
+
+/** Parses a queued message; one the receiver could not have produced goes (after retries) to the DLQ. */
+export function parseInboundMessage(record: SQSRecord): InboundMessage {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new MalformedInboundMessageError(`Message ${record.messageId} is not JSON`);
+  }
+  const parsed = inboundMessage.safeParse(body);
+  if (!parsed.success)
+    throw new MalformedInboundMessageError(`Message ${record.messageId} is not an inbound event`);
+  return parsed.data;
+}
+
+/** The inbound worker: a batch of processor events, each applied once, failures reported per record. */
+export async function main(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  idempotent.register(context);
+  return processQueueBatch(event, context, (record) => idempotent.run(parseInboundMessage(record)));
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return main(event, context);
+};

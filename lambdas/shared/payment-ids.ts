@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+function digest(...parts: readonly string[]): string {
+  // Length-prefixed parts: ("ab","c") and ("a","bc") never collide.
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part.length}:${part}`);
+  return hash
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 26);
+}
+
+/**
+ * A payment's id from the tenant and the request's Idempotency-Key: a retry after a crash between the
+ * append and StartExecution finds the same payment and starts the same execution (its name). The tenant
+ * is in the hash because execution names are unique per state machine, across tenants.
+ */
+export function paymentIdFor(tenantId: string, idempotencyKey: string): string {
+  return `pay_${digest('payment', tenantId, idempotencyKey)}`;
+}
+
+/** A refund's id from the tenant, the payment and the request's Idempotency-Key. */
+export function refundIdFor(tenantId: string, paymentId: string, idempotencyKey: string): string {
+  return `rf_${digest('refund', tenantId, paymentId, idempotencyKey)}`;
+}

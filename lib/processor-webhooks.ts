@@ -1,0 +1,106 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ApiFunction } from './api-function.ts';
+import type { EventStore } from './event-store.ts';
+import type { IdempotencyTable } from './idempotency-table.ts';
+import type { MerchantNotifications } from './merchant-notifications.ts';
+import { WorkQueue } from './queues.ts';
+
+/** Environment variables the receiver and the worker read (lambdas/shared/config.ts). */
+export const PROCESSOR_WEBHOOKS_ENV = {
+  inboxTable: 'WEBHOOK_INBOX_TABLE_NAME',
+  queueUrl: 'PROCESSOR_EVENTS_QUEUE_URL',
+  secretArn: 'PROCESSOR_WEBHOOK_SECRET_ARN',
+} as const;
+
+/** The signing secret's logical id: stable, so `LEDGERLINE_LOCAL_SECRET_ProcessorWebhookSecret` names it locally. */
+export const PROCESSOR_WEBHOOK_SECRET_ID = 'ProcessorWebhookSecret';
+
+/** Properties of {@link ProcessorWebhooks}. */
+export interface ProcessorWebhooksProps {
+  readonly eventStore: EventStore;
+  readonly idempotency: IdempotencyTable;
+  /** Where dispute notifications go. */
+  readonly notifications: MerchantNotifications;
+  /**
+   * First retry delay bound of a failed event (full jitter, doubling up to `retryCap`).
+   * @default Duration.seconds(2)
+   */
+  readonly retryBase?: Duration;
+  /** @default Duration.minutes(5) */
+  readonly retryCap?: Duration;
+}
+
+/**
+ * The processor's signed webhooks: the signing secret (Secrets Manager; put the processor's value
+ * there), the audit inbox (raw payloads by processor event id, 90 days), the inbound WorkQueue and
+ * its worker, which applies each event once (disputes as ledger holds, capture confirmations and
+ * refund results through the saga's commands).
+ */
+export class ProcessorWebhooks extends Construct {
+  public readonly inbox: TableV2;
+  public readonly signingSecret: Secret;
+  public readonly worker: ApiFunction;
+  public readonly queue: WorkQueue;
+
+  constructor(scope: Construct, id: string, props: ProcessorWebhooksProps) {
+    super(scope, id);
+
+    this.inbox = new TableV2(this, 'Inbox', {
+      partitionKey: { name: 'eventId', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.signingSecret = new Secret(this, 'SigningSecret', {
+      description:
+        'HMAC secret the card processor signs webhooks with; a JSON array ["new","old"] while a rotation overlaps',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    (this.signingSecret.node.defaultChild as CfnSecret).overrideLogicalId(PROCESSOR_WEBHOOK_SECRET_ID);
+    Validations.of(this.signingSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The processor issues this secret; it is rotated on its schedule with PutSecretValue (two values overlap).',
+    });
+
+    this.worker = new ApiFunction(this, 'Worker', {
+      entry: 'lambdas/handlers/workers/processor-events.ts',
+      timeout: Duration.seconds(30),
+    });
+    const fn = this.worker.function;
+    this.queue = new WorkQueue(this, 'Events', {
+      consumer: fn,
+      description: 'processor webhook events',
+      batchSize: 10,
+      maxConcurrency: 5,
+    });
+    fn.addEnvironment('WORK_QUEUE_URL', this.queue.queue.queueUrl);
+    fn.addEnvironment('RETRY_BASE_SECONDS', String((props.retryBase ?? Duration.seconds(2)).toSeconds()));
+    fn.addEnvironment('RETRY_CAP_SECONDS', String((props.retryCap ?? Duration.minutes(5)).toSeconds()));
+    props.eventStore.grantAppend(fn);
+    props.idempotency.grantReadWrite(fn);
+    props.notifications.grantEnqueue(fn);
+    this.grantInbox(fn, ['dynamodb:UpdateItem']);
+  }
+
+  /** Lets the receiver verify (read the secret), store the raw event and enqueue it. */
+  public grantReceive(fn: LambdaFunction): void {
+    this.grantInbox(fn, ['dynamodb:UpdateItem']);
+    fn.addEnvironment(PROCESSOR_WEBHOOKS_ENV.queueUrl, this.queue.queue.queueUrl);
+    this.queue.queue.grantSendMessages(fn);
+    fn.addEnvironment(PROCESSOR_WEBHOOKS_ENV.secretArn, this.signingSecret.secretArn);
+    this.signingSecret.grantRead(fn);
+  }
+
+  private grantInbox(fn: LambdaFunction, actions: string[]): Grant {
+    fn.addEnvironment(PROCESSOR_WEBHOOKS_ENV.inboxTable, this.inbox.tableName);
+    return Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [this.inbox.tableArn] });
+  }
+}

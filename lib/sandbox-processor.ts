@@ -1,0 +1,88 @@
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import {
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  type Function as LambdaFunction,
+} from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ApiFunction } from './api-function.ts';
+
+/** Environment variables of the processor's clients (lambdas/shared/config.ts). */
+export const PROCESSOR_ENV = { baseUrl: 'PROCESSOR_BASE_URL', secretArn: 'PROCESSOR_SECRET_ARN' } as const;
+
+/** Properties of a {@link SandboxProcessor}. */
+export interface SandboxProcessorProps {
+  /**
+   * How long a `pm_card_timeout` capture takes before it answers; longer than the client's timeout.
+   * @default Duration.seconds(6)
+   */
+  readonly slowCapture?: Duration;
+}
+
+/**
+ * The sandbox card processor, deployed with the stack: a Lambda behind a Function URL (auth NONE:
+ * the handler checks `Authorization: Bearer <secret>` in constant time), its state in a small table
+ * (idempotency per key, TTL 7 days), and the API secret in Secrets Manager (generated).
+ * Test tokens drive every failure path: `pm_card_declined`, `pm_card_timeout`, `pm_card_transient`,
+ * `pm_card_refund_fails`.
+ */
+export class SandboxProcessor extends Construct {
+  public readonly function: ApiFunction;
+  public readonly url: FunctionUrl;
+  /** The API secret the saga's clients send and the sandbox checks. */
+  public readonly secret: Secret;
+  public readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: SandboxProcessorProps = {}) {
+    super(scope, id);
+    this.secret = new Secret(this, 'ApiSecret', {
+      description: 'Bearer secret of the sandbox payment processor',
+      generateSecretString: { passwordLength: 40, excludePunctuation: true },
+    });
+    this.table = new TableV2(this, 'State', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const slow = props.slowCapture ?? Duration.seconds(6);
+    this.function = new ApiFunction(this, 'Function', {
+      entry: 'lambdas/handlers/sandbox/processor.ts',
+      // Covers the slow capture with room to spare.
+      timeout: Duration.seconds(slow.toSeconds() + 9),
+      environment: {
+        SANDBOX_TABLE_NAME: this.table.tableName,
+        PROCESSOR_SECRET_ARN: this.secret.secretArn,
+        SANDBOX_SLOW_CAPTURE_MS: String(slow.toMilliseconds()),
+      },
+    });
+    const fn = this.function.function;
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+    });
+    this.secret.grantRead(fn);
+    this.url = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+
+    new CfnOutput(this, 'Url', {
+      value: this.url.url,
+      description: 'Sandbox processor base URL (Bearer secret in the ApiSecret secret)',
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'A sandbox API secret shared by two functions of this stack; rotating it buys nothing.',
+    });
+  }
+
+  /** Lets `fn` call the processor: sets the base URL and secret variables and grants reading the secret. */
+  public grantCall(fn: LambdaFunction): void {
+    fn.addEnvironment(PROCESSOR_ENV.baseUrl, this.url.url);
+    fn.addEnvironment(PROCESSOR_ENV.secretArn, this.secret.secretArn);
+    this.secret.grantRead(fn);
+  }
+}

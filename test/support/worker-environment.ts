@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { LOCAL_CREDENTIALS } from '../../local/dynamodb.ts';
+import { type SqsEmulator, startSqsEmulator } from '../../local/sqs.ts';
+import {
+  createEventsTable,
+  createSnapshotsTable,
+  type DynamoDbLocal,
+  startDynamoDbLocal,
+} from './dynamodb-local.ts';
+
+/** DynamoDB Local with the workers' tables and fauxqs with their queues, env set as the stack sets it. */
+export interface WorkerEnvironment {
+  readonly ddb: DynamoDbLocal;
+  readonly sqs: SqsEmulator;
+  readonly sqsClient: SQSClient;
+  readonly queues: { readonly inbound: string; readonly notifications: string };
+  stop(): Promise<void>;
+}
+
+async function table(ddb: DynamoDbLocal, input: Omit<CreateTableCommandInput, 'BillingMode'>) {
+  await ddb.client.send(new CreateTableCommand({ BillingMode: 'PAY_PER_REQUEST', ...input }));
+}
+
+export async function startWorkerEnvironment(): Promise<WorkerEnvironment> {
+  const ddb = await startDynamoDbLocal();
+  const sqs = await startSqsEmulator({ region: 'us-east-1' });
+  await createEventsTable(ddb.client, 'events');
+  await createSnapshotsTable(ddb.client, 'snapshots');
+  const hashKey = (name: string) => ({
+    AttributeDefinitions: [{ AttributeName: name, AttributeType: 'S' as const }],
+    KeySchema: [{ AttributeName: name, KeyType: 'HASH' as const }],
+  });
+  await table(ddb, { TableName: 'idempotency', ...hashKey('id') });
+  await table(ddb, { TableName: 'inbox', ...hashKey('eventId') });
+  await table(ddb, { TableName: 'endpoints', ...hashKey('pk') });
+  await table(ddb, {
+    TableName: 'deliveries',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  });
+  const inbound = sqs.createQueue({ logicalId: 'Inbound', name: 'inbound', properties: {} }).url;
+  const notifications = sqs.createQueue({
+    logicalId: 'Notifications',
+    name: 'notifications',
+    properties: {},
+  }).url;
+  Object.assign(process.env, {
+    EVENTS_TABLE_NAME: 'events',
+    SNAPSHOTS_TABLE_NAME: 'snapshots',
+    IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    WEBHOOK_INBOX_TABLE_NAME: 'inbox',
+    MERCHANT_ENDPOINTS_TABLE_NAME: 'endpoints',
+    DELIVERIES_TABLE_NAME: 'deliveries',
+    MERCHANT_NOTIFICATIONS_QUEUE_URL: notifications,
+    WORK_QUEUE_URL: inbound,
+    RETRY_BASE_SECONDS: '1',
+    RETRY_CAP_SECONDS: '2',
+    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  const sqsClient = new SQSClient({
+    endpoint: sqs.endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  return {
+    ddb,
+    sqs,
+    sqsClient,
+    queues: { inbound, notifications },
+    async stop() {
+      sqsClient.destroy();
+      await sqs.stop();
+      await ddb.stop();
+    },
+  };
+}
+
+/** Receives (and leaves) up to 10 messages, waiting `waitSeconds` for the first. */
+export async function peekMessages(client: SQSClient, queueUrl: string, waitSeconds = 0): Promise<string[]> {
+  const { Messages } = await client.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      VisibilityTimeout: 0,
+    }),
+  );
+  return (Messages ?? []).map((m) => m.Body ?? '');
+}
+
+/** Messages in a queue, visible or not. */
+export async function queueDepth(client: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/** An SQS event as Lambda delivers it: one record per body, fresh message ids. */
+export function sqsEvent(bodies: readonly unknown[], receiveCount = 1): SQSEvent {
+  return {
+    Records: bodies.map((body) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      attributes: {
+        ApproximateReceiveCount: String(receiveCount),
+        SentTimestamp: String(Date.now()),
+        SenderId: 'test',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:inbound',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}

@@ -1,0 +1,162 @@
+// The inbound worker as deployed: DynamoDB Local, fauxqs, real Powertools idempotency and batch processing.
+import { DeleteItemCommand, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deposit, getAccount, getTransfer, openAccount } from '../../../lambdas/domain/commands.ts';
+import { disputeHoldId, disputesAccountId } from '../../../lambdas/domain/disputes.ts';
+import { main } from '../../../lambdas/handlers/workers/processor-events.ts';
+import { logger } from '../../../lambdas/shared/api.ts';
+import { ledgerPorts } from '../../../lambdas/shared/ledger.ts';
+import { lambdaContext } from '../../support/api-events.ts';
+import { disputeEvent } from '../../support/processor-events.ts';
+import {
+  queueDepth,
+  sqsEvent,
+  startWorkerEnvironment,
+  type WorkerEnvironment,
+} from '../../support/worker-environment.ts';
+
+let env: WorkerEnvironment;
+const TENANT = 'tenant-workers';
+const ctx = { tenantId: TENANT, correlationId: 'test', causationId: 'test', actor: 'test' };
+let merchant: string;
+let sequence = 0;
+
+beforeAll(async () => {
+  logger.setLogLevel('SILENT');
+  env = await startWorkerEnvironment();
+});
+afterAll(async () => {
+  await env?.stop();
+});
+beforeEach(async () => {
+  const account = await openAccount(ledgerPorts(), ctx, { currency: 'USD', kind: 'merchant' });
+  merchant = account.id;
+  await deposit(ledgerPorts(), ctx, { accountId: merchant, amount: 10_000, currency: 'USD' });
+  await env.sqsClient.send(new PurgeQueueCommand({ QueueUrl: env.queues.notifications }));
+});
+
+function message(type: 'dispute.opened' | 'dispute.won' | 'dispute.lost', disputeId: string, amount = 2500) {
+  const eventId = `evt_${++sequence}_${type.replace('.', '_')}`;
+  const event = disputeEvent({
+    id: eventId,
+    type,
+    tenantId: TENANT,
+    merchantAccountId: merchant,
+    disputeId,
+    amount,
+  });
+  return { eventId, tenantId: TENANT, type, receivedAt: new Date().toISOString(), event };
+}
+
+const run = (bodies: unknown[], receiveCount = 1) => main(sqsEvent(bodies, receiveCount), lambdaContext());
+const merchantAccount = () => getAccount(ledgerPorts(), TENANT, merchant);
+
+async function inboxItem(eventId: string) {
+  const { Item } = await env.ddb.client.send(
+    new GetItemCommand({ TableName: 'inbox', Key: { eventId: { S: eventId } } }),
+  );
+  return Item ? unmarshall(Item) : undefined;
+}
+
+describe('processor-events worker', () => {
+  it('applies the same message delivered 3 times once: one hold, one notification', async () => {
+    const opened = message('dispute.opened', `dp_${sequence}_a`);
+    // Twice in one batch (Lambda may hand over duplicates together), then once more later.
+    expect(await run([opened, opened])).toMatchObject({ batchItemFailures: [expect.anything()] });
+    const retried = await run([opened]);
+    expect(retried).toEqual({ batchItemFailures: [] });
+    const third = await run([opened]);
+    expect(third).toEqual({ batchItemFailures: [] });
+
+    const account = await merchantAccount();
+    expect(account.debitsPending).toBe(2500);
+    expect(account.creditsPosted - account.debitsPosted - account.debitsPending).toBe(7500);
+    expect(await queueDepth(env.sqsClient, env.queues.notifications)).toBe(1);
+    expect(await inboxItem(opened.eventId)).toMatchObject({ outcome: 'applied' });
+  });
+
+  it('has one effect even when the idempotency record is gone: the hold id is the dispute id', async () => {
+    const opened = message('dispute.opened', `dp_${sequence}_b`);
+    await run([opened]);
+    const { Items } = await env.ddb.client.send(new ScanCommand({ TableName: 'idempotency' }));
+    for (const item of Items ?? []) {
+      await env.ddb.client.send(
+        new DeleteItemCommand({ TableName: 'idempotency', Key: { id: item.id as never } }),
+      );
+    }
+    expect(await run([opened])).toEqual({ batchItemFailures: [] });
+    expect((await merchantAccount()).debitsPending).toBe(2500);
+  });
+
+  it('posts the chargeback when the dispute is lost, and releases the hold when it is won', async () => {
+    const lostId = `dp_${sequence}_lost`;
+    const wonId = `dp_${sequence}_won`;
+    await run([message('dispute.opened', lostId, 1000), message('dispute.opened', wonId, 2000)]);
+    expect((await merchantAccount()).debitsPending).toBe(3000);
+    expect(await run([message('dispute.lost', lostId, 1000), message('dispute.won', wonId, 2000)])).toEqual({
+      batchItemFailures: [],
+    });
+    const account = await merchantAccount();
+    expect(account.debitsPending).toBe(0);
+    expect(account.debitsPosted).toBe(1000);
+    expect((await getTransfer(ledgerPorts(), TENANT, disputeHoldId(lostId))).status).toBe('posted');
+    expect((await getTransfer(ledgerPorts(), TENANT, disputeHoldId(wonId))).status).toBe('voided');
+    const disputes = await getAccount(ledgerPorts(), TENANT, disputesAccountId('USD'));
+    expect(disputes.creditsPosted).toBe(1000);
+    expect(await queueDepth(env.sqsClient, env.queues.notifications)).toBe(4);
+  });
+
+  it('retries a dispute that closes before it opened (a retryable failure), then applies it', async () => {
+    const disputeId = `dp_${sequence}_early`;
+    const lost = message('dispute.lost', disputeId, 500);
+    const first = await run([lost]);
+    expect(first.batchItemFailures).toHaveLength(1);
+    await run([message('dispute.opened', disputeId, 500)]);
+    expect(await run([lost], 2)).toEqual({ batchItemFailures: [] });
+    expect((await merchantAccount()).debitsPosted).toBe(500);
+  });
+
+  it('records permanent rejections and lets the record succeed', async () => {
+    const unknownMerchant = message('dispute.opened', `dp_${sequence}_x`);
+    (unknownMerchant.event.metadata as Record<string, string>).merchantAccountId = 'acct_nobody';
+    const floatAmount = message('dispute.opened', `dp_${sequence}_y`);
+    (floatAmount.event.data as Record<string, unknown>).amount = 12.5;
+    const customer = await openAccount(ledgerPorts(), ctx, { currency: 'USD' });
+    const notMerchant = message('dispute.opened', `dp_${sequence}_z`);
+    (notMerchant.event.metadata as Record<string, string>).merchantAccountId = customer.id;
+
+    expect(await run([unknownMerchant, floatAmount, notMerchant])).toEqual({ batchItemFailures: [] });
+    expect(await inboxItem(unknownMerchant.eventId)).toMatchObject({
+      outcome: 'rejected',
+      outcomeDetails: { code: 'account-not-found' },
+    });
+    expect(await inboxItem(floatAmount.eventId)).toMatchObject({
+      outcome: 'rejected',
+      outcomeDetails: { code: 'invalid-payload' },
+    });
+    expect(await inboxItem(notMerchant.eventId)).toMatchObject({
+      outcome: 'rejected',
+      outcomeDetails: { code: 'not-a-merchant-account' },
+    });
+    expect((await merchantAccount()).debitsPending).toBe(0);
+  });
+
+  it('rejects a dispute won after it was lost: the chargeback stands', async () => {
+    const disputeId = `dp_${sequence}_flip`;
+    await run([message('dispute.opened', disputeId, 700)]);
+    await run([message('dispute.lost', disputeId, 700)]);
+    const won = message('dispute.won', disputeId, 700);
+    expect(await run([won])).toEqual({ batchItemFailures: [] });
+    expect(await inboxItem(won.eventId)).toMatchObject({
+      outcome: 'rejected',
+      outcomeDetails: { code: 'dispute-already-resolved' },
+    });
+    expect((await merchantAccount()).debitsPosted).toBe(700);
+  });
+
+  it('sends a message it cannot parse back for retries (and so, in the end, to the DLQ)', async () => {
+    expect((await run(['not json', { eventId: 'x' }])).batchItemFailures).toHaveLength(2);
+  });
+});
