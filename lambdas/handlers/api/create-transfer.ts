@@ -1,12 +1,19 @@
 import { createTransfer } from '../../domain/commands.ts';
+import { clientAccountId, clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';
 import { createTransferBody } from './schemas.ts';
 
-/** POST /transfers */
+/** POST /transfers: between accounts the tenant opened; system accounts and ids are the ledger's own. */
 export const { main, handler } = commandRoute({
   body: createTransferBody,
-  run: (ports, { ctx, body }) => createTransfer(ports, ctx, body),
+  run: (ports, { ctx, body }) =>
+    createTransfer(ports, ctx, {
+      ...body,
+      ...(body.id === undefined ? {} : { id: clientTransferId(body.id) }),
+      debitAccountId: clientAccountId(body.debitAccountId),
+      creditAccountId: clientAccountId(body.creditAccountId),
+    }),
   status: 201,
   present: presentTransfer,
 });

@@ -1,4 +1,5 @@
 import { deposit } from '../../domain/commands.ts';
+import { clientAccountId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';
 import { moneyMovementBody } from './schemas.ts';
@@ -7,7 +8,7 @@ import { moneyMovementBody } from './schemas.ts';
 export const { main, handler } = commandRoute({
   body: moneyMovementBody,
   run: (ports, { ctx, body, pathParameters }) =>
-    deposit(ports, ctx, { ...body, accountId: pathParameters.id ?? '' }),
+    deposit(ports, ctx, { ...body, accountId: clientAccountId(pathParameters.id ?? '') }),
   status: 201,
   present: presentTransfer,
 });

@@ -1,4 +1,5 @@
 import { freezeAccount } from '../../domain/commands.ts';
+import { clientAccountId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentAccount } from './present.ts';
 import { freezeAccountBody } from './schemas.ts';
@@ -7,7 +8,7 @@ import { freezeAccountBody } from './schemas.ts';
 export const { main, handler } = commandRoute({
   body: freezeAccountBody,
   run: (ports, { ctx, body, pathParameters }) =>
-    freezeAccount(ports, ctx, { accountId: pathParameters.id ?? '', reason: body.reason }),
+    freezeAccount(ports, ctx, { accountId: clientAccountId(pathParameters.id ?? ''), reason: body.reason }),
   status: 200,
   present: presentAccount,
 });

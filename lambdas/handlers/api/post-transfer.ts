@@ -1,4 +1,5 @@
 import { postTransfer } from '../../domain/commands.ts';
+import { clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';
 import { postTransferBody } from './schemas.ts';
@@ -7,7 +8,7 @@ import { postTransferBody } from './schemas.ts';
 export const { main, handler } = commandRoute({
   body: postTransferBody,
   run: (ports, { ctx, body, pathParameters }) =>
-    postTransfer(ports, ctx, { transferId: pathParameters.id ?? '', ...body }),
+    postTransfer(ports, ctx, { transferId: clientTransferId(pathParameters.id ?? ''), ...body }),
   status: 200,
   present: presentTransfer,
 });
