@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { apiClient } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Black box: HTTP only, against whatever target the global setup chose (local runtime by default).
@@ -6,34 +7,7 @@ const apiUrl = inject('apiUrl');
 const apiKey = inject('apiKey');
 const secondApiKey = inject('secondApiKey');
 
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly json: Record<string, unknown>;
-}
-
-async function request(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const response = await fetch(`${apiUrl.replace(/\/$/, '')}${path}`, {
-    method,
-    headers: {
-      'x-api-key': apiKey,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
+const request = apiClient(apiUrl, apiKey);
 
 async function openAccount(currency = 'USD'): Promise<string> {
   const reply = await request('POST', '/accounts', { currency });

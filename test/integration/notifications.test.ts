@@ -11,6 +11,7 @@ import {
   localDeadLetterQueues,
   redrive,
 } from '../../scripts/dlq-operations.ts';
+import { apiClient } from '../support/http-api.ts';
 import { startMerchantServer } from '../support/merchant-server.ts';
 import { disputeEvent, processorSignature } from '../support/processor-events.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -24,23 +25,7 @@ const local = inject('localRuntime');
 const unreachable = inject('skipReason');
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
-async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': apiKey,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    json: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-  };
-}
+const request = apiClient(apiUrl, apiKey);
 
 /**
  * Our tenant id, as the processor knows it: the saga hands it over as capture metadata. The audit

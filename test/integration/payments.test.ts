@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, inject, it } from 'vitest';
 import { resumeSaga } from '../../scripts/saga-resume.ts';
+import { apiClient } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Black box over HTTP (the operator test also uses the saga's operator surface: Step Functions and the
@@ -24,25 +25,10 @@ function sfnClient(): SFNClient {
   });
 }
 
-interface Reply {
-  readonly status: number;
+const api = apiClient(apiUrl, apiKey);
+const request = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
   // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked by the assertions
-  readonly json: any;
-}
-
-async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': apiKey,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : {} } as Reply;
-}
+  api<any>(method, path, body, headers);
 
 async function openAccount(kind: 'customer' | 'merchant' = 'customer'): Promise<string> {
   const reply = await request('POST', '/accounts', { currency: CURRENCY, kind });
