@@ -5,6 +5,12 @@ import { resolveTarget } from './target.ts';
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const target = await resolveTarget();
   if (target.skipReason) console.log(`SKIPPED: TEST_TARGET=${target.name} — ${target.skipReason}`);
+  if (target.name !== 'localstack') {
+    console.log(
+      "SKIPPED: LocalStack — not this run's target; it needs Docker and LOCALSTACK_AUTH_TOKEN " +
+        '(scripts/localstack-deploy.sh, then TEST_TARGET=localstack npm run test:integration)',
+    );
+  }
   project.provide('apiUrl', target.apiUrl);
   project.provide('apiKey', target.apiKey);
   project.provide('secondApiKey', target.secondApiKey);

@@ -1,6 +1,7 @@
-import { describe, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { apiClient } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { describeTarget } from './target.ts';
 
 // Black box: HTTP only, against whatever target the global setup chose (local runtime by default).
 const apiUrl = inject('apiUrl');
@@ -36,7 +37,7 @@ async function settledAccount(id: string, key = apiKey): Promise<Record<string, 
 
 const balances = async (id: string) => (await settledAccount(id)).balances;
 
-describe('the ledger API over HTTP', () => {
+describeTarget('the ledger API over HTTP', inject('skipReason'), inject('targetName'), () => {
   it('refuses a request without an API key with 403', async () => {
     const response = await fetch(`${apiUrl.replace(/\/$/, '')}/accounts`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(403);

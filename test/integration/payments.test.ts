@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { describe, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { resumeSaga } from '../../scripts/saga-resume.ts';
 import { apiClient } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { describeTarget } from './target.ts';
 
 // Black box over HTTP (the operator test also uses the saga's operator surface: Step Functions and the
 // sandbox processor's test helper), against whatever target the global setup chose.
@@ -116,7 +117,7 @@ async function expectCompensated(p: Parties, before: Awaited<ReturnType<typeof s
   return payment;
 }
 
-describe('payment settlement (the saga) over HTTP', () => {
+describeTarget('payment settlement (the saga) over HTTP', inject('skipReason'), inject('targetName'), () => {
   it('settles: payer pays the amount, the merchant gets amount − fee, the fee account the fee', async () => {
     const p = await parties();
     const before = await snapshot(p);
