@@ -1,4 +1,5 @@
 import type { AccountFlags, AccountKind, LedgerEvent, StoredEvent } from './events.ts';
+import { assertNever } from './exhaustive.ts';
 import { addMinor, subtractMinor } from './money.ts';
 
 export type AccountStatus = 'open' | 'frozen' | 'closed';
@@ -31,10 +32,6 @@ export function defaultFlags(kind: AccountKind): AccountFlags {
 /** Funds the account can still spend: posted credits minus posted and reserved debits. */
 export function availableBalance(account: AccountState): number {
   return account.creditsPosted - account.debitsPosted - account.debitsPending;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unhandled event ${JSON.stringify(value)}`);
 }
 
 /** Applies one stored event to an account; a pure, exhaustive reducer. */

@@ -1,4 +1,5 @@
 import type { StoredEvent, TransferPurpose } from './events.ts';
+import { assertNever } from './exhaustive.ts';
 
 export type TransferStatus = 'posted' | 'pending' | 'voided' | 'expired';
 
@@ -26,10 +27,6 @@ export interface TransferState {
 
 /** Bump whenever `evolveTransfer` changes meaning. */
 export const TRANSFER_REDUCER_VERSION = 1;
-
-function assertNever(value: never): never {
-  throw new Error(`Unhandled event ${JSON.stringify(value)}`);
-}
 
 /** Applies one stored event to a transfer; account lifecycle events never reach a transfer stream. */
 export function evolveTransfer(state: TransferState | null, event: StoredEvent): TransferState | null {

@@ -1,4 +1,5 @@
 import type { PaymentCompensation, PaymentStep, StoredEvent } from '../events.ts';
+import { assertNever } from '../exhaustive.ts';
 
 export type PaymentStatus = 'pending' | 'reserved' | 'captured' | 'settled' | 'failed';
 
@@ -51,10 +52,6 @@ export interface PaymentState {
 
 /** Bump whenever `evolvePayment` changes meaning. */
 export const PAYMENT_REDUCER_VERSION = 1;
-
-function assertNever(value: never): never {
-  throw new Error(`Unhandled event ${JSON.stringify(value)}`);
-}
 
 function withRefund(
   state: PaymentState,
