@@ -4,13 +4,12 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   TransactionConflictException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { ConcurrencyConflictError } from '../domain/errors.ts';
 import {
   CURRENT_SCHEMA_VERSION,
@@ -22,6 +21,7 @@ import {
 } from '../domain/events.ts';
 import type { EventStore, NewEvent, StreamWrite } from '../domain/ports.ts';
 import { DynamoDbAdapterError, ItemReader } from './dynamodb-errors.ts';
+import { queryItems } from './dynamodb-query.ts';
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -58,9 +58,9 @@ export class DynamoDbEventStore implements EventStore {
   async readStream(stream: StreamRef, fromVersion = 1, toVersion?: number): Promise<StoredEvent[]> {
     const pk = streamKey(stream);
     const events: StoredEvent[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const command = new QueryCommand({
+    const items = queryItems(
+      this.#client,
+      {
         TableName: this.#tableName,
         KeyConditionExpression:
           toVersion === undefined
@@ -74,14 +74,10 @@ export class DynamoDbEventStore implements EventStore {
         // A command decides on what it reads: it must see every event appended before it started.
         ConsistentRead: true,
         Limit: this.#pageSize,
-        ExclusiveStartKey: startKey,
-      });
-      const page = await this.#client.send(command).catch((error: unknown) => {
-        throw new DynamoDbAdapterError(`Query of ${pk} failed`, { cause: error });
-      });
-      for (const item of page.Items ?? []) events.push(storedEventFromItem(unmarshall(item), stream));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+      },
+      pk,
+    );
+    for await (const item of items) events.push(storedEventFromItem(item, stream));
     return events;
   }
 

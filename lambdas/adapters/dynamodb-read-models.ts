@@ -6,7 +6,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
@@ -42,6 +41,7 @@ import { transferViewKey } from '../domain/projections/transfer-view.ts';
 import type { TransferState } from '../domain/transfer.ts';
 import { DynamoDbAdapterError, ItemReader } from './dynamodb-errors.ts';
 import { MAX_TRANSACTION_ITEMS } from './dynamodb-event-store.ts';
+import { queryItems } from './dynamodb-query.ts';
 
 /** Each read model has two tables; the pointer names the one that serves (the other is rebuilt). */
 export type Slot = 'blue' | 'green';
@@ -315,28 +315,24 @@ export class DynamoDbReadModels implements ReadModelStore, ReadModelQueries {
     const table = await this.tableOf('account-history');
     const pk = historyPartition(tenantId, accountId);
     const rows: Posting[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
     // One row more than asked tells whether another page follows (no empty last page).
-    do {
-      const page = await this.#client
-        .send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
-            ExpressionAttributeValues: {
-              ':pk': { S: pk },
-              ...(after ? { ':after': { S: historySortKey(after) } } : {}),
-            },
-            Limit: limit + 1 - rows.length,
-            ExclusiveStartKey: startKey,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new DynamoDbAdapterError(`Query of the history of ${pk} failed`, { cause: error });
-        });
-      for (const item of page.Items ?? []) rows.push(toPosting(unmarshall(item), tenantId));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && rows.length <= limit);
+    const items = queryItems(
+      this.#client,
+      {
+        TableName: table,
+        KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': { S: pk },
+          ...(after ? { ':after': { S: historySortKey(after) } } : {}),
+        },
+      },
+      `the history of ${pk}`,
+      () => limit + 1 - rows.length,
+    );
+    for await (const item of items) {
+      rows.push(toPosting(item, tenantId));
+      if (rows.length > limit) break;
+    }
     return { rows: rows.slice(0, limit), more: rows.length > limit };
   }
 
@@ -344,35 +340,28 @@ export class DynamoDbReadModels implements ReadModelStore, ReadModelQueries {
     const table = await this.tableOf('daily-totals');
     const pk = totalsPartition(tenantId, currency);
     const totals: DailyTotals[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#client
-        .send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':from': { S: from }, ':to': { S: to } },
-            ExclusiveStartKey: startKey,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new DynamoDbAdapterError(`Query of the daily totals ${pk} failed`, { cause: error });
-        });
-      for (const item of page.Items ?? []) {
-        const read = new ItemReader(unmarshall(item), `daily-totals:${pk}`);
-        if (read.string('tenantId') !== tenantId) throw read.corrupt('tenantId is not the caller');
-        totals.push({
-          day: read.string('sk'),
-          currency: read.string('currency'),
-          count: read.integer('count'),
-          debits: read.integer('debits'),
-          credits: read.integer('credits'),
-          deposits: read.integer('deposits'),
-          withdrawals: read.integer('withdrawals'),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = queryItems(
+      this.#client,
+      {
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':from': { S: from }, ':to': { S: to } },
+      },
+      `the daily totals ${pk}`,
+    );
+    for await (const item of items) {
+      const read = new ItemReader(item, `daily-totals:${pk}`);
+      if (read.string('tenantId') !== tenantId) throw read.corrupt('tenantId is not the caller');
+      totals.push({
+        day: read.string('sk'),
+        currency: read.string('currency'),
+        count: read.integer('count'),
+        debits: read.integer('debits'),
+        credits: read.integer('credits'),
+        deposits: read.integer('deposits'),
+        withdrawals: read.integer('withdrawals'),
+      });
+    }
     return totals;
   }
 
@@ -394,38 +383,32 @@ export class DynamoDbReadModels implements ReadModelStore, ReadModelQueries {
     const index = filter.status ? PAYMENT_VIEW_INDEXES.byStatus : PAYMENT_VIEW_INDEXES.byTenant;
     const partition = filter.status ? paymentStatusPartition(tenantId, filter.status) : tenantId;
     const rows: PaymentState[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
     // Newest first; one row more than asked tells whether another page follows.
-    do {
-      const page = await this.#client
-        .send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: index.name,
-            KeyConditionExpression: filter.after ? '#p = :p AND #s < :after' : '#p = :p',
-            ExpressionAttributeNames: {
-              '#p': index.partitionKey,
-              ...(filter.after ? { '#s': index.sortKey } : {}),
-            },
-            ExpressionAttributeValues: {
-              ':p': { S: partition },
-              ...(filter.after ? { ':after': { S: filter.after } } : {}),
-            },
-            ScanIndexForward: false,
-            Limit: filter.limit + 1 - rows.length,
-            ExclusiveStartKey: startKey,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw new DynamoDbAdapterError(`Query of the payments of ${partition} failed`, { cause: error });
-        });
-      for (const item of page.Items ?? []) {
-        const read = new ItemReader(unmarshall(item), `payment-view:${partition}`);
-        if (read.string('tenantId') !== tenantId) throw read.corrupt('tenantId is not the caller');
-        rows.push(read.map('state') as unknown as PaymentState);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && rows.length <= filter.limit);
+    const items = queryItems(
+      this.#client,
+      {
+        TableName: table,
+        IndexName: index.name,
+        KeyConditionExpression: filter.after ? '#p = :p AND #s < :after' : '#p = :p',
+        ExpressionAttributeNames: {
+          '#p': index.partitionKey,
+          ...(filter.after ? { '#s': index.sortKey } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':p': { S: partition },
+          ...(filter.after ? { ':after': { S: filter.after } } : {}),
+        },
+        ScanIndexForward: false,
+      },
+      `the payments of ${partition}`,
+      () => filter.limit + 1 - rows.length,
+    );
+    for await (const item of items) {
+      const read = new ItemReader(item, `payment-view:${partition}`);
+      if (read.string('tenantId') !== tenantId) throw read.corrupt('tenantId is not the caller');
+      rows.push(read.map('state') as unknown as PaymentState);
+      if (rows.length > filter.limit) break;
+    }
     return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit };
   }
 
