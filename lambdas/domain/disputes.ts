@@ -31,6 +31,7 @@ export function disputeHoldId(disputeId: string): string {
 /** The account named as the merchant is not a merchant account of this tenant. */
 export class NotAMerchantAccountError extends LedgerError {
   override readonly name = 'NotAMerchantAccountError';
+  readonly kind = 'rejected' as const;
   readonly code = 'not-a-merchant-account';
   constructor(accountId: string, kind: string, options?: ErrorOptions) {
     super(`Account ${accountId} is a ${kind} account, not a merchant account`, { accountId, kind }, options);
@@ -40,6 +41,7 @@ export class NotAMerchantAccountError extends LedgerError {
 /** A dispute was resolved the other way before (e.g. won after it was lost): nothing can change now. */
 export class DisputeAlreadyResolvedError extends LedgerError {
   override readonly name = 'DisputeAlreadyResolvedError';
+  readonly kind = 'rejected' as const;
   readonly code = 'dispute-already-resolved';
   constructor(disputeId: string, holdStatus: string, options?: ErrorOptions) {
     super(`Dispute ${disputeId}'s hold is already ${holdStatus}`, { disputeId, holdStatus }, options);

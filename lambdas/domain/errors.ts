@@ -1,7 +1,16 @@
 type Details = Readonly<Record<string, string | number>>;
 
+/**
+ * What kind of failure a domain error is; the HTTP status and the saga's retry policy follow from it.
+ * `not-found`: the named thing does not exist (404). `rejected`: a rule said no, final for this input
+ * (422). `conflict`: another writer moved first; the same command may succeed when retried (409).
+ */
+export type ErrorKind = 'not-found' | 'rejected' | 'conflict';
+
 /** Base of every ledger rule violation; `code` is stable and `details` are safe to show the caller. */
 export abstract class LedgerError extends Error {
+  /** Decides the HTTP status (404 or 422) and that the saga never retries it. */
+  abstract readonly kind: Exclude<ErrorKind, 'conflict'>;
   /** A stable machine-readable code, used as the last segment of the problem+json `type`. */
   abstract readonly code: string;
   /** Fields that help the caller (e.g. `available` on insufficient funds). */
@@ -14,6 +23,7 @@ export abstract class LedgerError extends Error {
 
 export class UnknownCurrencyError extends LedgerError {
   override readonly name = 'UnknownCurrencyError';
+  readonly kind = 'rejected' as const;
   readonly code = 'unknown-currency';
   constructor(currency: string, options?: ErrorOptions) {
     super(`Unknown ISO 4217 currency '${currency}'`, { currency }, options);
@@ -22,6 +32,7 @@ export class UnknownCurrencyError extends LedgerError {
 
 export class InvalidAmountError extends LedgerError {
   override readonly name = 'InvalidAmountError';
+  readonly kind = 'rejected' as const;
   readonly code = 'invalid-amount';
   constructor(field: string, amount: unknown, options?: ErrorOptions) {
     super(
@@ -34,6 +45,7 @@ export class InvalidAmountError extends LedgerError {
 
 export class AmountOverflowError extends LedgerError {
   override readonly name = 'AmountOverflowError';
+  readonly kind = 'rejected' as const;
   readonly code = 'amount-overflow';
   constructor(left: number, right: number, options?: ErrorOptions) {
     super(`Amount arithmetic overflowed the safe integer range (${left} + ${right})`, {}, options);
@@ -42,6 +54,7 @@ export class AmountOverflowError extends LedgerError {
 
 export class CurrencyMismatchError extends LedgerError {
   override readonly name = 'CurrencyMismatchError';
+  readonly kind = 'rejected' as const;
   readonly code = 'currency-mismatch';
   constructor(accountId: string, accountCurrency: string, currency: string, options?: ErrorOptions) {
     super(
@@ -54,6 +67,7 @@ export class CurrencyMismatchError extends LedgerError {
 
 export class AccountNotFoundError extends LedgerError {
   override readonly name = 'AccountNotFoundError';
+  readonly kind = 'not-found' as const;
   readonly code = 'account-not-found';
   constructor(accountId: string, options?: ErrorOptions) {
     super(`Account ${accountId} does not exist`, { accountId }, options);
@@ -62,6 +76,7 @@ export class AccountNotFoundError extends LedgerError {
 
 export class TransferNotFoundError extends LedgerError {
   override readonly name = 'TransferNotFoundError';
+  readonly kind = 'not-found' as const;
   readonly code = 'transfer-not-found';
   constructor(transferId: string, options?: ErrorOptions) {
     super(`Transfer ${transferId} does not exist`, { transferId }, options);
@@ -70,6 +85,7 @@ export class TransferNotFoundError extends LedgerError {
 
 export class AccountFrozenError extends LedgerError {
   override readonly name = 'AccountFrozenError';
+  readonly kind = 'rejected' as const;
   readonly code = 'account-frozen';
   constructor(accountId: string, options?: ErrorOptions) {
     super(`Account ${accountId} is frozen`, { accountId }, options);
@@ -78,6 +94,7 @@ export class AccountFrozenError extends LedgerError {
 
 export class AccountClosedError extends LedgerError {
   override readonly name = 'AccountClosedError';
+  readonly kind = 'rejected' as const;
   readonly code = 'account-closed';
   constructor(accountId: string, options?: ErrorOptions) {
     super(`Account ${accountId} is closed`, { accountId }, options);
@@ -86,6 +103,7 @@ export class AccountClosedError extends LedgerError {
 
 export class InsufficientFundsError extends LedgerError {
   override readonly name = 'InsufficientFundsError';
+  readonly kind = 'rejected' as const;
   readonly code = 'insufficient-funds';
   readonly available: number;
   constructor(accountId: string, available: number, requested: number, options?: ErrorOptions) {
@@ -100,6 +118,7 @@ export class InsufficientFundsError extends LedgerError {
 
 export class CreditsExceedDebitsError extends LedgerError {
   override readonly name = 'CreditsExceedDebitsError';
+  readonly kind = 'rejected' as const;
   readonly code = 'credits-exceed-debits';
   constructor(accountId: string, options?: ErrorOptions) {
     super(`Account ${accountId} may not have credits beyond its debits`, { accountId }, options);
@@ -108,6 +127,7 @@ export class CreditsExceedDebitsError extends LedgerError {
 
 export class SameAccountError extends LedgerError {
   override readonly name = 'SameAccountError';
+  readonly kind = 'rejected' as const;
   readonly code = 'same-account';
   constructor(accountId: string, options?: ErrorOptions) {
     super(`A transfer needs two different accounts, got ${accountId} twice`, { accountId }, options);
@@ -116,6 +136,7 @@ export class SameAccountError extends LedgerError {
 
 export class TransferAlreadyResolvedError extends LedgerError {
   override readonly name = 'TransferAlreadyResolvedError';
+  readonly kind = 'rejected' as const;
   readonly code = 'transfer-already-resolved';
   readonly status: string;
   constructor(transferId: string, status: string, options?: ErrorOptions) {
@@ -130,6 +151,7 @@ export class TransferAlreadyResolvedError extends LedgerError {
 
 export class PendingTransferExpiredError extends LedgerError {
   override readonly name = 'PendingTransferExpiredError';
+  readonly kind = 'rejected' as const;
   readonly code = 'pending-transfer-expired';
   constructor(transferId: string, expiresAt: string, options?: ErrorOptions) {
     super(
@@ -142,6 +164,7 @@ export class PendingTransferExpiredError extends LedgerError {
 
 export class PostAmountExceedsPendingError extends LedgerError {
   override readonly name = 'PostAmountExceedsPendingError';
+  readonly kind = 'rejected' as const;
   readonly code = 'post-amount-exceeds-pending';
   constructor(transferId: string, pendingAmount: number, requested: number, options?: ErrorOptions) {
     super(
@@ -154,6 +177,7 @@ export class PostAmountExceedsPendingError extends LedgerError {
 
 export class TransferExistsWithDifferentFieldsError extends LedgerError {
   override readonly name = 'TransferExistsWithDifferentFieldsError';
+  readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
   constructor(transferId: string, options?: ErrorOptions) {
     super(`Transfer ${transferId} already exists with different fields`, { transferId }, options);
@@ -162,6 +186,7 @@ export class TransferExistsWithDifferentFieldsError extends LedgerError {
 
 export class AccountNotEmptyError extends LedgerError {
   override readonly name = 'AccountNotEmptyError';
+  readonly kind = 'rejected' as const;
   readonly code = 'account-not-empty';
   constructor(accountId: string, options?: ErrorOptions) {
     super(`Account ${accountId} still holds a balance or a pending transfer`, { accountId }, options);
@@ -170,6 +195,7 @@ export class AccountNotEmptyError extends LedgerError {
 
 export class InvalidStatusTransitionError extends LedgerError {
   override readonly name = 'InvalidStatusTransitionError';
+  readonly kind = 'rejected' as const;
   readonly code = 'invalid-status-transition';
   constructor(accountId: string, from: string, to: string, options?: ErrorOptions) {
     super(
@@ -183,6 +209,7 @@ export class InvalidStatusTransitionError extends LedgerError {
 /** An optimistic-concurrency conflict: another writer appended to one of the named streams first. */
 export class ConcurrencyConflictError extends Error {
   override readonly name = 'ConcurrencyConflictError';
+  readonly kind = 'conflict' as const;
   readonly streams: readonly string[];
   constructor(streams: readonly string[], options?: ErrorOptions) {
     super(`Concurrent write to ${streams.join(', ') || 'an unknown stream'}`, options);

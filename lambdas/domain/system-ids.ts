@@ -7,6 +7,7 @@ const SYSTEM_TRANSFER = /^(pay_|dispute-)/;
 
 export class SystemAccountError extends LedgerError {
   override readonly name = 'SystemAccountError';
+  readonly kind = 'rejected' as const;
   readonly code = 'system-account';
   constructor(accountId: string, options?: ErrorOptions) {
     super(
@@ -19,6 +20,7 @@ export class SystemAccountError extends LedgerError {
 
 export class SystemTransferError extends LedgerError {
   override readonly name = 'SystemTransferError';
+  readonly kind = 'rejected' as const;
   readonly code = 'system-transfer';
   constructor(transferId: string, options?: ErrorOptions) {
     super(

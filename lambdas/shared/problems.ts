@@ -3,7 +3,7 @@ import {
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ConcurrencyConflictError, LedgerError } from '../domain/errors.ts';
+import { ConcurrencyConflictError, type ErrorKind, LedgerError } from '../domain/errors.ts';
 import { ProcessorUnavailableError } from '../domain/payments/processor.ts';
 
 /** An RFC 9457 problem: `type` is stable per error, and extra members help the caller. */
@@ -48,9 +48,11 @@ const TITLES: Readonly<Record<number, string>> = {
 /** How long a client should wait before retrying a conflict or an in-flight duplicate. */
 const RETRY_AFTER_SECONDS = '1';
 
-function statusOfLedgerError(error: LedgerError): number {
-  return error.code.endsWith('-not-found') ? 404 : 422;
-}
+const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  'not-found': 404,
+  rejected: 422,
+  conflict: 409,
+};
 
 /** The one place where errors become HTTP statuses. Unknown errors are 500 and reveal nothing. */
 export function toProblem(
@@ -79,16 +81,21 @@ export function toProblem(
   });
   if (error instanceof ApiError) return make(error.status, error.code, error.message, { ...error.extra });
   if (error instanceof LedgerError) {
-    return make(statusOfLedgerError(error), error.code, error.message, { ...error.details });
+    return make(STATUS_OF_KIND[error.kind], error.code, error.message, { ...error.details });
   }
   if (error instanceof ConcurrencyConflictError) {
-    return make(409, 'concurrent-modification', 'Another request changed the same account; retry.', {
-      // Stream keys are `<type>#<tenant>#<id>`; the caller sees `<type>/<id>`.
-      streams: error.streams.map((key) => {
-        const [type, , ...id] = key.split('#');
-        return `${type}/${id.join('#')}`;
-      }),
-    });
+    return make(
+      STATUS_OF_KIND[error.kind],
+      'concurrent-modification',
+      'Another request changed the same account; retry.',
+      {
+        // Stream keys are `<type>#<tenant>#<id>`; the caller sees `<type>/<id>`.
+        streams: error.streams.map((key) => {
+          const [type, , ...id] = key.split('#');
+          return `${type}/${id.join('#')}`;
+        }),
+      },
+    );
   }
   if (error instanceof IdempotencyValidationError) {
     return make(

@@ -2,6 +2,7 @@ import { LedgerError } from '../errors.ts';
 
 export class PaymentNotFoundError extends LedgerError {
   override readonly name = 'PaymentNotFoundError';
+  readonly kind = 'not-found' as const;
   readonly code = 'payment-not-found';
   constructor(paymentId: string, options?: ErrorOptions) {
     super(`Payment ${paymentId} does not exist`, { paymentId }, options);
@@ -10,6 +11,7 @@ export class PaymentNotFoundError extends LedgerError {
 
 export class PaymentExistsWithDifferentFieldsError extends LedgerError {
   override readonly name = 'PaymentExistsWithDifferentFieldsError';
+  readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
   constructor(paymentId: string, options?: ErrorOptions) {
     super(`Payment ${paymentId} already exists with different fields`, { paymentId }, options);
@@ -18,6 +20,7 @@ export class PaymentExistsWithDifferentFieldsError extends LedgerError {
 
 export class InvalidFeeError extends LedgerError {
   override readonly name = 'InvalidFeeError';
+  readonly kind = 'rejected' as const;
   readonly code = 'invalid-fee';
   constructor(amount: number, fee: number, options?: ErrorOptions) {
     super(`A fee of ${fee} does not fit a payment of ${amount}`, { amount, fee }, options);
@@ -27,6 +30,7 @@ export class InvalidFeeError extends LedgerError {
 /** The risk rules said no: final, never retried. */
 export class RiskRejectedError extends LedgerError {
   override readonly name = 'RiskRejectedError';
+  readonly kind = 'rejected' as const;
   readonly code = 'risk-rejected';
   readonly reasons: readonly string[];
   constructor(paymentId: string, reasons: readonly string[], options?: ErrorOptions) {
@@ -42,6 +46,7 @@ export class RiskRejectedError extends LedgerError {
 /** A saga step found the payment in a state it cannot act on (e.g. a compensation of a settled payment). */
 export class PaymentStateError extends LedgerError {
   override readonly name = 'PaymentStateError';
+  readonly kind = 'rejected' as const;
   readonly code = 'payment-state';
   constructor(paymentId: string, status: string, wanted: string, options?: ErrorOptions) {
     super(`Payment ${paymentId} is ${status}; ${wanted}`, { paymentId, paymentStatus: status }, options);
@@ -50,6 +55,7 @@ export class PaymentStateError extends LedgerError {
 
 export class PaymentNotRefundableError extends LedgerError {
   override readonly name = 'PaymentNotRefundableError';
+  readonly kind = 'rejected' as const;
   readonly code = 'payment-not-refundable';
   constructor(paymentId: string, status: string, options?: ErrorOptions) {
     super(
@@ -63,6 +69,7 @@ export class PaymentNotRefundableError extends LedgerError {
 /** Refunds never add up to more than was captured. */
 export class RefundExceedsCapturedError extends LedgerError {
   override readonly name = 'RefundExceedsCapturedError';
+  readonly kind = 'rejected' as const;
   readonly code = 'refund-exceeds-captured';
   constructor(paymentId: string, refundable: number, requested: number, options?: ErrorOptions) {
     super(
@@ -75,6 +82,7 @@ export class RefundExceedsCapturedError extends LedgerError {
 
 export class RefundNotFoundError extends LedgerError {
   override readonly name = 'RefundNotFoundError';
+  readonly kind = 'not-found' as const;
   readonly code = 'refund-not-found';
   constructor(paymentId: string, refundId: string, options?: ErrorOptions) {
     super(`Payment ${paymentId} has no refund ${refundId}`, { paymentId, refundId }, options);
@@ -83,6 +91,7 @@ export class RefundNotFoundError extends LedgerError {
 
 export class RefundExistsWithDifferentFieldsError extends LedgerError {
   override readonly name = 'RefundExistsWithDifferentFieldsError';
+  readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
   constructor(refundId: string, options?: ErrorOptions) {
     super(`Refund ${refundId} already exists with a different amount`, { refundId }, options);
@@ -92,6 +101,7 @@ export class RefundExistsWithDifferentFieldsError extends LedgerError {
 /** The processor reported an outcome that contradicts one already recorded. */
 export class RefundOutcomeConflictError extends LedgerError {
   override readonly name = 'RefundOutcomeConflictError';
+  readonly kind = 'rejected' as const;
   readonly code = 'refund-outcome-conflict';
   constructor(refundId: string, recorded: string, reported: string, options?: ErrorOptions) {
     super(
@@ -105,6 +115,7 @@ export class RefundOutcomeConflictError extends LedgerError {
 /** The processor confirmed a capture that contradicts the ledger (another id, or a failed payment never refunded). */
 export class CaptureConflictError extends LedgerError {
   override readonly name = 'CaptureConflictError';
+  readonly kind = 'rejected' as const;
   readonly code = 'capture-conflict';
   constructor(paymentId: string, detail: string, options?: ErrorOptions) {
     super(`Payment ${paymentId}: ${detail}`, { paymentId }, options);

@@ -43,6 +43,7 @@ export interface PaymentProcessor {
 /** The processor said no (card declined, fraud, …): final, never retried. */
 export class PaymentDeclinedError extends LedgerError {
   override readonly name = 'PaymentDeclinedError';
+  readonly kind = 'rejected' as const;
   readonly code = 'payment-declined';
   readonly declineCode: string;
   constructor(paymentId: string, declineCode: string, options?: ErrorOptions) {
