@@ -7,7 +7,7 @@ import {
   type RefundRequest,
   type RefundResult,
 } from '../domain/payments/processor.ts';
-import { fullJitterDelay } from '../shared/backoff.ts';
+import { fullJitterDelay } from './backoff.ts';
 import { type CircuitBreaker, CircuitOpenError } from './circuit-breaker.ts';
 
 export interface HttpPaymentProcessorOptions {

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fullJitterDelay } from '../adapters/backoff.ts';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
-import { fullJitterDelay } from './backoff.ts';
 import { ledgerConfig } from './config.ts';
 
 let client: DynamoDBClient | undefined;

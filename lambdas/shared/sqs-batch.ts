@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { fullJitterDelay } from '../adapters/backoff.ts';
 import { logger } from './api.ts';
-import { fullJitterDelay } from './backoff.ts';
 import { workerQueueConfig } from './config.ts';
 import { sqsClient } from './workers.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fullJitterDelay } from '../../../lambdas/adapters/backoff.ts';
 import { CircuitBreaker, CircuitOpenError } from '../../../lambdas/adapters/circuit-breaker.ts';
-import { fullJitterDelay } from '../../../lambdas/shared/backoff.ts';
 
 describe('full-jitter backoff', () => {
   it('draws from [0, min(cap, base × 2^(n-1)))', () => {
