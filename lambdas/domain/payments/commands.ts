@@ -434,29 +434,11 @@ function failedStepOf(p: PaymentState): PaymentStep {
   return 'CaptureAtProcessor';
 }
 
-/** The error a Catch hands over: `{Error, Cause}`; Cause is the Lambda error JSON when it came from a task. */
-export interface SagaError {
-  readonly Error?: string;
-  readonly Cause?: string;
-}
-
-function describe(error: SagaError | undefined): string {
-  if (!error?.Error) return 'unknown';
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // Not JSON: a States.* error's cause is plain text.
-  }
-  return `${error.Error}: ${message}`.slice(0, 500);
-}
-
 /** MarkPaymentFailed (last compensation): records why, which step, what was compensated, and tells the merchant. */
 export async function markPaymentFailed(
   ports: PaymentPorts,
   ctx: CommandContext,
-  input: PaymentRef & { readonly error?: SagaError },
+  input: PaymentRef & { readonly reason: string },
 ): Promise<PaymentState> {
   const loaded = await loadExisting(ports, ctx.tenantId, input.paymentId);
   const p = loaded.state;
@@ -468,7 +450,7 @@ export async function markPaymentFailed(
   const compensations: PaymentCompensation[] = [];
   if (p.captureRefund) compensations.push('RefundAtProcessor');
   if (p.reserveTransferId) compensations.push('VoidReservation');
-  const reason = describe(input.error);
+  const { reason } = input;
   return appendToPayment(ports, ctx, loaded, [
     {
       type: 'PaymentFailed',

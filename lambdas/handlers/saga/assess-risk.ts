@@ -1,5 +1,6 @@
 import { assessRisk } from '../../domain/payments/commands.ts';
-import { paymentVelocity, riskLimits, sagaTask } from '../../shared/payments.ts';
+import { paymentVelocity, riskLimits } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State AssessRisk. */
 export const handler = sagaTask('AssessRisk', (ports, ctx, input) =>

@@ -1,5 +1,6 @@
 import { captureAtProcessor } from '../../domain/payments/commands.ts';
-import { paymentProcessor, sagaTask } from '../../shared/payments.ts';
+import { paymentProcessor } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State CaptureAtProcessor. */
 export const handler = sagaTask('CaptureAtProcessor', (ports, ctx, input) =>

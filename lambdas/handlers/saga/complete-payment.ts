@@ -1,5 +1,5 @@
 import { completePayment } from '../../domain/payments/commands.ts';
-import { sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State Complete. */
 export const handler = sagaTask('Complete', (ports, ctx, input) => completePayment(ports, ctx, input));

@@ -1,7 +1,8 @@
 import { markPaymentFailed } from '../../domain/payments/commands.ts';
-import { sagaTask } from '../../shared/payments.ts';
+import { failureReason } from './saga-error.ts';
+import { sagaTask } from './saga-task.ts';
 
-/** State MarkPaymentFailed. */
+/** State MarkPaymentFailed: the caught error (`$.error`) becomes the payment's failure reason. */
 export const handler = sagaTask('MarkPaymentFailed', (ports, ctx, input) =>
-  markPaymentFailed(ports, ctx, input),
+  markPaymentFailed(ports, ctx, { paymentId: input.paymentId, reason: failureReason(input.error) }),
 );

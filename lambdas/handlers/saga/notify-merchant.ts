@@ -1,5 +1,5 @@
 import { notifyMerchant } from '../../domain/payments/commands.ts';
-import { sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State NotifyMerchant. */
 export const handler = sagaTask('NotifyMerchant', (ports, ctx, input) => notifyMerchant(ports, ctx, input));

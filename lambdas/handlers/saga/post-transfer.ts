@@ -1,5 +1,5 @@
 import { postPaymentTransfer } from '../../domain/payments/commands.ts';
-import { sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State PostTransfer. */
 export const handler = sagaTask('PostTransfer', (ports, ctx, input) =>

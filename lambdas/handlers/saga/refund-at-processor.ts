@@ -1,5 +1,6 @@
 import { refundAtProcessor } from '../../domain/payments/commands.ts';
-import { paymentProcessor, sagaTask } from '../../shared/payments.ts';
+import { paymentProcessor } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State RefundAtProcessor. */
 export const handler = sagaTask('RefundAtProcessor', (ports, ctx, input) =>

@@ -1,5 +1,5 @@
 import { reserveFunds } from '../../domain/payments/commands.ts';
-import { sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State ReserveFunds. */
 export const handler = sagaTask('ReserveFunds', (ports, ctx, input) => reserveFunds(ports, ctx, input));

@@ -1,5 +1,5 @@
 import { voidReservation } from '../../domain/payments/commands.ts';
-import { sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from './saga-task.ts';
 
 /** State VoidReservation. */
 export const handler = sagaTask('VoidReservation', (ports, ctx, input) => voidReservation(ports, ctx, input));

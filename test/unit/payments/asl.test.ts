@@ -1,28 +1,36 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { DynamoDbAdapterError } from '../../../lambdas/adapters/dynamodb-errors.ts';
+import {
+  AccountFrozenError,
+  ConcurrencyConflictError,
+  InsufficientFundsError,
+  LedgerError,
+} from '../../../lambdas/domain/errors.ts';
+import {
+  PaymentDeclinedError,
+  ProcessorUnavailableError,
+} from '../../../lambdas/domain/payments/processor.ts';
+import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
+import {
+  BUSINESS_REJECTION,
+  type CaughtError,
+  failureReason,
+  forStateMachine,
+  TRANSIENT_ERRORS,
+} from '../../../lambdas/handlers/saga/saga-error.ts';
+import { sagaTask } from '../../../lambdas/handlers/saga/saga-task.ts';
 import { PAYMENT_SAGA_DEFINITION, SAGA_TASKS } from '../../../lib/payment-saga.ts';
 import { catchesOf, happyPath, reachableFrom, type StateMachineJson } from '../../../scripts/asl-paths.ts';
 
-const text = readFileSync(join(import.meta.dirname, '..', '..', '..', PAYMENT_SAGA_DEFINITION), 'utf8');
+const root = join(import.meta.dirname, '..', '..', '..');
+const text = readFileSync(join(root, PAYMENT_SAGA_DEFINITION), 'utf8');
 const asl = JSON.parse(text) as StateMachineJson;
 const states = Object.entries(asl.States);
 const tasks = states.filter(([, s]) => s.Type === 'Task');
 
-const BUSINESS = [
-  'PaymentDeclinedError',
-  'InsufficientFundsError',
-  'RiskRejectedError',
-  'AccountFrozenError',
-];
-const TRANSIENT = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'ProcessorUnavailableError',
-];
 const FORWARD = ['ReserveFunds', 'AssessRisk', 'CaptureAtProcessor', 'PostTransfer'];
 /** Forward steps that change state outside the payment stream, and the compensation that undoes each. */
 const COMPENSATION: Record<string, string> = {
@@ -37,6 +45,101 @@ interface Retrier {
   MaxDelaySeconds?: number;
   JitterStrategy?: string;
 }
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Every LedgerError subclass exported by any module under lambdas/domain: the business rejections. */
+async function ledgerErrorClasses(): Promise<ErrorClass[]> {
+  const dir = join(root, 'lambdas', 'domain');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const found = new Set<ErrorClass>();
+  for (const file of files) {
+    const module = (await import(join(dir, file))) as Record<string, unknown>;
+    for (const value of Object.values(module)) {
+      if (typeof value === 'function' && value.prototype instanceof LedgerError)
+        found.add(value as ErrorClass);
+    }
+  }
+  return [...found];
+}
+
+/** An instance of an error class whose constructor takes ids, amounts or lists (tries each in turn). */
+function instantiate(cls: ErrorClass): Error {
+  for (const arg of ['x', 1, ['x']]) {
+    try {
+      return Reflect.construct(cls, Array(cls.length).fill(arg)) as Error;
+    } catch {
+      // Try the next kind of argument.
+    }
+  }
+  throw new Error(`Cannot construct ${cls.name} from ids, amounts or lists: give this test a fixture for it`);
+}
+
+const noPorts = () => ({}) as LedgerPorts;
+const taskThrowing = (error: Error) =>
+  sagaTask('Step', () => Promise.reject(error), noPorts)({ tenantId: 't', paymentId: 'p' });
+
+describe('saga tasks and the ASL agree on error names', () => {
+  it('rethrow every business rejection of the domain as the one business name, its class in the message', async () => {
+    const classes = await ledgerErrorClasses();
+    const names = classes.map((cls) => instantiate(cls).name);
+    // The 13 names the ASL listed before it collapsed them: the walk above must find at least these.
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'PaymentDeclinedError',
+        'InsufficientFundsError',
+        'RiskRejectedError',
+        'AccountFrozenError',
+        'AccountClosedError',
+        'AccountNotFoundError',
+        'CurrencyMismatchError',
+        'PaymentStateError',
+        'PaymentNotFoundError',
+        'TransferExistsWithDifferentFieldsError',
+        'TransferAlreadyResolvedError',
+        'PendingTransferExpiredError',
+        'SameAccountError',
+      ]),
+    );
+    for (const cls of classes) {
+      const rejection = instantiate(cls);
+      const thrown = await taskThrowing(rejection).catch((e: Error) => e);
+      expect(thrown, cls.name).toMatchObject({
+        name: BUSINESS_REJECTION,
+        message: `${rejection.name}: ${rejection.message}`,
+        cause: rejection,
+      });
+      expect(TRANSIENT_ERRORS, cls.name).not.toContain(rejection.name);
+      expect(text, cls.name).not.toContain(`"${rejection.name}"`);
+    }
+  });
+
+  it('let transient errors through under their own names, which the ASL retries', async () => {
+    const transient = [
+      new ConcurrencyConflictError(['payment#t#p']),
+      new ProcessorUnavailableError('The processor is unavailable'),
+      new DynamoDbAdapterError('throttled'),
+    ];
+    for (const error of transient) {
+      expect(forStateMachine(error)).toBe(error);
+      expect(TRANSIENT_ERRORS).toContain(error.name);
+    }
+    await expect(taskThrowing(new DynamoDbAdapterError('throttled'))).rejects.toBeInstanceOf(
+      DynamoDbAdapterError,
+    );
+    expect(TRANSIENT_ERRORS).not.toContain(BUSINESS_REJECTION);
+  });
+
+  it('name only the business name, the transient list and States.ALL in the ASL', () => {
+    const named = new Set(
+      tasks.flatMap(([, state]) => [
+        ...(state.Retry as Retrier[]).flatMap((r) => r.ErrorEquals),
+        ...catchesOf(state).flatMap((c) => c.errors),
+      ]),
+    );
+    expect([...named].sort()).toEqual([BUSINESS_REJECTION, 'States.ALL', ...TRANSIENT_ERRORS].sort());
+  });
+});
 
 describe('the payment settlement ASL', () => {
   it('has a substitution for every $-placeholder, and a placeholder for every task function', () => {
@@ -55,31 +158,25 @@ describe('the payment settlement ASL', () => {
 
   it('never retries business rejections and catches them before States.ALL', () => {
     for (const [name, state] of tasks) {
-      const retriers = state.Retry as Retrier[];
-      const first = retriers.findIndex((r) => BUSINESS.some((e) => r.ErrorEquals.includes(e)));
-      expect(first, name).toBe(0);
-      expect(retriers[0]?.MaxAttempts, name).toBe(0);
-      for (const error of BUSINESS) expect(retriers[0]?.ErrorEquals, name).toContain(error);
+      const [business, transient, ...more] = state.Retry as Retrier[];
+      expect(business, name).toEqual({ ErrorEquals: [BUSINESS_REJECTION], MaxAttempts: 0 });
+      expect(transient?.ErrorEquals, name).not.toContain(BUSINESS_REJECTION);
+      expect(more, name).toEqual([]);
       const catches = catchesOf(state);
-      const business = catches.findIndex((c) => BUSINESS.every((e) => c.errors.includes(e)));
-      const all = catches.findIndex((c) => c.errors.includes('States.ALL'));
-      expect(business, name).toBeGreaterThanOrEqual(0);
-      expect(all, name).toBe(catches.length - 1);
-      expect(business, name).toBeLessThan(all);
+      expect(
+        catches.map((c) => c.errors),
+        name,
+      ).toEqual([[BUSINESS_REJECTION], ['States.ALL']]);
     }
   });
 
-  it('retries transient failures with backoff, a delay cap and full jitter', () => {
+  it('retries exactly the transient list the code declares, with backoff, a delay cap and full jitter', () => {
     for (const [name, state] of tasks) {
-      const transient = (state.Retry as Retrier[]).find((r) =>
-        r.ErrorEquals.includes('Lambda.ServiceException'),
-      );
-      expect(transient, name).toBeDefined();
-      for (const error of TRANSIENT) expect(transient?.ErrorEquals, name).toContain(error);
+      const transient = (state.Retry as Retrier[])[1];
+      expect(transient?.ErrorEquals, name).toEqual([...TRANSIENT_ERRORS]);
       expect(transient?.BackoffRate, name).toBeGreaterThan(1);
       expect(transient?.MaxDelaySeconds, name).toBeGreaterThan(0);
       expect(transient?.JitterStrategy, name).toBe('FULL');
-      for (const error of BUSINESS) expect(transient?.ErrorEquals, name).not.toContain(error);
     }
   });
 
@@ -118,18 +215,32 @@ describe('the payment settlement ASL', () => {
   });
 });
 
-/** Runs the ASL with aws-local-stepfunctions; `fail[state]` makes that task throw an error of that name. */
-async function run(fail: Record<string, string | string[]>, input: object = {}) {
+/** A planned task failure: an error the task code throws, or the name of a Lambda service error. */
+type Failure = Error | string;
+
+/** The error as Step Functions sees a failed Lambda task: `Error` is the errorType, `Cause` the error JSON. */
+function asLambdaError(failure: Failure): Error {
+  const thrown =
+    typeof failure === 'string' ? Object.assign(new Error('service'), { name: failure }) : failure;
+  const error = forStateMachine(thrown) as Error;
+  const cause = JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] });
+  return Object.assign(new Error(cause), { name: error.name });
+}
+
+/** Runs the ASL with aws-local-stepfunctions; `fail[state]` makes that task fail (once per attempt in a list). */
+async function run(fail: Record<string, Failure | Failure[]>, input: object = {}) {
   const visited: string[] = [];
   const attempts: Record<string, number> = {};
+  const inputs: Record<string, { error?: CaughtError }> = {};
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name] of tasks) {
-    handlers[name] = async () => {
+    handlers[name] = async (taskInput) => {
       visited.push(name);
       attempts[name] = (attempts[name] ?? 0) + 1;
+      inputs[name] = (taskInput as { Payload: { error?: CaughtError } }).Payload;
       const planned = fail[name];
-      const error = Array.isArray(planned) ? planned[attempts[name] - 1] : planned;
-      if (error) throw Object.assign(new Error(JSON.stringify({ errorMessage: error })), { name: error });
+      const failure = Array.isArray(planned) ? planned[attempts[name] - 1] : planned;
+      if (failure) throw asLambdaError(failure);
       return { ExecutedVersion: '$LATEST', Payload: {}, StatusCode: 200 };
     };
   }
@@ -139,13 +250,16 @@ async function run(fail: Record<string, string | string[]>, input: object = {}) 
   const execution = machine.run({ tenantId: 't', paymentId: 'p', ...input } as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
   });
+  /** The failure reason MarkPaymentFailed would record from the error it was handed. */
+  const reason = () => failureReason(inputs.MarkPaymentFailed?.error);
   try {
     await execution.result;
-    return { visited, attempts, error: null as string | null };
+    return { visited, attempts, reason, error: null as string | null };
   } catch (error) {
     return {
       visited,
       attempts,
+      reason,
       error: ((error as { cause?: Error }).cause?.name ?? (error as Error).name) as string,
     };
   }
@@ -165,23 +279,43 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
     ]);
   });
 
+  it('on insufficient funds fails at once, with nothing to void, and the reason names the class', async () => {
+    const rejection = new InsufficientFundsError('acct_1', 0, 500);
+    const { visited, attempts, reason, error } = await run({ ReserveFunds: rejection });
+    expect(error).toBeNull();
+    expect(attempts.ReserveFunds).toBe(1);
+    expect(visited).toEqual(['ReserveFunds', 'MarkPaymentFailed']);
+    expect(reason()).toBe('InsufficientFundsError: Account acct_1 has 0 available, 500 requested');
+  });
+
+  it('after a reservation that kept conflicting, voids it and records the conflict as the reason', async () => {
+    const conflict = new ConcurrencyConflictError(['account#t#acct_1']);
+    const { visited, attempts, reason } = await run({ ReserveFunds: Array(10).fill(conflict) });
+    expect(attempts.ReserveFunds).toBe(5);
+    expect(visited.slice(-2)).toEqual(['VoidReservation', 'MarkPaymentFailed']);
+    expect(reason()).toBe('ConcurrencyConflictError: Concurrent write to account#t#acct_1');
+  }, 60_000);
+
   it('on a decline voids the reservation once, with no retry and no refund', async () => {
-    const { visited, attempts, error } = await run({ CaptureAtProcessor: 'PaymentDeclinedError' });
+    const { visited, attempts, reason, error } = await run({
+      CaptureAtProcessor: new PaymentDeclinedError('p', 'card_declined'),
+    });
     expect(error).toBeNull();
     expect(attempts.CaptureAtProcessor).toBe(1);
     expect(visited.slice(-3)).toEqual(['CaptureAtProcessor', 'VoidReservation', 'MarkPaymentFailed']);
+    expect(reason()).toBe('PaymentDeclinedError: The processor declined payment p: card_declined');
   });
 
   it('retries a transient capture failure and goes on', async () => {
     const { visited, attempts } = await run({
-      CaptureAtProcessor: ['ProcessorUnavailableError', 'Lambda.ServiceException'],
+      CaptureAtProcessor: [new ProcessorUnavailableError('down'), 'Lambda.ServiceException'],
     });
     expect(attempts.CaptureAtProcessor).toBe(3);
     expect(visited.at(-1)).toBe('Complete');
   }, 30_000);
 
   it('after a post failure refunds at the processor, then voids, then marks failed', async () => {
-    const { visited } = await run({ PostTransfer: 'AccountFrozenError' });
+    const { visited } = await run({ PostTransfer: new AccountFrozenError('acct_2') });
     expect(visited.slice(-4)).toEqual([
       'PostTransfer',
       'RefundAtProcessor',
@@ -191,7 +325,7 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
   });
 
   it('after the pivot, a notification that keeps failing ends in NotificationFailed without undoing the settlement', async () => {
-    const { visited, error } = await run({ NotifyMerchant: Array(10).fill('DynamoDbAdapterError') });
+    const { visited, error } = await run({ NotifyMerchant: Array(10).fill(new DynamoDbAdapterError('x')) });
     expect(error).toBe('NotificationFailed');
     expect(visited).not.toContain('RefundAtProcessor');
     expect(visited).not.toContain('VoidReservation');
@@ -201,8 +335,8 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
 
   it('fails in CompensationFailed when a refund keeps failing, and a resume runs the compensations again', async () => {
     const failing = await run({
-      PostTransfer: 'AccountFrozenError',
-      RefundAtProcessor: Array(10).fill('ProcessorUnavailableError'),
+      PostTransfer: new AccountFrozenError('acct_2'),
+      RefundAtProcessor: Array(10).fill(new ProcessorUnavailableError('down')),
     });
     expect(failing.error).toBe('CompensationFailed');
     expect(failing.visited).not.toContain('VoidReservation');
@@ -210,4 +344,33 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
     expect(resumed.error).toBeNull();
     expect(resumed.visited).toEqual(['RefundAtProcessor', 'VoidReservation', 'MarkPaymentFailed']);
   }, 60_000);
+});
+
+describe('the caught error as a failure reason', () => {
+  it('reads a task error as its class and message', () => {
+    const cause = JSON.stringify({ errorType: 'DynamoDbAdapterError', errorMessage: 'throttled', trace: [] });
+    expect(failureReason({ Error: 'DynamoDbAdapterError', Cause: cause })).toBe(
+      'DynamoDbAdapterError: throttled',
+    );
+  });
+
+  it('reads a business rejection as the class that said no, not the collapsed name', () => {
+    const error = asLambdaError(new InsufficientFundsError('acct_1', 3, 9));
+    expect(failureReason({ Error: error.name, Cause: error.message })).toBe(
+      'InsufficientFundsError: Account acct_1 has 3 available, 9 requested',
+    );
+  });
+
+  it('takes the plain-text cause of a States error as it is', () => {
+    expect(failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toBe(
+      'States.Timeout: Task timed out',
+    );
+  });
+
+  it('says unknown without an error, and keeps at most 500 characters', () => {
+    expect(failureReason(undefined)).toBe('unknown');
+    expect(failureReason({ Cause: 'x' })).toBe('unknown');
+    const long = JSON.stringify({ errorMessage: 'y'.repeat(600) });
+    expect(failureReason({ Error: 'E', Cause: long })).toBe(`E: ${'y'.repeat(497)}`);
+  });
 });

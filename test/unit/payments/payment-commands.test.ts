@@ -152,10 +152,10 @@ async function settle(paymentId: string) {
 }
 
 /** Runs the compensations in saga order. */
-async function compensate(paymentId: string, error = { Error: 'Test', Cause: 'x' }) {
+async function compensate(paymentId: string, reason = 'Test: x') {
   await refundAtProcessor(ports, c, { paymentId });
   await voidReservation(ports, c, { paymentId });
-  return markPaymentFailed(ports, c, { paymentId, error });
+  return markPaymentFailed(ports, c, { paymentId, reason });
 }
 
 beforeEach(async () => {
@@ -237,7 +237,7 @@ describe('failing and compensating', () => {
     );
     const failed = await markPaymentFailed(ports, c, {
       paymentId: 'pay_1',
-      error: { Error: 'InsufficientFundsError', Cause: JSON.stringify({ errorMessage: 'no money' }) },
+      reason: 'InsufficientFundsError: no money',
     });
     expect(failed.failure).toEqual({
       reason: 'InsufficientFundsError: no money',
@@ -351,9 +351,9 @@ describe('failing and compensating', () => {
       PaymentStateError,
     );
     await expect(voidReservation(ports, c, { paymentId: 'pay_1' })).rejects.toBeInstanceOf(PaymentStateError);
-    await expect(markPaymentFailed(ports, c, { paymentId: 'pay_1' })).rejects.toBeInstanceOf(
-      PaymentStateError,
-    );
+    await expect(
+      markPaymentFailed(ports, c, { paymentId: 'pay_1', reason: 'unknown' }),
+    ).rejects.toBeInstanceOf(PaymentStateError);
   });
 
   it('fences off a late reservation once the reservation was voided', async () => {
