@@ -5,6 +5,7 @@ import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUSINESS_REJECTION } from '../../lambdas/handlers/saga/saga-error.ts';
 import { PROJECT_ROOT } from '../../lib/api-function.ts';
 import { EventStore } from '../../lib/event-store.ts';
 import { PAYMENT_SAGA_DEFINITION, PaymentSaga, SAGA_TASKS } from '../../lib/payment-saga.ts';
@@ -74,6 +75,14 @@ describe('the payment settlement state machine', () => {
         'Fn::GetAtt': [functionId(task.name), 'Arn'],
       });
     }
+  });
+
+  it('deploys the ASL file unchanged, so its error names are the ones the tests check', () => {
+    const [machine] = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    const { Key } = machine?.Properties.DefinitionS3Location as { Key: string };
+    const deployed = readFileSync(join(outdir, `asset.${Key}`), 'utf8');
+    expect(deployed).toBe(readFileSync(join(PROJECT_ROOT, PAYMENT_SAGA_DEFINITION), 'utf8'));
+    expect(deployed).toContain(`"${BUSINESS_REJECTION}"`);
   });
 
   it('may invoke exactly the task functions (unqualified ARNs, no wildcard)', () => {
