@@ -52,6 +52,11 @@ const statementsOf = (roleId: string): Statement[] =>
       (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`),
     )
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+const machineProperties = (): Json => {
+  const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  expect(machines).toHaveLength(1);
+  return machines[0]?.Properties ?? {};
+};
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 describe('the payment settlement state machine', () => {
@@ -67,8 +72,7 @@ describe('the payment settlement state machine', () => {
   it('substitutes every $-placeholder of the ASL file with a task function ARN', () => {
     const asl = readFileSync(join(PROJECT_ROOT, PAYMENT_SAGA_DEFINITION), 'utf8');
     const placeholders = [...new Set([...asl.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]))].sort();
-    const [machine] = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-    const substitutions = machine?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const substitutions = machineProperties().DefinitionSubstitutions as Record<string, unknown>;
     expect(Object.keys(substitutions).sort()).toEqual(placeholders);
     for (const task of SAGA_TASKS) {
       expect(substitutions[`${task.name}FunctionArn`]).toEqual({
@@ -78,8 +82,7 @@ describe('the payment settlement state machine', () => {
   });
 
   it('deploys the ASL file unchanged, so its error names are the ones the tests check', () => {
-    const [machine] = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-    const { Key } = machine?.Properties.DefinitionS3Location as { Key: string };
+    const { Key } = machineProperties().DefinitionS3Location as { Key: string };
     const deployed = readFileSync(join(outdir, `asset.${Key}`), 'utf8');
     expect(deployed).toBe(readFileSync(join(PROJECT_ROOT, PAYMENT_SAGA_DEFINITION), 'utf8'));
     expect(deployed).toContain(`"${BUSINESS_REJECTION}"`);
