@@ -10,8 +10,8 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { scanEvents } from '../../adapters/dynamodb-event-scan.ts';
-import { DynamoDbEventStore } from '../../adapters/dynamodb-event-store.ts';
+import { scanEvents } from '../adapters/dynamodb-event-scan.ts';
+import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import {
   DynamoDbReadModels,
   HAS_SORT_KEY,
@@ -19,9 +19,9 @@ import {
   type Slot,
   type SlotTables,
   writePointer,
-} from '../../adapters/dynamodb-read-models.ts';
-import { Projector, projectionOf } from '../../domain/projections/projector.ts';
-import type { ReadModelName } from '../../domain/projections/read-model.ts';
+} from '../adapters/dynamodb-read-models.ts';
+import { Projector, projectionOf } from '../domain/projections/projector.ts';
+import type { ReadModelName } from '../domain/projections/read-model.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** Where a rebuild is: emptying the spare table, replaying into it, or catching up after the switch. */

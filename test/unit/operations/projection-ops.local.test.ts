@@ -16,8 +16,8 @@ import { createTransfer, deposit, getAccount, openAccount } from '../../../lambd
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
 import { Projector } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS, type ReadModelName } from '../../../lambdas/domain/projections/read-model.ts';
-import { rebuild } from '../../../lambdas/handlers/projectors/rebuild.ts';
-import { redrive } from '../../../lambdas/handlers/projectors/redrive.ts';
+import { rebuild } from '../../../lambdas/operations/rebuild.ts';
+import { redrive } from '../../../lambdas/operations/redrive.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
 import {
   createEventsTable,
