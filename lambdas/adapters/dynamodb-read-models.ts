@@ -22,14 +22,8 @@ import { changeItem, guardItem, sumAdds } from './dynamodb-read-model-items.ts';
 import { PointerCache, type Slot, type SlotTables } from './dynamodb-read-model-pointer.ts';
 import { DynamoDbReadModelQueries } from './dynamodb-read-model-queries.ts';
 
-export {
-  HAS_SORT_KEY,
-  readPointer,
-  SLOTS,
-  type Slot,
-  type SlotTables,
-  writePointer,
-} from './dynamodb-read-model-pointer.ts';
+/** The pointer's types, where code that builds a DynamoDbReadModels has always found them. */
+export type { Slot, SlotTables } from './dynamodb-read-model-pointer.ts';
 
 export interface DynamoDbReadModelsOptions {
   readonly client: DynamoDBClient;

@@ -4,11 +4,8 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbEventStore } from '../../../lambdas/adapters/dynamodb-event-store.ts';
-import {
-  DynamoDbReadModels,
-  readPointer,
-  type Slot,
-} from '../../../lambdas/adapters/dynamodb-read-models.ts';
+import { readPointer, type Slot } from '../../../lambdas/adapters/dynamodb-read-model-pointer.ts';
+import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-models.ts';
 import { DynamoDbSnapshotStore } from '../../../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../../../lambdas/adapters/ids.ts';
 import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts';
