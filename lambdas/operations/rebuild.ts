@@ -191,9 +191,7 @@ async function replayPhase(
   });
   const events = new DynamoDbEventStore({ client, tableName: options.eventsTable });
   const total = await itemCount(client, options.eventsTable);
-  const startKey = start.startKey
-    ? (JSON.parse(start.startKey) as Record<string, AttributeValue>)
-    : undefined;
+  const startKey = resumeKey(start.startKey);
   let cp = start;
   const began = Date.now();
   let doneHere = 0;
@@ -217,7 +215,7 @@ async function replayPhase(
       throw new Error(`Rebuild of ${model} failed at ${stream}@${version}`, { cause: error });
     }
     doneHere += page.events.length;
-    const next = page.next ? JSON.stringify(page.next) : null;
+    const next = savedKey(page.next);
     cp =
       phase === 'replay'
         ? {
@@ -239,6 +237,14 @@ async function replayPhase(
   return cp;
 }
 
+/** A Scan position as the checkpoint keeps it (JSON), null at the end. */
+const savedKey = (key: Record<string, AttributeValue> | undefined): string | null =>
+  key ? JSON.stringify(key) : null;
+
+/** The ExclusiveStartKey to resume a Scan from a saved position. */
+const resumeKey = (saved: string | null): Record<string, AttributeValue> | undefined =>
+  saved ? (JSON.parse(saved) as Record<string, AttributeValue>) : undefined;
+
 /** The keys of a table's items, page by page from the checkpoint `from` (a JSON LastEvaluatedKey). */
 async function* scanKeys(
   client: DynamoDBClient,
@@ -252,10 +258,10 @@ async function* scanKeys(
     Limit: pageSize,
     ProjectionExpression: sorted ? '#pk, #sk' : '#pk',
     ExpressionAttributeNames: sorted ? { '#pk': 'pk', '#sk': 'sk' } : { '#pk': 'pk' },
-    ExclusiveStartKey: from ? (JSON.parse(from) as Record<string, AttributeValue>) : undefined,
+    ExclusiveStartKey: resumeKey(from),
   });
   for await (const { items, next } of pages) {
-    yield { keys: items, next: next ? JSON.stringify(next) : null };
+    yield { keys: items, next: savedKey(next) };
   }
 }
 
