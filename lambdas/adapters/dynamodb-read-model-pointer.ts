@@ -94,10 +94,14 @@ export async function writePointer(
   slot: Slot,
   switchedAt: string,
 ): Promise<void> {
-  await client.send(
-    new PutItemCommand({
-      TableName: pointersTable,
-      Item: marshall({ pk: model, active: slot, switchedAt }),
-    }),
-  );
+  await client
+    .send(
+      new PutItemCommand({
+        TableName: pointersTable,
+        Item: marshall({ pk: model, active: slot, switchedAt }),
+      }),
+    )
+    .catch((error: unknown) => {
+      throw new DynamoDbAdapterError(`PutItem of the ${model} pointer failed`, { cause: error });
+    });
 }

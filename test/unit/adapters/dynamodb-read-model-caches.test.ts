@@ -1,8 +1,14 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  InternalServerError,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbAdapterError } from '../../../lambdas/adapters/dynamodb-errors.ts';
 import { GuardCache } from '../../../lambdas/adapters/dynamodb-guard-cache.ts';
-import { PointerCache } from '../../../lambdas/adapters/dynamodb-read-model-pointer.ts';
+import { PointerCache, writePointer } from '../../../lambdas/adapters/dynamodb-read-model-pointer.ts';
 
 const ddbMock = mockClient(DynamoDBClient);
 
@@ -82,5 +88,29 @@ describe('PointerCache', () => {
 
     expect(await cache.pointer('daily-totals')).toEqual({ slot: 'green', generation: 'pinned' });
     expect(ddbMock).not.toHaveReceivedCommand(GetItemCommand);
+  });
+});
+
+describe('writePointer', () => {
+  it('switches the model to the slot, with the time of the switch as the new generation', async () => {
+    ddbMock.on(PutItemCommand).resolves({});
+
+    await writePointer(new DynamoDBClient({}), 'pointers', 'account-view', 'green', 't2');
+
+    expect(ddbMock).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'pointers',
+      Item: { pk: { S: 'account-view' }, active: { S: 'green' }, switchedAt: { S: 't2' } },
+    });
+  });
+
+  it('wraps a failure in a DynamoDbAdapterError naming the model', async () => {
+    ddbMock.on(PutItemCommand).rejects(new InternalServerError({ message: 'boom', $metadata: {} }));
+
+    const error = await writePointer(new DynamoDBClient({}), 'pointers', 'daily-totals', 'blue', 't').catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(DynamoDbAdapterError);
+    expect((error as Error).message).toBe('PutItem of the daily-totals pointer failed');
   });
 });
