@@ -12,9 +12,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SlotTables } from '../lambdas/adapters/dynamodb-read-models.ts';
+import type { SlotTables } from '../lambdas/adapters/dynamodb-read-model-pointer.ts';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
-import { rebuild } from '../lambdas/handlers/projectors/rebuild.ts';
+import { rebuild } from '../lambdas/operations/rebuild.ts';
 import { apiKeyIdFor, startLocalRuntime } from '../local/runtime.ts';
 import { ensureAssembly } from '../local/synth.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SlotTables } from '../lambdas/adapters/dynamodb-read-models.ts';
+import type { SlotTables } from '../lambdas/adapters/dynamodb-read-model-pointer.ts';
 import type { ReadModelName } from '../lambdas/domain/projections/read-model.ts';
 import { ledgerConfig, readModelsConfig } from '../lambdas/shared/config.ts';
 import { loadStackAssembly } from '../local/cloud-assembly.ts';

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
-import { type RebuildProgress, rebuild } from '../lambdas/handlers/projectors/rebuild.ts';
+import { type RebuildProgress, rebuild } from '../lambdas/operations/rebuild.ts';
 import { cloudTarget, localTarget } from './projections-config.ts';
 
 const USAGE = `Usage: npm run projections:rebuild -- <${READ_MODELS.join('|')}|all> [--local] [--rate N] [--page-size N] [--settle-ms N] [--restart]`;

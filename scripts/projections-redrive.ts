@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoDbEventStore } from '../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbReadModels } from '../lambdas/adapters/dynamodb-read-models.ts';
-import { redrive } from '../lambdas/handlers/projectors/redrive.ts';
+import { redrive } from '../lambdas/operations/redrive.ts';
 import { cloudTarget, localTarget } from './projections-config.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { max: { type: 'string' } } });

@@ -1,3 +1,5 @@
+import type { CancellationReason } from '@aws-sdk/client-dynamodb';
+
 /** A DynamoDB failure the adapters do not translate into a domain error; the SDK error is the `cause`. */
 export class DynamoDbAdapterError extends Error {
   override readonly name = 'DynamoDbAdapterError';
@@ -54,4 +56,37 @@ export class ItemReader {
   corrupt(problem: string): CorruptItemError {
     return new CorruptItemError(this.#location, problem);
   }
+}
+
+/** Cancellation reason codes that mean another writer got there first: read again and decide again. */
+const CONFLICT_CODES: ReadonlySet<string> = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
+
+/** A single write's condition failed (checked by name: the SDK's class and a re-thrown copy both count). */
+export function isConditionFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The indexes of the items of a cancelled TransactWriteItems that failed their condition or raced
+ * another transaction, in item order; empty for any other error (or a cancellation for another reason).
+ */
+export function conflictingItems(error: unknown): number[] {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
+  const reasons =
+    (error as { CancellationReasons?: readonly CancellationReason[] }).CancellationReasons ?? [];
+  return reasons.flatMap((reason, index) =>
+    reason.Code !== undefined && CONFLICT_CODES.has(reason.Code) ? [index] : [],
+  );
+}
+
+/**
+ * Another writer got there first: a failed condition, a transaction in flight on the same item
+ * (TransactionConflict), or a transaction cancelled for one of those. Anything else is not a conflict.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  return (
+    isConditionFailed(error) ||
+    (error instanceof Error && error.name === 'TransactionConflictException') ||
+    conflictingItems(error).length > 0
+  );
 }

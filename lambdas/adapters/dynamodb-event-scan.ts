@@ -1,8 +1,8 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StoredEvent } from '../domain/events.ts';
-import { DynamoDbAdapterError } from './dynamodb-errors.ts';
 import { storedEventFromItem } from './dynamodb-event-store.ts';
+import { scanPages } from './dynamodb-scan.ts';
 
 /** One page of a Scan of the events table; `next` is the LastEvaluatedKey (undefined at the end). */
 export interface EventPage {
@@ -26,28 +26,20 @@ export interface ScanEventsOptions {
  * partition and come out in version order, so a stream's events arrive together and in order.
  */
 export async function* scanEvents(options: ScanEventsOptions): AsyncGenerator<EventPage> {
-  let startKey = options.startKey;
-  do {
-    const filter = options.occurredBetween;
-    const page = await options.client
-      .send(
-        new ScanCommand({
-          TableName: options.tableName,
-          Limit: options.pageSize ?? 100,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          ...(filter
-            ? {
-                FilterExpression: 'occurredAt BETWEEN :from AND :to',
-                ExpressionAttributeValues: { ':from': { S: filter.from }, ':to': { S: filter.to } },
-              }
-            : {}),
-        }),
-      )
-      .catch((error: unknown) => {
-        throw new DynamoDbAdapterError(`Scan of ${options.tableName} failed`, { cause: error });
-      });
-    startKey = page.LastEvaluatedKey;
-    yield { events: (page.Items ?? []).map((item) => storedEventFromItem(unmarshall(item))), next: startKey };
-  } while (startKey);
+  const filter = options.occurredBetween;
+  const pages = scanPages(options.client, {
+    TableName: options.tableName,
+    Limit: options.pageSize ?? 100,
+    ConsistentRead: true,
+    ExclusiveStartKey: options.startKey,
+    ...(filter
+      ? {
+          FilterExpression: 'occurredAt BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':from': { S: filter.from }, ':to': { S: filter.to } },
+        }
+      : {}),
+  });
+  for await (const { items, next } of pages) {
+    yield { events: items.map((item) => storedEventFromItem(unmarshall(item))), next };
+  }
 }

@@ -1,11 +1,7 @@
 import {
   type AttributeValue,
-  type CancellationReason,
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   PutItemCommand,
-  TransactionCanceledException,
-  TransactionConflictException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -20,7 +16,7 @@ import {
   upcast,
 } from '../domain/events.ts';
 import type { EventStore, NewEvent, StreamWrite } from '../domain/ports.ts';
-import { DynamoDbAdapterError, ItemReader } from './dynamodb-errors.ts';
+import { conflictingItems, DynamoDbAdapterError, ItemReader, isWriteConflict } from './dynamodb-errors.ts';
 import { queryItems } from './dynamodb-query.ts';
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
@@ -30,8 +26,6 @@ export const MAX_TRANSACTION_ITEMS = 100;
 export const APPEND_CONDITION = 'attribute_not_exists(version)';
 /** The event a write builds on exists (no gaps) and is the caller's tenant's. */
 export const PREVIOUS_EVENT_CONDITION = 'attribute_exists(version) AND tenantId = :tenant';
-/** Cancellation reason codes that mean another writer got there first: reload and decide again. */
-const CONFLICT_CODES: ReadonlySet<string> = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
 
 export interface DynamoDbEventStoreOptions {
   readonly client: DynamoDBClient;
@@ -104,7 +98,7 @@ export class DynamoDbEventStore implements EventStore {
       await this.#client.send(command);
     } catch (error) {
       // TransactionConflict: a transaction on the same item is in flight; it is a race like any other.
-      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException) {
+      if (isWriteConflict(error)) {
         throw new ConcurrencyConflictError([streamKey(stream)], { cause: error });
       }
       throw new DynamoDbAdapterError(`PutItem of ${streamKey(stream)}@${version} failed`, { cause: error });
@@ -130,10 +124,9 @@ export class DynamoDbEventStore implements EventStore {
     try {
       await this.#client.send(new TransactWriteItemsCommand({ TransactItems: items }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const moved = conflictingStreams(error.CancellationReasons ?? [], owners);
-        if (moved.length > 0) throw new ConcurrencyConflictError(moved, { cause: error });
-      }
+      // Name the streams that moved, in write order, once each.
+      const moved = [...new Set(conflictingItems(error).flatMap((index) => owners[index] ?? []))];
+      if (moved.length > 0) throw new ConcurrencyConflictError(moved, { cause: error });
       const streams = [...new Set(owners)].join(', ');
       throw new DynamoDbAdapterError(`TransactWriteItems on ${streams} failed`, { cause: error });
     }
@@ -196,16 +189,6 @@ function assertDistinctStreams(writes: readonly StreamWrite[]): void {
     if (seen.has(pk)) throw new Error(`An append may write to ${pk} once, not in two StreamWrites`);
     seen.add(pk);
   }
-}
-
-/** The streams whose items failed their condition or raced another transaction, in write order. */
-function conflictingStreams(reasons: readonly CancellationReason[], owners: readonly string[]): string[] {
-  const moved = new Set<string>();
-  reasons.forEach((reason, index) => {
-    const owner = owners[index];
-    if (owner !== undefined && reason.Code !== undefined && CONFLICT_CODES.has(reason.Code)) moved.add(owner);
-  });
-  return [...moved];
 }
 
 function toItem(stream: StreamRef, version: number, event: NewEvent): Record<string, AttributeValue> {

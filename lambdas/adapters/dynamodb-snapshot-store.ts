@@ -1,13 +1,8 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type StreamRef, streamKey } from '../domain/events.ts';
 import type { Snapshot, SnapshotStore } from '../domain/ports.ts';
-import { DynamoDbAdapterError, ItemReader } from './dynamodb-errors.ts';
+import { DynamoDbAdapterError, ItemReader, isConditionFailed } from './dynamodb-errors.ts';
 
 /** Keeps the newest snapshot: an older (slower or retried) writer never replaces a newer one. */
 export const NEWER_SNAPSHOT_CONDITION = 'attribute_not_exists(pk) OR version < :version';
@@ -69,7 +64,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       await this.#client.send(command);
     } catch (error) {
       // A snapshot at this version or a newer one is already there: nothing to do.
-      if (error instanceof ConditionalCheckFailedException) return;
+      if (isConditionFailed(error)) return;
       throw new DynamoDbAdapterError(`PutItem of the ${item.pk} snapshot failed`, { cause: error });
     }
   }

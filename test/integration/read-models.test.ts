@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { SlotTables } from '../../lambdas/adapters/dynamodb-read-models.ts';
 import { READ_MODELS, type ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
-import { rebuild } from '../../lambdas/handlers/projectors/rebuild.ts';
+import { rebuild } from '../../lambdas/operations/rebuild.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { canonical } from '../support/in-memory-read-models.ts';
 import { waitFor } from '../support/wait-for.ts';

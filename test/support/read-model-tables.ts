@@ -1,5 +1,5 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HAS_SORT_KEY, type SlotTables } from '../../lambdas/adapters/dynamodb-read-models.ts';
+import { HAS_SORT_KEY, type SlotTables } from '../../lambdas/adapters/dynamodb-read-model-pointer.ts';
 import { READ_MODELS, type ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
 
 /** Table names of the read models as a test creates them: `<prefix>-<model>-blue|green` and the pointers. */

@@ -1,27 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeValue,
-  BatchWriteItemCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { scanEvents } from '../../adapters/dynamodb-event-scan.ts';
-import { DynamoDbEventStore } from '../../adapters/dynamodb-event-store.ts';
+import { batchWrite } from '../adapters/dynamodb-batch-write.ts';
+import { scanEvents } from '../adapters/dynamodb-event-scan.ts';
+import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import {
-  DynamoDbReadModels,
   HAS_SORT_KEY,
   readPointer,
   type Slot,
   type SlotTables,
   writePointer,
-} from '../../adapters/dynamodb-read-models.ts';
-import { Projector, projectionOf } from '../../domain/projections/projector.ts';
-import type { ReadModelName } from '../../domain/projections/read-model.ts';
+} from '../adapters/dynamodb-read-model-pointer.ts';
+import { DynamoDbReadModels } from '../adapters/dynamodb-read-models.ts';
+import { scanPages } from '../adapters/dynamodb-scan.ts';
+import { Projector, projectionOf } from '../domain/projections/projector.ts';
+import type { ReadModelName } from '../domain/projections/read-model.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** Where a rebuild is: emptying the spare table, replaying into it, or catching up after the switch. */
@@ -136,7 +135,8 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
     const total = await itemCount(client, target);
     for await (const page of scanKeys(client, target, HAS_SORT_KEY[model], cp.startKey, options.pageSize)) {
       await bucket.take(Math.max(1, page.keys.length));
-      await deleteAll(client, target, page.keys);
+      const deletes = page.keys.map((Key) => ({ table: target, request: { DeleteRequest: { Key } } }));
+      await batchWrite(client, deletes, `the rows of ${target}`);
       cp = { ...cp, cleared: cp.cleared + page.keys.length, startKey: page.next };
       await saveCheckpoint(options, cp);
       options.onProgress?.({ phase: 'clear', done: cp.cleared, total, perSecond: 0 });
@@ -191,9 +191,7 @@ async function replayPhase(
   });
   const events = new DynamoDbEventStore({ client, tableName: options.eventsTable });
   const total = await itemCount(client, options.eventsTable);
-  const startKey = start.startKey
-    ? (JSON.parse(start.startKey) as Record<string, AttributeValue>)
-    : undefined;
+  const startKey = resumeKey(start.startKey);
   let cp = start;
   const began = Date.now();
   let doneHere = 0;
@@ -217,7 +215,7 @@ async function replayPhase(
       throw new Error(`Rebuild of ${model} failed at ${stream}@${version}`, { cause: error });
     }
     doneHere += page.events.length;
-    const next = page.next ? JSON.stringify(page.next) : null;
+    const next = savedKey(page.next);
     cp =
       phase === 'replay'
         ? {
@@ -239,6 +237,15 @@ async function replayPhase(
   return cp;
 }
 
+/** A Scan position as the checkpoint keeps it (JSON), null at the end. */
+const savedKey = (key: Record<string, AttributeValue> | undefined): string | null =>
+  key ? JSON.stringify(key) : null;
+
+/** The ExclusiveStartKey to resume a Scan from a saved position. */
+const resumeKey = (saved: string | null): Record<string, AttributeValue> | undefined =>
+  saved ? (JSON.parse(saved) as Record<string, AttributeValue>) : undefined;
+
+/** The keys of a table's items, page by page from the checkpoint `from` (a JSON LastEvaluatedKey). */
 async function* scanKeys(
   client: DynamoDBClient,
   table: string,
@@ -246,32 +253,15 @@ async function* scanKeys(
   from: string | null,
   pageSize = 100,
 ): AsyncGenerator<{ keys: Record<string, AttributeValue>[]; next: string | null }> {
-  let startKey = from ? (JSON.parse(from) as Record<string, AttributeValue>) : undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: table,
-        Limit: pageSize,
-        ProjectionExpression: sorted ? '#pk, #sk' : '#pk',
-        ExpressionAttributeNames: sorted ? { '#pk': 'pk', '#sk': 'sk' } : { '#pk': 'pk' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    startKey = page.LastEvaluatedKey;
-    yield { keys: page.Items ?? [], next: startKey ? JSON.stringify(startKey) : null };
-  } while (startKey);
-}
-
-async function deleteAll(client: DynamoDBClient, table: string, keys: Record<string, AttributeValue>[]) {
-  for (let i = 0; i < keys.length; i += 25) {
-    let requests: WriteRequest[] = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-      const { UnprocessedItems } = await client.send(
-        new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
-      );
-      requests = UnprocessedItems?.[table] ?? [];
-    }
+  const pages = scanPages(client, {
+    TableName: table,
+    Limit: pageSize,
+    ProjectionExpression: sorted ? '#pk, #sk' : '#pk',
+    ExpressionAttributeNames: sorted ? { '#pk': 'pk', '#sk': 'sk' } : { '#pk': 'pk' },
+    ExclusiveStartKey: resumeKey(from),
+  });
+  for await (const { items, next } of pages) {
+    yield { keys: items, next: savedKey(next) };
   }
 }
 

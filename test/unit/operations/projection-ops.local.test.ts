@@ -4,20 +4,17 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbEventStore } from '../../../lambdas/adapters/dynamodb-event-store.ts';
-import {
-  DynamoDbReadModels,
-  readPointer,
-  type Slot,
-} from '../../../lambdas/adapters/dynamodb-read-models.ts';
+import { readPointer, type Slot } from '../../../lambdas/adapters/dynamodb-read-model-pointer.ts';
+import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-models.ts';
 import { DynamoDbSnapshotStore } from '../../../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../../../lambdas/adapters/ids.ts';
 import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts';
 import { createTransfer, deposit, getAccount, openAccount } from '../../../lambdas/domain/commands.ts';
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
-import { Projector } from '../../../lambdas/domain/projections/projector.ts';
+import { Projector, type ProjectorPorts } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS, type ReadModelName } from '../../../lambdas/domain/projections/read-model.ts';
-import { rebuild } from '../../../lambdas/handlers/projectors/rebuild.ts';
-import { redrive } from '../../../lambdas/handlers/projectors/redrive.ts';
+import { rebuild } from '../../../lambdas/operations/rebuild.ts';
+import { redrive } from '../../../lambdas/operations/redrive.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
 import {
   createEventsTable,
@@ -103,21 +100,25 @@ async function projectLive(): Promise<void> {
 }
 
 describe('rebuild', () => {
+  /** A rebuild of `model` in the test's tables, as fast as the bucket allows, without the settle wait. */
+  const rebuildOptions = (model: ReadModelName) =>
+    ({
+      dynamodb: ddb.client,
+      eventsTable: 'events',
+      model,
+      tables: names.tables[model],
+      pointersTable: names.pointersTable,
+      ratePerSecond: 100_000,
+      settleMs: 0,
+    }) as const;
+
   it('replays the event store into the spare table, identical row for row, and switches the read path', async () => {
     await someLedger(5);
     await projectLive();
     for (const model of READ_MODELS) {
       const before = await activeDump(model);
       const was: Slot = await readPointer(ddb.client, names.pointersTable, model);
-      const report = await rebuild({
-        dynamodb: ddb.client,
-        eventsTable: 'events',
-        model,
-        tables: names.tables[model],
-        pointersTable: names.pointersTable,
-        ratePerSecond: 100_000,
-        settleMs: 0,
-      });
+      const report = await rebuild(rebuildOptions(model));
       expect(report.active).not.toBe(was);
       expect(await readPointer(ddb.client, names.pointersTable, model)).toBe(report.active);
       expect(report.replayed).toBeGreaterThan(0);
@@ -130,16 +131,7 @@ describe('rebuild', () => {
     await projectLive();
     const model = 'account-history';
     const before = await activeDump(model);
-    const options = {
-      dynamodb: ddb.client,
-      eventsTable: 'events',
-      model,
-      tables: names.tables[model],
-      pointersTable: names.pointersTable,
-      ratePerSecond: 100_000,
-      pageSize: 10,
-      settleMs: 0,
-    } as const;
+    const options = { ...rebuildOptions(model), pageSize: 10 };
     let pages = 0;
     await expect(
       rebuild({
@@ -160,15 +152,7 @@ describe('rebuild', () => {
     await someLedger(2);
     await projectLive();
     const model = 'account-view';
-    const report = await rebuild({
-      dynamodb: ddb.client,
-      eventsTable: 'events',
-      model,
-      tables: names.tables[model],
-      pointersTable: names.pointersTable,
-      ratePerSecond: 100_000,
-      settleMs: 0,
-    });
+    const report = await rebuild(rebuildOptions(model));
     const { a } = await someLedger(1);
     await projectLive();
     expect(await views.account('tenant-o', a)).toEqual(await getAccount(ports, 'tenant-o', a));
@@ -182,14 +166,28 @@ describe('redrive', () => {
     return sqsEmulator.queueUrl(name);
   }
 
-  const depth = async (url: string) =>
+  /** Messages of the queue that are visible (`ApproximateNumberOfMessages`) or in flight (`…NotVisible`). */
+  const depth = async (
+    url: string,
+    attribute:
+      | 'ApproximateNumberOfMessages'
+      | 'ApproximateNumberOfMessagesNotVisible' = 'ApproximateNumberOfMessages',
+  ) =>
     Number(
-      (
-        await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
-        )
-      ).Attributes?.ApproximateNumberOfMessages ?? 0,
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [attribute] })))
+        .Attributes?.[attribute] ?? 0,
     );
+
+  /** Drains `queueUrl` into the read models (the real ones unless told otherwise). */
+  const redriveFrom = (queueUrl: string, readModels: ProjectorPorts['readModels'] = views) =>
+    redrive({
+      sqs,
+      queueUrl,
+      streams: streamsClient,
+      dynamodb: ddb.client,
+      eventsTable: 'events',
+      ports: { events: ports.events, readModels },
+    });
 
   /** What the on-failure destination writes for a batch: metadata only. */
   function failureMessage(
@@ -226,14 +224,7 @@ describe('redrive', () => {
     await sqs.send(
       new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: failureMessage(records, { shardId }) }),
     );
-    const report = await redrive({
-      sqs,
-      queueUrl,
-      streams: streamsClient,
-      dynamodb: ddb.client,
-      eventsTable: 'events',
-      ports: { events: ports.events, readModels: views },
-    });
+    const report = await redriveFrom(queueUrl);
     expect(report).toMatchObject({ messages: 1, fromStream: 1, fromEventStore: 0, failed: 0 });
     expect(report.events).toBe(records.length);
     for (const id of [a, b])
@@ -248,14 +239,7 @@ describe('redrive', () => {
     const queueUrl = await failureQueue('failures-2');
     const gone = failureMessage(records, { shardId: 'shardId-00000000000000000000-gone0000' });
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: gone }));
-    const report = await redrive({
-      sqs,
-      queueUrl,
-      streams: streamsClient,
-      dynamodb: ddb.client,
-      eventsTable: 'events',
-      ports: { events: ports.events, readModels: views },
-    });
+    const report = await redriveFrom(queueUrl);
     expect(report).toMatchObject({ messages: 1, fromStream: 0, fromEventStore: 1, failed: 0 });
     expect(await views.account('tenant-o', a)).toEqual(await getAccount(ports, 'tenant-o', a));
   });
@@ -278,26 +262,8 @@ describe('redrive', () => {
         throw new Error('still broken');
       },
     };
-    const report = await redrive({
-      sqs,
-      queueUrl,
-      streams: streamsClient,
-      dynamodb: ddb.client,
-      eventsTable: 'events',
-      ports: { events: ports.events, readModels: broken },
-    });
+    const report = await redriveFrom(queueUrl, broken);
     expect(report).toMatchObject({ messages: 1, failed: 1 });
-    expect(
-      Number(
-        (
-          await sqs.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: queueUrl,
-              AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
-            }),
-          )
-        ).Attributes?.ApproximateNumberOfMessagesNotVisible,
-      ),
-    ).toBe(1);
+    expect(await depth(queueUrl, 'ApproximateNumberOfMessagesNotVisible')).toBe(1);
   });
 });

@@ -1,11 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { scanEvents } from '../../adapters/dynamodb-event-scan.ts';
-import { readStreamRange, type StreamBatchInfo } from '../../adapters/dynamodb-stream-range.ts';
-import { decodeStreamRecord, sortByStreamAndVersion } from '../../adapters/stream-records.ts';
-import { type StreamRef, streamKey } from '../../domain/events.ts';
-import { Projector, type ProjectorPorts } from '../../domain/projections/projector.ts';
+import { scanEvents } from '../adapters/dynamodb-event-scan.ts';
+import { readStreamRange, type StreamBatchInfo } from '../adapters/dynamodb-stream-range.ts';
+import { decodeStreamRecord, sortByStreamAndVersion } from '../adapters/stream-records.ts';
+import { type StreamRef, streamKey } from '../domain/events.ts';
+import { Projector, type ProjectorPorts } from '../domain/projections/projector.ts';
 
 export interface RedriveOptions {
   readonly sqs: SQSClient;

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { fullJitterDelay } from './backoff.ts';
+import { DynamoDbAdapterError } from './dynamodb-errors.ts';
+
+/** DynamoDB's limit on the requests of one BatchWriteItem. */
+export const MAX_BATCH_WRITE_ITEMS = 25;
+
+/** How long unprocessed items are retried: full-jitter backoff, then give up after `retries`. */
+export const BATCH_WRITE_RETRY = { retries: 8, base: 50, cap: 1_000 } as const;
+
+/** One request of a batch and the table it goes to. */
+export interface TableWrite {
+  readonly table: string;
+  readonly request: WriteRequest;
+}
+
+/** Waits between retries; tests pass one that does not sleep. */
+export type Delay = (ms: number) => Promise<unknown>;
+
+/**
+ * Writes the requests, 25 to a BatchWriteItem, and retries what DynamoDB leaves unprocessed with
+ * full-jitter backoff. Unprocessed items left after BATCH_WRITE_RETRY.retries retries, or a failed
+ * call, are a DynamoDbAdapterError naming `what`. The requests must be idempotent (puts of
+ * deterministic rows, deletes): a retry may repeat one that already applied.
+ */
+export async function batchWrite(
+  client: DynamoDBClient,
+  writes: readonly TableWrite[],
+  what: string,
+  delay: Delay = sleep,
+): Promise<void> {
+  for (let i = 0; i < writes.length; i += MAX_BATCH_WRITE_ITEMS) {
+    let requests = byTable(writes.slice(i, i + MAX_BATCH_WRITE_ITEMS));
+    for (let attempt = 0; Object.keys(requests).length > 0; attempt++) {
+      if (attempt > BATCH_WRITE_RETRY.retries) {
+        throw new DynamoDbAdapterError(
+          `BatchWriteItem of ${what} left items unprocessed after ${BATCH_WRITE_RETRY.retries} retries`,
+        );
+      }
+      if (attempt > 0) await delay(fullJitterDelay(attempt, BATCH_WRITE_RETRY));
+      const { UnprocessedItems } = await client
+        .send(new BatchWriteItemCommand({ RequestItems: requests }))
+        .catch((error: unknown) => {
+          throw new DynamoDbAdapterError(`BatchWriteItem of ${what} failed`, { cause: error });
+        });
+      requests = withoutEmpty(UnprocessedItems ?? {});
+    }
+  }
+}
+
+function byTable(writes: readonly TableWrite[]): Record<string, WriteRequest[]> {
+  const requests: Record<string, WriteRequest[]> = {};
+  for (const { table, request } of writes) requests[table] = [...(requests[table] ?? []), request];
+  return requests;
+}
+
+function withoutEmpty(requests: Record<string, WriteRequest[]>): Record<string, WriteRequest[]> {
+  return Object.fromEntries(Object.entries(requests).filter(([, list]) => list.length > 0));
+}
