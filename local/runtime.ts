@@ -1,14 +1,12 @@
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type ApiGateway, startApiGateway } from './api-gateway.ts';
 import { type ApiKey, type ApiModel, buildApiModel } from './api-model.ts';
 import { loadStackAssembly } from './cloud-assembly.ts';
-import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { TemplateError } from './errors.ts';
 import { startPollers } from './event-source-pollers.ts';
 import type { FunctionSpec, InvokeResult, LogSink } from './lambda-pool.ts';
 import { stableId } from './naming.ts';
-import type { ProvisionContext, World } from './provisioners/provisioner.ts';
+import { provisionStack } from './provisioners/provision-stack.ts';
 import { PROVISIONERS } from './provisioners/registry.ts';
 import { type LocalServices, startServices } from './services.ts';
 import { type PlannedResource, planStack } from './template.ts';
@@ -116,36 +114,6 @@ function extraApiKeys(options: LocalRuntimeOptions, stackName: string): ApiKey[]
   ];
 }
 
-/**
- * Builds every planned resource in dependency order with the provisioner of its type, making its
- * `Ref`/`Fn::GetAtt` values resolvable for the resources after it.
- */
-async function provisionAll(
-  plan: readonly PlannedResource[],
-  ctx: Omit<ProvisionContext, 'dynamoClient' | 'world'>,
-): Promise<World> {
-  const world: World = { mappings: [], streams: new Map(), queues: new Map() };
-  const { dynamo } = ctx.services;
-  const dynamoClient = dynamo
-    ? new DynamoDBClient({ endpoint: dynamo.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS })
-    : undefined;
-  try {
-    for (const r of plan) {
-      const provisioner = Object.hasOwn(PROVISIONERS, r.type) ? PROVISIONERS[r.type] : undefined;
-      if (!provisioner)
-        throw new TemplateError(r.logicalId, r.type, 'resource type is not supported by the local runtime');
-      ctx.values.register(
-        r.logicalId,
-        r.type,
-        await provisioner.provision(r, { ...ctx, dynamoClient, world }),
-      );
-    }
-  } finally {
-    dynamoClient?.destroy();
-  }
-  return world;
-}
-
 /** Refuses an API whose integrations call functions the stack does not have; prints what is not emulated. */
 function checkApi(api: ApiModel | undefined, services: LocalServices, log: (line: string) => void): void {
   for (const route of api?.routes ?? []) {
@@ -198,7 +166,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     const { dynamo, sqs, pool, sfnEndpoint, secrets } = services;
     const providers = providerFunctions(plan);
-    const world = await provisionAll(plan, { stackName, region, assembly, values, services, providers, log });
+    const world = await provisionStack(plan, PROVISIONERS, {
+      stackName,
+      region,
+      assembly,
+      values,
+      services,
+      providers,
+      log,
+    });
 
     const extraKeys = extraApiKeys(options, stackName);
     const api = buildApiModel({
