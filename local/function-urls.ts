@@ -136,12 +136,12 @@ export class FunctionUrls {
     const urlId = spec.logicalId.toLowerCase().slice(0, 32);
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
       readBody(request).then(
-        (body) => {
+        (payload) => {
           const event = functionUrlEvent({
             method: request.method ?? 'GET',
             url: request.url ?? '/',
             headers: request.headers,
-            body,
+            body: payload,
             sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
             urlId,
             host: request.headers.host ?? '127.0.0.1',
