@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ApiKey, ApiModel, AuthorizerSpec } from './api-model.ts';
 import { matchRoute } from './api-routing.ts';
+import { closeServer, listen, readBody } from './http-server.ts';
 import type { LambdaPool } from './lambda-pool.ts';
 import { LOCAL_ACCOUNT_ID } from './naming.ts';
 
@@ -50,15 +50,6 @@ function requestTime(date: Date): string {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 interface RequestParts {
@@ -130,7 +121,7 @@ function policyDecision(policy: unknown, methodArn: string): 'allow' | 'deny' | 
 }
 
 /** Starts the HTTP server that serves `model` the way API Gateway serves the deployed REST API. */
-export function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway> {
+export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway> {
   const { model, pool, region } = options;
   const keysByValue = new Map<string, ApiKey>(model.keys.map((k) => [k.value, k]));
   const authorizerCache = new Map<
@@ -313,21 +304,12 @@ export function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway>
   });
   server.keepAliveTimeout = 5000;
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1')}:${port}`,
-        port,
-        stop: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  const port = await listen(server, options.port, options.host ?? '127.0.0.1');
+  return {
+    url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : (options.host ?? '127.0.0.1')}:${port}`,
+    port,
+    stop: () => closeServer(server),
+  };
 }
 
 /** Turns a Lambda proxy result into the HTTP response; a malformed result is a 502, as on AWS. */

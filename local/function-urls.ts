@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from './http-server.ts';
 import type { InvokeResult } from './lambda-pool.ts';
 
 /** A function URL as the template declares it (`AWS::Lambda::Url`). */
@@ -135,49 +135,39 @@ export class FunctionUrls {
     }
     const urlId = spec.logicalId.toLowerCase().slice(0, 32);
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const event = functionUrlEvent({
-          method: request.method ?? 'GET',
-          url: request.url ?? '/',
-          headers: request.headers,
-          body: Buffer.concat(chunks),
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          urlId,
-          host: request.headers.host ?? '127.0.0.1',
-        });
-        this.#invoke(spec.functionName, event)
-          .catch(
-            (error: unknown): InvokeResult => ({
-              ok: false,
-              error: { errorType: 'Runtime.Error', errorMessage: String(error), trace: [] },
-            }),
-          )
-          .then((result) => {
-            const { status, headers, body } = functionUrlResponse(result);
-            response.writeHead(status, { ...headers, 'x-amzn-requestid': randomUUID() });
-            response.end(body);
+      readBody(request).then(
+        (payload) => {
+          const event = functionUrlEvent({
+            method: request.method ?? 'GET',
+            url: request.url ?? '/',
+            headers: request.headers,
+            body: payload,
+            sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+            urlId,
+            host: request.headers.host ?? '127.0.0.1',
           });
-      });
+          this.#invoke(spec.functionName, event)
+            .catch(
+              (error: unknown): InvokeResult => ({
+                ok: false,
+                error: { errorType: 'Runtime.Error', errorMessage: String(error), trace: [] },
+              }),
+            )
+            .then((result) => {
+              const { status, headers, body } = functionUrlResponse(result);
+              response.writeHead(status, { ...headers, 'x-amzn-requestid': randomUUID() });
+              response.end(body);
+            });
+        },
+        () => response.destroy(),
+      );
     });
     this.#servers.push(server);
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-    });
+    const port = await listen(server, 0, '127.0.0.1');
     return `http://127.0.0.1:${port}/`;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.#servers.splice(0).map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all(this.#servers.splice(0).map(closeServer));
   }
 }

@@ -1,9 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { TemplateError } from './errors.ts';
+import { AwsJsonError, closeServer, listen, readBody } from './http-server.ts';
 
 /** `AWS::SecretsManager::Secret` as the template describes it, properties resolved. */
 export interface SecretSpec {
@@ -147,14 +147,6 @@ export interface SecretsManagerEmulator {
   stop(): Promise<void>;
 }
 
-class AwsError extends Error {
-  readonly type: string;
-  constructor(type: string, message: string) {
-    super(message);
-    this.type = type;
-  }
-}
-
 /**
  * Starts a Secrets Manager endpoint on 127.0.0.1 that answers `GetSecretValue`, `PutSecretValue`,
  * `DescribeSecret` and `ListSecrets` for the stack's secrets, so handlers use the real SDK client.
@@ -183,33 +175,33 @@ export async function startSecretsManager(options: {
 
   const find = (id: unknown): StoredSecret => {
     if (typeof id !== 'string' || id === '') {
-      throw new AwsError('InvalidParameterException', 'SecretId is required.');
+      throw new AwsJsonError('InvalidParameterException', 'SecretId is required.');
     }
     for (const secret of secrets.values()) {
       const { name, arn, logicalId } = secret.spec;
       // A partial ARN (without the random suffix) names the secret too.
       if (id === name || id === arn || id === logicalId || arn.startsWith(`${id}-`)) return secret;
     }
-    throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    throw new AwsJsonError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
   };
   const versionOf = (secret: StoredSecret, versionId?: unknown, stage?: unknown): SecretVersion => {
     if (versionId !== undefined) {
       const match = [secret.current, secret.previous].find((v) => v?.versionId === versionId);
       if (match) return match;
-      throw new AwsError(
+      throw new AwsJsonError(
         'ResourceNotFoundException',
         "Secrets Manager can't find the specified secret value.",
       );
     }
     if (stage === 'AWSPREVIOUS') {
       if (secret.previous) return secret.previous;
-      throw new AwsError(
+      throw new AwsJsonError(
         'ResourceNotFoundException',
         "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
       );
     }
     if (stage !== undefined && stage !== 'AWSCURRENT') {
-      throw new AwsError(
+      throw new AwsJsonError(
         'ResourceNotFoundException',
         `Secrets Manager can't find the specified secret value for staging label: ${String(stage)}`,
       );
@@ -235,7 +227,7 @@ export async function startSecretsManager(options: {
     PutSecretValue(input) {
       const secret = find(input.SecretId);
       if (typeof input.SecretString !== 'string') {
-        throw new AwsError('InvalidParameterException', 'Only SecretString is supported locally.');
+        throw new AwsJsonError('InvalidParameterException', 'Only SecretString is supported locally.');
       }
       const versionId =
         typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : randomUUID();
@@ -277,8 +269,7 @@ export async function startSecretsManager(options: {
     void handle(req, res);
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const payload = await readBody(req);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...headers });
       res.end(JSON.stringify(body));
@@ -288,27 +279,23 @@ export async function startSecretsManager(options: {
       const [service, action = ''] = target.split('.');
       const run = service === 'secretsmanager' ? actions[action] : undefined;
       if (req.method !== 'POST' || !run) {
-        throw new AwsError(
+        throw new AwsJsonError(
           'UnknownOperationException',
           `${target || 'this request'} is not supported locally`,
         );
       }
-      const text = Buffer.concat(chunks).toString('utf8');
+      const text = payload.toString('utf8');
       const input = (text.trim() === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
       send(200, run(input));
     } catch (error) {
-      const type = error instanceof AwsError ? error.type : 'InternalServiceError';
+      const type = error instanceof AwsJsonError ? error.type : 'InternalServiceError';
       const status = type === 'InternalServiceError' ? 500 : 400;
       send(status, { __type: type, message: (error as Error).message }, { 'x-amzn-errortype': type });
     }
   };
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
   return {
     endpoint: `http://${host}:${port}`,
     register(spec) {
@@ -324,10 +311,6 @@ export async function startSecretsManager(options: {
         return undefined;
       }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    stop: () => closeServer(server),
   };
 }

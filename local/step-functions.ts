@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { forLocalExecution, type TaskBinding } from './asl.ts';
+import { AwsJsonError, closeServer, listen, readBody } from './http-server.ts';
 import type { InvokeResult, LambdaPool } from './lambda-pool.ts';
 import { arns } from './naming.ts';
+import { type HistoryEvent, historyEvent } from './step-functions-history.ts';
 
 /** A state machine ready to run: definition with substitutions applied and tasks bound to functions. */
 export interface StateMachineSpec {
@@ -17,18 +18,7 @@ export interface StateMachineSpec {
   readonly tasks: readonly TaskBinding[];
 }
 
-/** An entry of the library's execution event log. */
-type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
-
 type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-interface HistoryEvent {
-  timestamp: number;
-  type: string;
-  id: number;
-  previousEventId: number;
-  [details: string]: unknown;
-}
 
 interface Execution {
   readonly executionArn: string;
@@ -46,71 +36,11 @@ interface Execution {
   readonly done: Promise<void>;
 }
 
-/** An AWS JSON 1.0 error (`__type` + message), as the SDK expects it. */
-class ServiceError extends Error {
-  readonly type: string;
-  constructor(type: string, message: string) {
-    super(message);
-    this.type = type;
-  }
-}
-
 /** Error thrown into the state machine so `Retry`/`Catch` see the function's `errorType` as `Error`. */
 function taskError(result: Extract<InvokeResult, { ok: false }>): Error {
   const error = new Error(JSON.stringify(result.error));
   error.name = result.error.errorType;
   return error;
-}
-
-function historyEvent(log: EventLog): { type: string; details: Record<string, unknown> } | undefined {
-  const json = (value: unknown) => JSON.stringify(value ?? null);
-  switch (log.type) {
-    case 'ExecutionStarted':
-      return {
-        type: 'ExecutionStarted',
-        details: { executionStartedEventDetails: { input: json(log.input) } },
-      };
-    case 'ExecutionSucceeded':
-      return {
-        type: 'ExecutionSucceeded',
-        details: { executionSucceededEventDetails: { output: json(log.output) } },
-      };
-    case 'ExecutionFailed':
-      return {
-        type: 'ExecutionFailed',
-        details: { executionFailedEventDetails: { error: log.Error, cause: String(log.Cause ?? '') } },
-      };
-    case 'ExecutionAborted':
-      return { type: 'ExecutionAborted', details: {} };
-    case 'ExecutionTimeout':
-      return { type: 'ExecutionTimedOut', details: {} };
-    case 'StateEntered':
-      return {
-        type: `${log.state.type}StateEntered`,
-        details: { stateEnteredEventDetails: { name: log.state.name, input: json(log.state.input) } },
-      };
-    case 'StateExited':
-      return {
-        type: `${log.state.type}StateExited`,
-        details: { stateExitedEventDetails: { name: log.state.name, output: json(log.state.output) } },
-      };
-    case 'StateFailed':
-      return log.state.type === 'Task'
-        ? {
-            type: 'TaskFailed',
-            details: { taskFailedEventDetails: { error: log.Error, cause: String(log.Cause ?? '') } },
-          }
-        : undefined;
-    case 'MapIterationStarted':
-    case 'MapIterationSucceeded':
-    case 'MapIterationFailed':
-      return {
-        type: log.type,
-        details: { mapIterationEventDetails: { name: log.parentState.name, index: log.index } },
-      };
-    default:
-      return undefined;
-  }
 }
 
 /** A local Step Functions endpoint (AWS JSON 1.0) that runs executions with aws-local-stepfunctions. */
@@ -140,18 +70,18 @@ export class StepFunctionsService {
   } {
     const entry = this.#machines.get(request.stateMachineArn ?? '');
     if (!entry)
-      throw new ServiceError(
+      throw new AwsJsonError(
         'StateMachineDoesNotExist',
         `State Machine Does Not Exist: '${request.stateMachineArn}'`,
       );
     const name = request.name ?? randomUUID();
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new AwsJsonError('InvalidName', `Invalid Name: '${name}'`);
     const input = request.input ?? '{}';
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);
     } catch {
-      throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+      throw new AwsJsonError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
     const executionArn = arns.execution(this.#region, entry.spec.name, name);
     const existing = this.#executions.get(executionArn);
@@ -159,7 +89,7 @@ export class StepFunctionsService {
       if (existing.status === 'RUNNING' && existing.input === input && entry.spec.type === 'STANDARD') {
         return { executionArn, startDate: existing.startDate };
       }
-      throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+      throw new AwsJsonError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const execution = this.#run(entry.spec, entry.machine, executionArn, name, input, parsed);
     this.#executions.set(executionArn, execution);
@@ -266,7 +196,7 @@ export class StepFunctionsService {
 
   #execution(arn: string | undefined): Execution {
     const execution = this.#executions.get(arn ?? '');
-    if (!execution) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    if (!execution) throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return execution;
   }
 
@@ -327,7 +257,7 @@ export class StepFunctionsService {
       case 'DescribeStateMachine': {
         const entry = this.#machines.get(body.stateMachineArn as string);
         if (!entry)
-          throw new ServiceError(
+          throw new AwsJsonError(
             'StateMachineDoesNotExist',
             `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
           );
@@ -351,7 +281,7 @@ export class StepFunctionsService {
           })),
         };
       default:
-        throw new ServiceError(
+        throw new AwsJsonError(
           'UnknownOperationException',
           `Operation ${operation} is not supported by the local runtime`,
         );
@@ -361,9 +291,7 @@ export class StepFunctionsService {
   /** Serves the JSON 1.0 protocol on 127.0.0.1:`port` (0 = free port); returns the endpoint URL. */
   listen(port: number): Promise<string> {
     const server = createServer((request: IncomingMessage, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
+      void readBody(request).then((payload) => {
         const target = String(request.headers['x-amz-target'] ?? '');
         const operation = target.startsWith('AWSStepFunctions.')
           ? target.slice('AWSStepFunctions.'.length)
@@ -378,10 +306,7 @@ export class StepFunctionsService {
         };
         let body: Record<string, unknown>;
         try {
-          body =
-            chunks.length > 0
-              ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-              : {};
+          body = payload.length > 0 ? (JSON.parse(payload.toString('utf8')) as Record<string, unknown>) : {};
         } catch {
           reply(
             400,
@@ -393,7 +318,7 @@ export class StepFunctionsService {
         this.handle(operation, body).then(
           (result) => reply(200, result),
           (error: unknown) => {
-            if (error instanceof ServiceError)
+            if (error instanceof AwsJsonError)
               reply(400, { __type: error.type, message: error.message }, error.type);
             else reply(500, { __type: 'InternalFailure', message: String(error) }, 'InternalFailure');
           },
@@ -401,12 +326,7 @@ export class StepFunctionsService {
       });
     });
     this.#server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () =>
-        resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-      );
-    });
+    return listen(server, port, '127.0.0.1').then((bound) => `http://127.0.0.1:${bound}`);
   }
 
   /** Aborts running executions and closes the endpoint. */
@@ -414,9 +334,6 @@ export class StepFunctionsService {
     for (const execution of this.#executions.values()) execution.abort?.();
     await Promise.allSettled([...this.#executions.values()].map((e) => e.done));
     const server = this.#server;
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    if (server) await closeServer(server);
   }
 }

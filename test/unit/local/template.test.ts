@@ -4,6 +4,7 @@ import type { CfnTemplate, StackAssembly } from '../../../local/cloud-assembly.t
 import { dependencies, topologicalOrder } from '../../../local/dependency-graph.ts';
 import { TemplateError } from '../../../local/errors.ts';
 import { referencedIds } from '../../../local/intrinsics.ts';
+import { PROVISIONERS } from '../../../local/provisioners/registry.ts';
 import { planStack } from '../../../local/template.ts';
 import { StackValues } from '../../../local/values.ts';
 
@@ -146,7 +147,7 @@ describe('dependency graph', () => {
         Properties: { Environment: { Variables: { MACHINE: { Ref: 'Machine' } } } },
       },
     };
-    const plan = () => planStack(assembly({ Resources: resources }), () => true);
+    const plan = () => planStack(assembly({ Resources: resources }), () => true, PROVISIONERS);
     expect(plan).toThrow(TemplateError);
     expect(plan).toThrow(/dependency cycle: Machine -> StepFn -> Machine/);
   });
@@ -164,7 +165,7 @@ describe('dependency graph', () => {
 describe('plan', () => {
   it('rejects an unsupported resource type, naming the logical id and the type', () => {
     const template = { Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } } };
-    expect(() => planStack(assembly(template), () => true)).toThrow(
+    expect(() => planStack(assembly(template), () => true, PROVISIONERS)).toThrow(
       'Bucket (AWS::S3::Bucket): resource type is not supported by the local runtime',
     );
   });
@@ -178,14 +179,14 @@ describe('plan', () => {
         },
       },
     };
-    expect(() => planStack(assembly(template), () => true)).toThrow(
+    expect(() => planStack(assembly(template), () => true, PROVISIONERS)).toThrow(
       /Fn \(AWS::Lambda::Function\): property Layers is not supported: layers are not loaded locally/,
     );
   });
 
   it('rejects a property it does not know at all', () => {
     const template = { Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { Frobnicate: true } } } };
-    expect(() => planStack(assembly(template), () => true)).toThrow(
+    expect(() => planStack(assembly(template), () => true, PROVISIONERS)).toThrow(
       /Q \(AWS::SQS::Queue\): property Frobnicate is not supported/,
     );
   });
@@ -201,7 +202,7 @@ describe('plan', () => {
       },
     };
     const values = new StackValues(template, 'App', 'us-east-1');
-    const plan = planStack(assembly(template), (name, at) => values.condition(name, at));
+    const plan = planStack(assembly(template), (name, at) => values.condition(name, at), PROVISIONERS);
     expect(plan.map((r) => [r.logicalId, r.role])).toEqual([
       ['Q', 'build'],
       ['Role', 'skipped'],

@@ -1,0 +1,26 @@
+import { apiGatewayProvisioners } from './api-gateway.ts';
+import { dynamoDbTableProvisioners } from './dynamodb-tables.ts';
+import { eventSourceMappingProvisioners } from './event-source-mappings.ts';
+import { functionUrlProvisioners } from './function-urls.ts';
+import { lambdaFunctionProvisioners } from './lambda-functions.ts';
+import { noOpProvisioners } from './no-op.ts';
+import type { Provisioner } from './provisioner.ts';
+import { secretProvisioners } from './secrets.ts';
+import { sqsQueueProvisioners } from './sqs-queues.ts';
+import { stateMachineProvisioners } from './state-machines.ts';
+
+/**
+ * Every CloudFormation type the local runtime knows, keyed by type: what it accepts and how it builds it.
+ * A type missing here is refused with a clear error when the stack is planned.
+ */
+export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
+  ...noOpProvisioners,
+  ...dynamoDbTableProvisioners,
+  ...sqsQueueProvisioners,
+  ...lambdaFunctionProvisioners,
+  ...eventSourceMappingProvisioners,
+  ...secretProvisioners,
+  ...functionUrlProvisioners,
+  ...stateMachineProvisioners,
+  ...apiGatewayProvisioners,
+};
