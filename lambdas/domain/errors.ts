@@ -179,8 +179,15 @@ export class TransferExistsWithDifferentFieldsError extends LedgerError {
   override readonly name = 'TransferExistsWithDifferentFieldsError';
   readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
-  constructor(transferId: string, options?: ErrorOptions) {
-    super(`Transfer ${transferId} already exists with different fields`, { transferId }, options);
+  /** The first field that differs from the existing transfer (TigerBeetle's `exists_with_different_*`). */
+  readonly field: string;
+  constructor(transferId: string, field: string, options?: ErrorOptions) {
+    super(
+      `Transfer ${transferId} already exists with different fields: ${field} differs`,
+      { transferId, field },
+      options,
+    );
+    this.field = field;
   }
 }
 
@@ -215,4 +222,11 @@ export class ConcurrencyConflictError extends Error {
     super(`Concurrent write to ${streams.join(', ') || 'an unknown stream'}`, options);
     this.streams = streams;
   }
+}
+
+/** The first field whose `[existing, requested]` values differ, for the exists-with-different-fields errors. */
+export function differingField(
+  fields: Readonly<Record<string, readonly [unknown, unknown]>>,
+): string | undefined {
+  return Object.entries(fields).find(([, [existing, requested]]) => existing !== requested)?.[0];
 }

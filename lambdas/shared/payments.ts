@@ -3,7 +3,8 @@ import { CircuitBreaker } from '../adapters/circuit-breaker.ts';
 import { DynamoDbPaymentVelocity } from '../adapters/dynamodb-payment-velocity.ts';
 import { HttpPaymentProcessor } from '../adapters/http-payment-processor.ts';
 import { CachedSecret } from '../adapters/secrets-manager-secret.ts';
-import type { CommandContext } from '../domain/commands.ts';
+import { retryOnConflict } from '../application/retry.ts';
+import type { CommandContext } from '../application/unit-of-work.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
 import type { PaymentProcessor } from '../domain/payments/processor.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type RiskPolicy,
 } from '../domain/payments/risk.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
-import { retryOnConflict } from '../domain/retry.ts';
 import { processorClientConfig, riskConfig } from './config.ts';
 import { conflictBackoff, dynamoDbClient, ledgerPorts, MAX_COMMAND_ATTEMPTS } from './ledger.ts';
 

@@ -13,8 +13,15 @@ export class PaymentExistsWithDifferentFieldsError extends LedgerError {
   override readonly name = 'PaymentExistsWithDifferentFieldsError';
   readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
-  constructor(paymentId: string, options?: ErrorOptions) {
-    super(`Payment ${paymentId} already exists with different fields`, { paymentId }, options);
+  /** The first field that differs from the existing payment. */
+  readonly field: string;
+  constructor(paymentId: string, field: string, options?: ErrorOptions) {
+    super(
+      `Payment ${paymentId} already exists with different fields: ${field} differs`,
+      { paymentId, field },
+      options,
+    );
+    this.field = field;
   }
 }
 
@@ -93,8 +100,14 @@ export class RefundExistsWithDifferentFieldsError extends LedgerError {
   override readonly name = 'RefundExistsWithDifferentFieldsError';
   readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
+  /** The field that differs from the existing refund (a refund has one: its amount). */
+  readonly field = 'amount';
   constructor(refundId: string, options?: ErrorOptions) {
-    super(`Refund ${refundId} already exists with a different amount`, { refundId }, options);
+    super(
+      `Refund ${refundId} already exists with different fields: amount differs`,
+      { refundId, field: 'amount' },
+      options,
+    );
   }
 }
 

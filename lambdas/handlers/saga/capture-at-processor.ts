@@ -1,4 +1,4 @@
-import { captureAtProcessor } from '../../domain/payments/commands.ts';
+import { captureAtProcessor } from '../../application/payments/commands.ts';
 import { paymentProcessor, sagaTask } from '../../shared/payments.ts';
 
 /** State CaptureAtProcessor. */

@@ -1,4 +1,4 @@
-import { refundAtProcessor } from '../../domain/payments/commands.ts';
+import { refundAtProcessor } from '../../application/payments/commands.ts';
 import { paymentProcessor, sagaTask } from '../../shared/payments.ts';
 
 /** State RefundAtProcessor. */

@@ -1,4 +1,4 @@
-import { voidReservation } from '../../domain/payments/commands.ts';
+import { voidReservation } from '../../application/payments/commands.ts';
 import { sagaTask } from '../../shared/payments.ts';
 
 /** State VoidReservation. */
