@@ -1,10 +1,10 @@
-import { ACCOUNT, type AccountState } from '../domain/account.ts';
+import { ACCOUNT } from '../domain/account.ts';
 import type { Aggregate } from '../domain/aggregate.ts';
 import { reducerOf } from '../domain/aggregate.ts';
 import type { LedgerEvent, StreamRef } from '../domain/events.ts';
-import { PAYMENT, type PaymentState } from '../domain/payments/payment.ts';
+import { PAYMENT } from '../domain/payments/payment.ts';
 import type { LedgerPorts, NewEvent, Snapshot, StreamWrite } from '../domain/ports.ts';
-import { TRANSFER, type TransferState } from '../domain/transfer.ts';
+import { TRANSFER } from '../domain/transfer.ts';
 
 /** Write a snapshot once a stream has grown this many events past its last one. */
 export const SNAPSHOT_EVERY = 100;
@@ -35,32 +35,18 @@ export async function load<S, E extends LedgerEvent>(
   return { stream, state, version, snapshotVersion: snapshot?.version ?? 0 };
 }
 
+/** A loader of one aggregate's streams by id within a tenant. */
+function loaderOf<S, E extends LedgerEvent>(aggregate: Aggregate<S, E>) {
+  return (ports: StorePorts, tenantId: string, id: string): Promise<Loaded<S>> =>
+    load(ports, aggregate, { type: aggregate.streamType, tenantId, id });
+}
+
 /** Loads an account by id within a tenant. */
-export function loadAccount(
-  ports: StorePorts,
-  tenantId: string,
-  accountId: string,
-): Promise<Loaded<AccountState>> {
-  return load(ports, ACCOUNT, { type: ACCOUNT.streamType, tenantId, id: accountId });
-}
-
+export const loadAccount = loaderOf(ACCOUNT);
 /** Loads a transfer by id within a tenant. */
-export function loadTransfer(
-  ports: StorePorts,
-  tenantId: string,
-  transferId: string,
-): Promise<Loaded<TransferState>> {
-  return load(ports, TRANSFER, { type: TRANSFER.streamType, tenantId, id: transferId });
-}
-
+export const loadTransfer = loaderOf(TRANSFER);
 /** Loads a payment by id within a tenant. */
-export function loadPayment(
-  ports: StorePorts,
-  tenantId: string,
-  paymentId: string,
-): Promise<Loaded<PaymentState>> {
-  return load(ports, PAYMENT, { type: PAYMENT.streamType, tenantId, id: paymentId });
-}
+export const loadPayment = loaderOf(PAYMENT);
 
 /** New events for one loaded stream, and the snapshot to keep once they land. */
 export interface Change {

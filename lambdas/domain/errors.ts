@@ -224,9 +224,11 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
-/** The first field whose `[existing, requested]` values differ, for the exists-with-different-fields errors. */
-export function differingField(
-  fields: Readonly<Record<string, readonly [unknown, unknown]>>,
-): string | undefined {
-  return Object.entries(fields).find(([, [existing, requested]]) => existing !== requested)?.[0];
+/** The first of `fields` whose existing and requested values differ, for the exists-with-different-fields errors. */
+export function differingField<K extends string>(
+  existing: Readonly<Record<K, unknown>>,
+  requested: Readonly<Record<K, unknown>>,
+  fields: readonly K[],
+): K | undefined {
+  return fields.find((field) => existing[field] !== requested[field]);
 }

@@ -177,6 +177,9 @@ export type PaymentEvent =
 
 export type PaymentEventType = PaymentEvent['type'];
 
+/** The event that opens a payment stream. */
+export type PaymentInitiated = Extract<PaymentEvent, { readonly type: 'PaymentInitiated' }>;
+
 export type LedgerEventType = LedgerEvent['type'];
 
 /** The schema version each event type is written with today. */

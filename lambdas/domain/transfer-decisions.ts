@@ -50,17 +50,16 @@ export function validateTransfer(command: OpenTransferCommand): void {
   if (command.debitAccountId === command.creditAccountId) throw new SameAccountError(command.debitAccountId);
 }
 
-function existingDiffers(existing: TransferState, command: OpenTransferCommand): string | undefined {
-  return differingField({
-    purpose: [existing.purpose, command.purpose],
-    debitAccountId: [existing.debitAccountId, command.debitAccountId],
-    creditAccountId: [existing.creditAccountId, command.creditAccountId],
-    amount: [existing.amount, command.amount],
-    currency: [existing.currency, command.currency],
-    pending: [existing.twoPhase, command.pending],
-    reference: [existing.reference, command.reference],
-  });
-}
+/** The fields a retried transfer must repeat, in the order they are compared. */
+const TRANSFER_FIELDS = [
+  'purpose',
+  'debitAccountId',
+  'creditAccountId',
+  'amount',
+  'currency',
+  'pending',
+  'reference',
+] as const;
 
 /**
  * Decides a new transfer. A transfer with this id and the same fields is already done (no events);
@@ -70,7 +69,8 @@ function existingDiffers(existing: TransferState, command: OpenTransferCommand):
 export function decideOpenTransfer(command: OpenTransferCommand, given: TransferGiven): TransferEvent[] {
   validateTransfer(command);
   if (given.transfer) {
-    const field = existingDiffers(given.transfer, command);
+    const existing = { ...given.transfer, pending: given.transfer.twoPhase };
+    const field = differingField(existing, command, TRANSFER_FIELDS);
     if (field !== undefined) throw new TransferExistsWithDifferentFieldsError(command.transferId, field);
     return [];
   }

@@ -3,7 +3,7 @@
  * step is already done, reject what may not happen, and give the payment events to record.
  */
 import { differingField, SameAccountError } from '../errors.ts';
-import type { PaymentCompensation, PaymentEvent, PaymentStep } from '../events.ts';
+import type { PaymentCompensation, PaymentEvent, PaymentInitiated, PaymentStep } from '../events.ts';
 import { assertPositiveAmount, currency as parseCurrency } from '../money.ts';
 import type { MerchantNotification } from '../notifications.ts';
 import { InvalidFeeError, PaymentExistsWithDifferentFieldsError, PaymentStateError } from './errors.ts';
@@ -17,17 +17,20 @@ export const captureRefundKey = (paymentId: string): string => `${paymentId}.cap
 /** The reference every money leg of a payment carries. */
 export const paymentReference = (paymentId: string): string => `payment:${paymentId}`;
 
-export interface InitiatePaymentCommand {
-  /** Deterministic from the tenant and the Idempotency-Key, so a retried request converges. */
-  readonly paymentId: string;
-  readonly payerAccountId: string;
-  readonly merchantAccountId: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly paymentMethod: string;
-  readonly fee: number;
+/** What a new payment needs: the PaymentInitiated payload, its description optional. */
+export type InitiatePaymentCommand = Omit<PaymentInitiated['payload'], 'description'> & {
   readonly description?: string | null;
-}
+};
+
+/** The fields a retried payment must repeat (not the fee), in the order they are compared. */
+const PAYMENT_FIELDS = [
+  'payerAccountId',
+  'merchantAccountId',
+  'amount',
+  'currency',
+  'paymentMethod',
+  'description',
+] as const;
 
 /** The new payment's event payload, or a rejection of what can be checked before anything is loaded. */
 export function validatePayment(command: InitiatePaymentCommand) {
@@ -61,14 +64,7 @@ export function decideInitiatePayment(
 ): PaymentEvent[] {
   const payload = validatePayment(command);
   if (!state) return [{ type: 'PaymentInitiated', payload }];
-  const field = differingField({
-    payerAccountId: [state.payerAccountId, payload.payerAccountId],
-    merchantAccountId: [state.merchantAccountId, payload.merchantAccountId],
-    amount: [state.amount, payload.amount],
-    currency: [state.currency, payload.currency],
-    paymentMethod: [state.paymentMethod, payload.paymentMethod],
-    description: [state.description, payload.description],
-  });
+  const field = differingField(state, payload, PAYMENT_FIELDS);
   if (field !== undefined) throw new PaymentExistsWithDifferentFieldsError(command.paymentId, field);
   return [];
 }

@@ -1,5 +1,11 @@
 import { type Aggregate, eventTypes, opened, reducerOf } from '../aggregate.ts';
-import type { PaymentCompensation, PaymentEvent, PaymentStep, StoredEvent } from '../events.ts';
+import type {
+  PaymentCompensation,
+  PaymentEvent,
+  PaymentInitiated,
+  PaymentStep,
+  StoredEvent,
+} from '../events.ts';
 import { assertNever } from '../exhaustive.ts';
 
 export type PaymentStatus = 'pending' | 'reserved' | 'captured' | 'settled' | 'failed';
@@ -62,7 +68,7 @@ function withRefund(
   return { ...state, refunds: state.refunds.map((r) => (r.refundId === refundId ? update(r) : r)) };
 }
 
-function initiated(event: StoredEvent<PaymentEvent & { readonly type: 'PaymentInitiated' }>): PaymentState {
+function initiated(event: StoredEvent<PaymentInitiated>): PaymentState {
   return {
     ...event.payload,
     id: event.payload.paymentId,

@@ -77,6 +77,16 @@ const posted: TransferEvent = {
   type: 'TransferPosted',
   payload: { ...legs, amount: 400, purpose: 'transfer', reference: null },
 };
+const pending: TransferEvent = {
+  type: 'TransferPending',
+  payload: {
+    ...legs,
+    amount: 400,
+    purpose: 'transfer',
+    reference: null,
+    expiresAt: '2026-01-01T00:01:00.000Z',
+  },
+};
 const accounts: Happened[] = [
   ['debit', opened('payer')],
   ['debit', funded],
@@ -92,18 +102,7 @@ describe('the transfer decider', () => {
     open
       .given(accounts)
       .when({ ...command, pending: true, timeoutSeconds: 60 })
-      .then([
-        {
-          type: 'TransferPending',
-          payload: {
-            ...legs,
-            amount: 400,
-            purpose: 'transfer',
-            reference: null,
-            expiresAt: '2026-01-01T00:01:00.000Z',
-          },
-        },
-      ]);
+      .then([pending]);
   });
 
   it('rejects a transfer beyond the available balance, saying what is available', () => {
@@ -162,16 +161,6 @@ describe('the transfer decider', () => {
 });
 
 describe('resolving a pending transfer', () => {
-  const pending: TransferEvent = {
-    type: 'TransferPending',
-    payload: {
-      ...legs,
-      amount: 400,
-      purpose: 'transfer',
-      reference: null,
-      expiresAt: '2026-01-01T00:01:00.000Z',
-    },
-  };
   const reserved: Happened[] = [...accounts, ['transfer', pending], ['debit', pending], ['credit', pending]];
 
   it('posts part of a reservation, and never more than it', () => {
