@@ -33,17 +33,18 @@ export type Stamped<E extends LedgerEvent> = E &
     readonly occurredAt: string;
   };
 
-/** Stamps an event with the command's envelope: id, schema version, time and context. */
+/** Stamps an event with the command's envelope: id, schema version, time (now, unless given) and context. */
 export function newEvent<E extends LedgerEvent>(
   ports: LedgerPorts,
   ctx: CommandContext,
   event: E,
+  occurredAt?: string,
 ): Stamped<E> {
   const envelope = {
     ...ctx,
     eventId: ports.ids.next('evt'),
     schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-    occurredAt: ports.clock.now().toISOString(),
+    occurredAt: occurredAt ?? ports.clock.now().toISOString(),
   };
   return { ...event, ...envelope };
 }
@@ -135,8 +136,13 @@ export class LedgerWork {
   }
 
   /** Records one event on a tracked stream and returns the stream's new state. */
-  record<S, E extends LedgerEvent>(aggregate: Aggregate<S, E>, tracked: Tracked<S>, event: E): S {
-    const stamped = newEvent(this.#ports, this.#ctx, event);
+  record<S, E extends LedgerEvent>(
+    aggregate: Aggregate<S, E>,
+    tracked: Tracked<S>,
+    event: E,
+    occurredAt?: string,
+  ): S {
+    const stamped = newEvent(this.#ports, this.#ctx, event, occurredAt);
     const version = tracked.loaded.version + tracked.events.length + 1;
     const stored: StoredEvent<E> = { ...stamped, stream: tracked.loaded.stream, version };
     const next = aggregate.evolve(tracked.state, stored);
@@ -145,14 +151,18 @@ export class LedgerWork {
     return next;
   }
 
-  /** Records one transfer event on the transfer's stream and on both accounts' streams. */
+  /**
+   * Records one transfer event on the transfer's stream and on both accounts' streams, at one instant:
+   * replaying an account up to the transfer's time must include the transfer's leg.
+   */
   recordTransfer(
     event: TransferEvent,
     transfer: Tracked<TransferState>,
     ...accounts: readonly Tracked<AccountState>[]
   ): TransferState {
-    const state = this.record(TRANSFER, transfer, event);
-    for (const account of accounts) this.record(ACCOUNT, account, event);
+    const at = this.#ports.clock.now().toISOString();
+    const state = this.record(TRANSFER, transfer, event, at);
+    for (const account of accounts) this.record(ACCOUNT, account, event, at);
     return state;
   }
 
