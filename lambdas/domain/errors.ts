@@ -175,19 +175,30 @@ export class PostAmountExceedsPendingError extends LedgerError {
   }
 }
 
-export class TransferExistsWithDifferentFieldsError extends LedgerError {
-  override readonly name = 'TransferExistsWithDifferentFieldsError';
+/**
+ * A retried id exists with other fields (TigerBeetle's `exists_with_different_*`): the public code
+ * stays `exists-with-different-fields`, and `field` names the first field that differs.
+ */
+export class ExistsWithDifferentFieldsError extends LedgerError {
+  override readonly name: string = 'ExistsWithDifferentFieldsError';
   readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
-  /** The first field that differs from the existing transfer (TigerBeetle's `exists_with_different_*`). */
   readonly field: string;
-  constructor(transferId: string, field: string, options?: ErrorOptions) {
+  /** `what` names the thing (`Transfer`), `idKey` its id's detail key (`transferId`). */
+  constructor(what: string, idKey: string, id: string, field: string, options?: ErrorOptions) {
     super(
-      `Transfer ${transferId} already exists with different fields: ${field} differs`,
-      { transferId, field },
+      `${what} ${id} already exists with different fields: ${field} differs`,
+      { [idKey]: id, field },
       options,
     );
     this.field = field;
+  }
+}
+
+export class TransferExistsWithDifferentFieldsError extends ExistsWithDifferentFieldsError {
+  override readonly name = 'TransferExistsWithDifferentFieldsError';
+  constructor(transferId: string, field: string, options?: ErrorOptions) {
+    super('Transfer', 'transferId', transferId, field, options);
   }
 }
 
