@@ -9,10 +9,15 @@ import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { DynamoDbEventStore } from '../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-store.ts';
-import { ACCOUNT_REDUCER_VERSION, type AccountState, evolveAccount } from '../lambdas/domain/account.ts';
+import { load, loadAccount, SNAPSHOT_EVERY } from '../lambdas/application/repository.ts';
+import {
+  ACCOUNT,
+  ACCOUNT_REDUCER_VERSION,
+  type AccountState,
+  evolveAccount,
+} from '../lambdas/domain/account.ts';
 import type { StreamRef } from '../lambdas/domain/events.ts';
 import type { EventStore, NewEvent, SnapshotStore } from '../lambdas/domain/ports.ts';
-import { ACCOUNT, load, loadAccount, SNAPSHOT_EVERY } from '../lambdas/domain/repository.ts';
 import {
   createEventsTable,
   createSnapshotsTable,

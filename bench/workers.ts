@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DynamoDbWebhookInbox } from '../lambdas/adapters/dynamodb-webhooks.ts';
-import { deposit, openAccount } from '../lambdas/domain/commands.ts';
+import { deposit, openAccount } from '../lambdas/application/commands.ts';
 import type { MerchantNotification } from '../lambdas/domain/notifications.ts';
 import { main as deliverBatch } from '../lambdas/handlers/workers/deliver-notification.ts';
 import {

@@ -1,6 +1,20 @@
-import type { AccountFlags, AccountKind, LedgerEvent, StoredEvent } from './events.ts';
+import { type Aggregate, eventTypes, opened, reducerOf } from './aggregate.ts';
+import {
+  AccountClosedError,
+  AccountFrozenError,
+  AccountNotEmptyError,
+  AccountNotFoundError,
+  InvalidStatusTransitionError,
+} from './errors.ts';
+import type {
+  AccountEvent,
+  AccountFlags,
+  AccountKind,
+  AccountLifecycleEvent,
+  StoredEvent,
+} from './events.ts';
 import { assertNever } from './exhaustive.ts';
-import { addMinor, subtractMinor } from './money.ts';
+import { addMinor, currency as parseCurrency, subtractMinor } from './money.ts';
 
 export type AccountStatus = 'open' | 'frozen' | 'closed';
 
@@ -21,7 +35,7 @@ export interface AccountState {
   readonly createdAt: string;
 }
 
-/** Bump whenever `evolveAccount` changes meaning: snapshots of other versions are then ignored. */
+/** Bump whenever the account's evolve changes meaning: snapshots of other versions are then ignored. */
 export const ACCOUNT_REDUCER_VERSION = 1;
 
 /** The default limits per account kind: customers and merchants cannot go below zero. */
@@ -34,23 +48,24 @@ export function availableBalance(account: AccountState): number {
   return account.creditsPosted - account.debitsPosted - account.debitsPending;
 }
 
-/** Applies one stored event to an account; a pure, exhaustive reducer. */
-export function evolveAccount(state: AccountState | null, event: StoredEvent): AccountState | null {
-  const next = applyAccountEvent(state, event, event.occurredAt, event.tenantId);
-  return next && { ...next, version: event.version };
-}
+const ACCOUNT_EVENT_TYPES = eventTypes<AccountEvent>({
+  AccountOpened: true,
+  AccountFrozen: true,
+  AccountUnfrozen: true,
+  AccountClosed: true,
+  TransferPosted: true,
+  TransferPending: true,
+  PendingTransferPosted: true,
+  PendingTransferVoided: true,
+  PendingTransferExpired: true,
+});
 
-function applyAccountEvent(
-  state: AccountState | null,
-  event: LedgerEvent,
-  occurredAt: string,
-  tenantId: string,
-): AccountState | null {
+function applyAccountEvent(state: AccountState | null, event: StoredEvent<AccountEvent>): AccountState {
   switch (event.type) {
     case 'AccountOpened':
       return {
         id: event.payload.accountId,
-        tenantId,
+        tenantId: event.tenantId,
         currency: event.payload.currency,
         kind: event.payload.kind,
         status: 'open',
@@ -60,47 +75,43 @@ function applyAccountEvent(
         creditsPending: 0,
         creditsPosted: 0,
         version: 0,
-        createdAt: occurredAt,
+        createdAt: event.occurredAt,
       };
     case 'AccountFrozen':
-      return state && { ...state, status: 'frozen' };
+      return { ...opened(state, event), status: 'frozen' };
     case 'AccountUnfrozen':
-      return state && { ...state, status: 'open' };
+      return { ...opened(state, event), status: 'open' };
     case 'AccountClosed':
-      return state && { ...state, status: 'closed' };
+      return { ...opened(state, event), status: 'closed' };
     case 'TransferPosted':
-      return state && moveBalances(state, event.payload, { posted: event.payload.amount });
+      return moveBalances(opened(state, event), event.payload, { posted: event.payload.amount });
     case 'TransferPending':
-      return state && moveBalances(state, event.payload, { pending: event.payload.amount });
+      return moveBalances(opened(state, event), event.payload, { pending: event.payload.amount });
     case 'PendingTransferPosted':
-      return (
-        state &&
-        moveBalances(state, event.payload, {
-          pending: -event.payload.pendingAmount,
-          posted: event.payload.amount,
-        })
-      );
+      return moveBalances(opened(state, event), event.payload, {
+        pending: -event.payload.pendingAmount,
+        posted: event.payload.amount,
+      });
     case 'PendingTransferVoided':
     case 'PendingTransferExpired':
-      return state && moveBalances(state, event.payload, { pending: -event.payload.pendingAmount });
-    // Payment events live in payment streams; they never reach an account.
-    case 'PaymentInitiated':
-    case 'FundsReserved':
-    case 'RiskAssessed':
-    case 'PaymentCaptured':
-    case 'PaymentSettled':
-    case 'PaymentFailed':
-    case 'ReservationVoided':
-    case 'CaptureRefunded':
-    case 'RefundRequested':
-    case 'PaymentRefunded':
-    case 'RefundFailed':
-    case 'MerchantNotificationRequested':
-      return state;
+      return moveBalances(opened(state, event), event.payload, { pending: -event.payload.pendingAmount });
     default:
       return assertNever(event);
   }
 }
+
+/** The account aggregate: its own lifecycle events and the transfer legs that land on it. */
+export const ACCOUNT: Aggregate<AccountState, AccountEvent> = {
+  streamType: 'account',
+  eventTypes: ACCOUNT_EVENT_TYPES,
+  initialState: null,
+  evolve: (state, event) => ({ ...applyAccountEvent(state, event), version: event.version }),
+  reducerVersion: ACCOUNT_REDUCER_VERSION,
+};
+
+/** Applies one event read from an account stream (the store boundary); a pure, exhaustive reducer. */
+export const evolveAccount: (state: AccountState | null, event: StoredEvent) => AccountState =
+  reducerOf(ACCOUNT);
 
 /** Moves the side of the balance this account plays in a transfer (it may be the debit or the credit leg). */
 function moveBalances(
@@ -129,4 +140,77 @@ function moveBalances(
 
 function signedAdd(value: number, delta: number): number {
   return delta >= 0 ? addMinor(value, delta) : subtractMinor(value, -delta);
+}
+
+/** What a client may ask of an account's lifecycle. */
+export type AccountCommand =
+  | {
+      readonly type: 'OpenAccount';
+      readonly accountId: string;
+      readonly currency: string;
+      readonly kind: AccountKind;
+      readonly flags?: Partial<AccountFlags>;
+    }
+  | { readonly type: 'FreezeAccount'; readonly accountId: string; readonly reason: string }
+  | { readonly type: 'UnfreezeAccount'; readonly accountId: string }
+  | { readonly type: 'CloseAccount'; readonly accountId: string };
+
+/** The account, or AccountNotFoundError. */
+export function existingAccount(state: AccountState | null, accountId: string): AccountState {
+  if (!state) throw new AccountNotFoundError(accountId);
+  return state;
+}
+
+/** A frozen or closed account takes no new transfers and posts no reservations. */
+export function assertOpen(account: AccountState): void {
+  if (account.status === 'frozen') throw new AccountFrozenError(account.id);
+  if (account.status === 'closed') throw new AccountClosedError(account.id);
+}
+
+function transition(
+  state: AccountState | null,
+  accountId: string,
+  from: readonly AccountStatus[],
+  to: AccountStatus,
+): void {
+  const account = existingAccount(state, accountId);
+  if (!from.includes(account.status)) throw new InvalidStatusTransitionError(accountId, account.status, to);
+}
+
+function isEmpty(account: AccountState): boolean {
+  return (
+    account.debitsPending === 0 &&
+    account.creditsPending === 0 &&
+    account.debitsPosted === account.creditsPosted
+  );
+}
+
+/**
+ * Decides an account command against the account's state: the events to append, or a rejection
+ * (a LedgerError). Customer and merchant accounts cannot go below zero by default; a freeze stops
+ * new transfers; only an account that holds nothing closes.
+ */
+export function decideAccount(command: AccountCommand, state: AccountState | null): AccountLifecycleEvent[] {
+  const { accountId } = command;
+  switch (command.type) {
+    case 'OpenAccount': {
+      const flags = { ...defaultFlags(command.kind), ...command.flags };
+      const currency = parseCurrency(command.currency);
+      return [{ type: 'AccountOpened', payload: { accountId, currency, kind: command.kind, flags } }];
+    }
+    case 'FreezeAccount':
+      transition(state, accountId, ['open'], 'frozen');
+      return [{ type: 'AccountFrozen', payload: { accountId, reason: command.reason } }];
+    case 'UnfreezeAccount':
+      transition(state, accountId, ['frozen'], 'open');
+      return [{ type: 'AccountUnfrozen', payload: { accountId } }];
+    case 'CloseAccount': {
+      const account = existingAccount(state, accountId);
+      if (account.status !== 'closed' && !isEmpty(account)) throw new AccountNotEmptyError(accountId);
+      transition(state, accountId, ['open', 'frozen'], 'closed');
+      return [{ type: 'AccountClosed', payload: { accountId } }];
+    }
+    default:
+      return assertNever(command);
+  }
 }

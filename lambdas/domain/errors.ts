@@ -175,12 +175,30 @@ export class PostAmountExceedsPendingError extends LedgerError {
   }
 }
 
-export class TransferExistsWithDifferentFieldsError extends LedgerError {
-  override readonly name = 'TransferExistsWithDifferentFieldsError';
+/**
+ * A retried id exists with other fields (TigerBeetle's `exists_with_different_*`): the public code
+ * stays `exists-with-different-fields`, and `field` names the first field that differs.
+ */
+export class ExistsWithDifferentFieldsError extends LedgerError {
+  override readonly name: string = 'ExistsWithDifferentFieldsError';
   readonly kind = 'rejected' as const;
   readonly code = 'exists-with-different-fields';
-  constructor(transferId: string, options?: ErrorOptions) {
-    super(`Transfer ${transferId} already exists with different fields`, { transferId }, options);
+  readonly field: string;
+  /** `what` names the thing (`Transfer`), `idKey` its id's detail key (`transferId`). */
+  constructor(what: string, idKey: string, id: string, field: string, options?: ErrorOptions) {
+    super(
+      `${what} ${id} already exists with different fields: ${field} differs`,
+      { [idKey]: id, field },
+      options,
+    );
+    this.field = field;
+  }
+}
+
+export class TransferExistsWithDifferentFieldsError extends ExistsWithDifferentFieldsError {
+  override readonly name = 'TransferExistsWithDifferentFieldsError';
+  constructor(transferId: string, field: string, options?: ErrorOptions) {
+    super('Transfer', 'transferId', transferId, field, options);
   }
 }
 
@@ -215,4 +233,13 @@ export class ConcurrencyConflictError extends Error {
     super(`Concurrent write to ${streams.join(', ') || 'an unknown stream'}`, options);
     this.streams = streams;
   }
+}
+
+/** The first of `fields` whose existing and requested values differ, for the exists-with-different-fields errors. */
+export function differingField<K extends string>(
+  existing: Readonly<Record<K, unknown>>,
+  requested: Readonly<Record<K, unknown>>,
+  fields: readonly K[],
+): K | undefined {
+  return fields.find((field) => existing[field] !== requested[field]);
 }

@@ -22,7 +22,8 @@ export interface TransferLegs {
   readonly currency: string;
 }
 
-export type LedgerEvent =
+/** Events that change an account's lifecycle: only ever in `account` streams. */
+export type AccountLifecycleEvent =
   | {
       readonly type: 'AccountOpened';
       readonly payload: {
@@ -37,7 +38,10 @@ export type LedgerEvent =
       readonly payload: { readonly accountId: string; readonly reason: string };
     }
   | { readonly type: 'AccountUnfrozen'; readonly payload: { readonly accountId: string } }
-  | { readonly type: 'AccountClosed'; readonly payload: { readonly accountId: string } }
+  | { readonly type: 'AccountClosed'; readonly payload: { readonly accountId: string } };
+
+/** Events of the `transfer` stream; each is also written to both accounts' streams (the legs). */
+export type TransferEvent =
   | {
       readonly type: 'TransferPosted';
       readonly payload: TransferLegs & {
@@ -66,8 +70,13 @@ export type LedgerEvent =
   | {
       readonly type: 'PendingTransferExpired';
       readonly payload: TransferLegs & { readonly pendingAmount: number };
-    }
-  | PaymentEvent;
+    };
+
+/** Events of the `account` stream: its lifecycle and the transfer legs that land on it. */
+export type AccountEvent = AccountLifecycleEvent | TransferEvent;
+
+/** Every event of every stream: used only at the store boundary (ports, upcasting, projections). */
+export type LedgerEvent = AccountEvent | TransferEvent | PaymentEvent;
 
 /** The saga step a payment failed in (the ASL state name). */
 export type PaymentStep =
@@ -167,6 +176,9 @@ export type PaymentEvent =
   | { readonly type: 'MerchantNotificationRequested'; readonly payload: MerchantNotification };
 
 export type PaymentEventType = PaymentEvent['type'];
+
+/** The event that opens a payment stream. */
+export type PaymentInitiated = Extract<PaymentEvent, { readonly type: 'PaymentInitiated' }>;
 
 export type LedgerEventType = LedgerEvent['type'];
 

@@ -1,9 +1,68 @@
+/**
+ * The ONE list of what the ledger runs itself: the per-tenant, per-currency system accounts (each
+ * opens itself on first use, inside the unit of work that first moves money through it) and the
+ * transfer ids it derives for payments and disputes. Clients may never name either.
+ */
 import { LedgerError } from './errors.ts';
 
-/** Accounts the ledger runs per tenant and currency; they move only through deposits, withdrawals, payments and disputes. */
-const SYSTEM_ACCOUNT = /^(settlement|clearing|fees|disputes)-[A-Z]{3}$/;
-/** Transfer ids the ledger derives for payments (`pay_…-reserve`, …) and disputes (`dispute-…`). */
-const SYSTEM_TRANSFER = /^(pay_|dispute-)/;
+/** The tenant's system accounts per currency, by role. */
+export const SYSTEM_ACCOUNTS = {
+  /** The other leg of deposits and withdrawals. */
+  settlement: 'settlement',
+  /** Holds payment funds between reserve and payout. */
+  clearing: 'clearing',
+  /** Where payment fees go. */
+  fees: 'fees',
+  /** Holds disputed funds while a chargeback is open. */
+  disputes: 'disputes',
+} as const;
+
+export type SystemAccountRole = keyof typeof SYSTEM_ACCOUNTS;
+
+/** The id of a tenant's system account of `role` in a currency, e.g. `clearing-USD`. */
+export function systemAccountId(role: SystemAccountRole, currency: string): string {
+  return `${SYSTEM_ACCOUNTS[role]}-${currency}`;
+}
+
+/** The tenant's settlement account for a currency: the other leg of deposits and withdrawals. */
+export const settlementAccountId = (currency: string): string => systemAccountId('settlement', currency);
+/** The tenant's clearing account for a currency: holds payment funds between reserve and payout. */
+export const clearingAccountId = (currency: string): string => systemAccountId('clearing', currency);
+/** The tenant's fee account for a currency: where payment fees go. */
+export const feeAccountId = (currency: string): string => systemAccountId('fees', currency);
+/** The tenant's internal account that holds disputed funds in one currency. */
+export const disputesAccountId = (currency: string): string => systemAccountId('disputes', currency);
+
+/** Prefixes of the transfer ids the ledger derives: payments (`pay_…-reserve`, …) and disputes. */
+export const SYSTEM_TRANSFER_PREFIXES = { payment: 'pay_', dispute: 'dispute-' } as const;
+
+/** The hold's transfer id of a processor dispute: one per dispute. */
+export function disputeHoldId(disputeId: string): string {
+  return `${SYSTEM_TRANSFER_PREFIXES.dispute}${disputeId}`;
+}
+
+/** A payment's reserve: the two-phase transfer payer → clearing. */
+export const reserveTransferId = (paymentId: string): string => `${paymentId}-reserve`;
+/** A payment's payout: clearing → merchant, the amount minus the fee. */
+export const payoutTransferId = (paymentId: string): string => `${paymentId}-payout`;
+/** A payment's fee: clearing → the tenant's fee account. */
+export const feeTransferId = (paymentId: string): string => `${paymentId}-fee`;
+/** A refund's hold on the merchant's funds (merchant → clearing, two-phase). */
+export const refundHoldTransferId = (refundId: string): string => `${refundId}-hold`;
+/** A refund's payout to the payer (clearing → payer). */
+export const refundReturnTransferId = (refundId: string): string => `${refundId}-return`;
+
+const SYSTEM_ACCOUNT = new RegExp(`^(${Object.values(SYSTEM_ACCOUNTS).join('|')})-[A-Z]{3}$`);
+
+/** Whether an id names a system account (of `currency`, when given): those open themselves. */
+export function isSystemAccount(accountId: string, currency?: string): boolean {
+  const match = SYSTEM_ACCOUNT.exec(accountId);
+  return match !== null && (currency === undefined || accountId.endsWith(`-${currency}`));
+}
+
+function isSystemTransfer(transferId: string): boolean {
+  return Object.values(SYSTEM_TRANSFER_PREFIXES).some((prefix) => transferId.startsWith(prefix));
+}
 
 export class SystemAccountError extends LedgerError {
   override readonly name = 'SystemAccountError';
@@ -33,12 +92,12 @@ export class SystemTransferError extends LedgerError {
 
 /** An account a client may name in a money movement or a status change: one it opened, never a system account. */
 export function clientAccountId(accountId: string): string {
-  if (SYSTEM_ACCOUNT.test(accountId)) throw new SystemAccountError(accountId);
+  if (isSystemAccount(accountId)) throw new SystemAccountError(accountId);
   return accountId;
 }
 
 /** A transfer id a client may create, post or void: never one derived for a payment or a dispute. */
 export function clientTransferId(transferId: string): string {
-  if (SYSTEM_TRANSFER.test(transferId)) throw new SystemTransferError(transferId);
+  if (isSystemTransfer(transferId)) throw new SystemTransferError(transferId);
   return transferId;
 }

@@ -1,4 +1,5 @@
-import type { StoredEvent, TransferPurpose } from './events.ts';
+import { type Aggregate, eventTypes, opened, reducerOf } from './aggregate.ts';
+import type { StoredEvent, TransferEvent, TransferPurpose } from './events.ts';
 import { assertNever } from './exhaustive.ts';
 
 export type TransferStatus = 'posted' | 'pending' | 'voided' | 'expired';
@@ -25,19 +26,17 @@ export interface TransferState {
   readonly version: number;
 }
 
-/** Bump whenever `evolveTransfer` changes meaning. */
+/** Bump whenever the transfer's evolve changes meaning. */
 export const TRANSFER_REDUCER_VERSION = 1;
 
-/** Applies one stored event to a transfer; account lifecycle events never reach a transfer stream. */
-export function evolveTransfer(state: TransferState | null, event: StoredEvent): TransferState | null {
+function applyTransferEvent(state: TransferState | null, event: StoredEvent<TransferEvent>): TransferState {
   const at = event.occurredAt;
-  const versioned = (next: TransferState | null) => next && { ...next, version: event.version };
   switch (event.type) {
     case 'TransferPosted':
     case 'TransferPending': {
       const p = event.payload;
       const pending = event.type === 'TransferPending';
-      return versioned({
+      return {
         id: p.transferId,
         tenantId: event.tenantId,
         status: pending ? 'pending' : 'posted',
@@ -53,34 +52,39 @@ export function evolveTransfer(state: TransferState | null, event: StoredEvent):
         createdAt: at,
         resolvedAt: pending ? null : at,
         version: 0,
-      });
+      };
     }
     case 'PendingTransferPosted':
-      return versioned(
-        state && { ...state, status: 'posted', postedAmount: event.payload.amount, resolvedAt: at },
-      );
+      return {
+        ...opened(state, event),
+        status: 'posted',
+        postedAmount: event.payload.amount,
+        resolvedAt: at,
+      };
     case 'PendingTransferVoided':
-      return versioned(state && { ...state, status: 'voided', resolvedAt: at });
+      return { ...opened(state, event), status: 'voided', resolvedAt: at };
     case 'PendingTransferExpired':
-      return versioned(state && { ...state, status: 'expired', resolvedAt: at });
-    case 'AccountOpened':
-    case 'AccountFrozen':
-    case 'AccountUnfrozen':
-    case 'AccountClosed':
-    case 'PaymentInitiated':
-    case 'FundsReserved':
-    case 'RiskAssessed':
-    case 'PaymentCaptured':
-    case 'PaymentSettled':
-    case 'PaymentFailed':
-    case 'ReservationVoided':
-    case 'CaptureRefunded':
-    case 'RefundRequested':
-    case 'PaymentRefunded':
-    case 'RefundFailed':
-    case 'MerchantNotificationRequested':
-      return state;
+      return { ...opened(state, event), status: 'expired', resolvedAt: at };
     default:
       return assertNever(event);
   }
 }
+
+/** The transfer aggregate: its stream holds only transfer events. */
+export const TRANSFER: Aggregate<TransferState, TransferEvent> = {
+  streamType: 'transfer',
+  eventTypes: eventTypes<TransferEvent>({
+    TransferPosted: true,
+    TransferPending: true,
+    PendingTransferPosted: true,
+    PendingTransferVoided: true,
+    PendingTransferExpired: true,
+  }),
+  initialState: null,
+  evolve: (state, event) => ({ ...applyTransferEvent(state, event), version: event.version }),
+  reducerVersion: TRANSFER_REDUCER_VERSION,
+};
+
+/** Applies one event read from a transfer stream (the store boundary). */
+export const evolveTransfer: (state: TransferState | null, event: StoredEvent) => TransferState =
+  reducerOf(TRANSFER);

@@ -1,4 +1,4 @@
-import { LedgerError } from '../errors.ts';
+import { ExistsWithDifferentFieldsError, LedgerError } from '../errors.ts';
 
 export class PaymentNotFoundError extends LedgerError {
   override readonly name = 'PaymentNotFoundError';
@@ -9,12 +9,10 @@ export class PaymentNotFoundError extends LedgerError {
   }
 }
 
-export class PaymentExistsWithDifferentFieldsError extends LedgerError {
+export class PaymentExistsWithDifferentFieldsError extends ExistsWithDifferentFieldsError {
   override readonly name = 'PaymentExistsWithDifferentFieldsError';
-  readonly kind = 'rejected' as const;
-  readonly code = 'exists-with-different-fields';
-  constructor(paymentId: string, options?: ErrorOptions) {
-    super(`Payment ${paymentId} already exists with different fields`, { paymentId }, options);
+  constructor(paymentId: string, field: string, options?: ErrorOptions) {
+    super('Payment', 'paymentId', paymentId, field, options);
   }
 }
 
@@ -89,12 +87,11 @@ export class RefundNotFoundError extends LedgerError {
   }
 }
 
-export class RefundExistsWithDifferentFieldsError extends LedgerError {
+/** A refund has one field a retry can change: its amount. */
+export class RefundExistsWithDifferentFieldsError extends ExistsWithDifferentFieldsError {
   override readonly name = 'RefundExistsWithDifferentFieldsError';
-  readonly kind = 'rejected' as const;
-  readonly code = 'exists-with-different-fields';
   constructor(refundId: string, options?: ErrorOptions) {
-    super(`Refund ${refundId} already exists with a different amount`, { refundId }, options);
+    super('Refund', 'refundId', refundId, 'amount', options);
   }
 }
 

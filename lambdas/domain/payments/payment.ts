@@ -1,4 +1,11 @@
-import type { PaymentCompensation, PaymentStep, StoredEvent } from '../events.ts';
+import { type Aggregate, eventTypes, opened, reducerOf } from '../aggregate.ts';
+import type {
+  PaymentCompensation,
+  PaymentEvent,
+  PaymentInitiated,
+  PaymentStep,
+  StoredEvent,
+} from '../events.ts';
 import { assertNever } from '../exhaustive.ts';
 
 export type PaymentStatus = 'pending' | 'reserved' | 'captured' | 'settled' | 'failed';
@@ -50,7 +57,7 @@ export interface PaymentState {
   readonly version: number;
 }
 
-/** Bump whenever `evolvePayment` changes meaning. */
+/** Bump whenever the payment's evolve changes meaning. */
 export const PAYMENT_REDUCER_VERSION = 1;
 
 function withRefund(
@@ -61,128 +68,131 @@ function withRefund(
   return { ...state, refunds: state.refunds.map((r) => (r.refundId === refundId ? update(r) : r)) };
 }
 
-/** Applies one stored event to a payment; events of other streams leave it as it is. */
-export function evolvePayment(state: PaymentState | null, event: StoredEvent): PaymentState | null {
-  const next = applyPaymentEvent(state, event);
-  return next && { ...next, version: event.version, updatedAt: event.occurredAt };
+function initiated(event: StoredEvent<PaymentInitiated>): PaymentState {
+  return {
+    ...event.payload,
+    id: event.payload.paymentId,
+    tenantId: event.tenantId,
+    status: 'pending',
+    reserveTransferId: null,
+    risk: null,
+    processorPaymentId: null,
+    settlementTransferIds: [],
+    failure: null,
+    reservationVoided: false,
+    captureRefund: null,
+    refunds: [],
+    refundedAmount: 0,
+    notifications: [],
+    createdAt: event.occurredAt,
+    updatedAt: event.occurredAt,
+    version: 0,
+  };
 }
 
-function applyPaymentEvent(state: PaymentState | null, event: StoredEvent): PaymentState | null {
+function applyPaymentEvent(state: PaymentState | null, event: StoredEvent<PaymentEvent>): PaymentState {
+  if (event.type === 'PaymentInitiated') return initiated(event);
+  const payment = opened(state, event);
   switch (event.type) {
-    case 'PaymentInitiated':
-      return {
-        ...event.payload,
-        id: event.payload.paymentId,
-        tenantId: event.tenantId,
-        status: 'pending',
-        reserveTransferId: null,
-        risk: null,
-        processorPaymentId: null,
-        settlementTransferIds: [],
-        failure: null,
-        reservationVoided: false,
-        captureRefund: null,
-        refunds: [],
-        refundedAmount: 0,
-        notifications: [],
-        createdAt: event.occurredAt,
-        updatedAt: event.occurredAt,
-        version: 0,
-      };
     case 'FundsReserved':
-      return state && { ...state, status: 'reserved', reserveTransferId: event.payload.transferId };
+      return { ...payment, status: 'reserved', reserveTransferId: event.payload.transferId };
     case 'RiskAssessed':
-      return (
-        state && { ...state, risk: { decision: event.payload.decision, reasons: event.payload.reasons } }
-      );
+      return { ...payment, risk: { decision: event.payload.decision, reasons: event.payload.reasons } };
     case 'PaymentCaptured':
-      return (
-        state && {
-          ...state,
-          // A late confirmation (a webhook) of a payment that already failed keeps it failed.
-          status: state.status === 'failed' ? 'failed' : 'captured',
-          processorPaymentId: event.payload.processorPaymentId,
-        }
-      );
+      return {
+        ...payment,
+        // A late confirmation (a webhook) of a payment that already failed keeps it failed.
+        status: payment.status === 'failed' ? 'failed' : 'captured',
+        processorPaymentId: event.payload.processorPaymentId,
+      };
     case 'PaymentSettled':
-      return state && { ...state, status: 'settled', settlementTransferIds: event.payload.transferIds };
+      return { ...payment, status: 'settled', settlementTransferIds: event.payload.transferIds };
     case 'PaymentFailed':
-      return (
-        state && {
-          ...state,
-          status: 'failed',
-          failure: {
-            reason: event.payload.reason,
-            failedStep: event.payload.failedStep,
-            compensations: event.payload.compensations,
-          },
-        }
-      );
-    case 'ReservationVoided':
-      return state && { ...state, reservationVoided: true };
-    case 'CaptureRefunded':
-      return (
-        state && {
-          ...state,
-          captureRefund: {
-            outcome: event.payload.outcome,
-            processorRefundId: event.payload.processorRefundId,
-          },
-        }
-      );
-    case 'RefundRequested':
-      return (
-        state && {
-          ...state,
-          refunds: [
-            ...state.refunds,
-            {
-              refundId: event.payload.refundId,
-              amount: event.payload.amount,
-              status: 'requested',
-              processorRefundId: null,
-              reason: null,
-              requestedAt: event.occurredAt,
-            },
-          ],
-        }
-      );
-    case 'PaymentRefunded':
-      return (
-        state && {
-          ...withRefund(state, event.payload.refundId, (r) => ({
-            ...r,
-            status: 'succeeded',
-            processorRefundId: event.payload.processorRefundId,
-          })),
-          refundedAmount: state.refundedAmount + event.payload.amount,
-        }
-      );
-    case 'RefundFailed':
-      return (
-        state &&
-        withRefund(state, event.payload.refundId, (r) => ({
-          ...r,
-          status: 'failed',
+      return {
+        ...payment,
+        status: 'failed',
+        failure: {
           reason: event.payload.reason,
-        }))
-      );
+          failedStep: event.payload.failedStep,
+          compensations: event.payload.compensations,
+        },
+      };
+    case 'ReservationVoided':
+      return { ...payment, reservationVoided: true };
+    case 'CaptureRefunded':
+      return {
+        ...payment,
+        captureRefund: {
+          outcome: event.payload.outcome,
+          processorRefundId: event.payload.processorRefundId,
+        },
+      };
+    case 'RefundRequested':
+      return {
+        ...payment,
+        refunds: [
+          ...payment.refunds,
+          {
+            refundId: event.payload.refundId,
+            amount: event.payload.amount,
+            status: 'requested',
+            processorRefundId: null,
+            reason: null,
+            requestedAt: event.occurredAt,
+          },
+        ],
+      };
+    case 'PaymentRefunded':
+      return {
+        ...withRefund(payment, event.payload.refundId, (r) => ({
+          ...r,
+          status: 'succeeded',
+          processorRefundId: event.payload.processorRefundId,
+        })),
+        refundedAmount: payment.refundedAmount + event.payload.amount,
+      };
+    case 'RefundFailed':
+      return withRefund(payment, event.payload.refundId, (r) => ({
+        ...r,
+        status: 'failed',
+        reason: event.payload.reason,
+      }));
     case 'MerchantNotificationRequested':
-      return state && { ...state, notifications: [...state.notifications, event.payload.notificationId] };
-    case 'AccountOpened':
-    case 'AccountFrozen':
-    case 'AccountUnfrozen':
-    case 'AccountClosed':
-    case 'TransferPosted':
-    case 'TransferPending':
-    case 'PendingTransferPosted':
-    case 'PendingTransferVoided':
-    case 'PendingTransferExpired':
-      return state;
+      return { ...payment, notifications: [...payment.notifications, event.payload.notificationId] };
     default:
       return assertNever(event);
   }
 }
+
+/** The payment aggregate: the settlement saga's progress, compensations, refunds and outbox. */
+export const PAYMENT: Aggregate<PaymentState, PaymentEvent> = {
+  streamType: 'payment',
+  eventTypes: eventTypes<PaymentEvent>({
+    PaymentInitiated: true,
+    FundsReserved: true,
+    RiskAssessed: true,
+    PaymentCaptured: true,
+    PaymentSettled: true,
+    PaymentFailed: true,
+    ReservationVoided: true,
+    CaptureRefunded: true,
+    RefundRequested: true,
+    PaymentRefunded: true,
+    RefundFailed: true,
+    MerchantNotificationRequested: true,
+  }),
+  initialState: null,
+  evolve: (state, event) => ({
+    ...applyPaymentEvent(state, event),
+    version: event.version,
+    updatedAt: event.occurredAt,
+  }),
+  reducerVersion: PAYMENT_REDUCER_VERSION,
+};
+
+/** Applies one event read from a payment stream (the store boundary). */
+export const evolvePayment: (state: PaymentState | null, event: StoredEvent) => PaymentState =
+  reducerOf(PAYMENT);
 
 /** What may still be refunded: the captured amount minus refunds that succeeded or are in flight. */
 export function refundableAmount(payment: PaymentState): number {

@@ -1,4 +1,4 @@
-import { initiatePayment } from '../../domain/payments/commands.ts';
+import { initiatePayment } from '../../application/payments/commands.ts';
 import { feeFor } from '../../domain/payments/risk.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { paymentsApiConfig } from '../../shared/config.ts';

@@ -1,4 +1,4 @@
-import { createTransfer } from '../../domain/commands.ts';
+import { createTransfer } from '../../application/commands.ts';
 import { clientAccountId, clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';

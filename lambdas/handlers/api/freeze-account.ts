@@ -1,4 +1,4 @@
-import { freezeAccount } from '../../domain/commands.ts';
+import { freezeAccount } from '../../application/commands.ts';
 import { clientAccountId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentAccount } from './present.ts';

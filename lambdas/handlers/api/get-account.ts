@@ -1,4 +1,4 @@
-import { getAccountAsOf, getAccountView } from '../../domain/queries.ts';
+import { getAccountAsOf, getAccountView } from '../../application/queries.ts';
 import { parseQuery, queryRoute } from '../../shared/api.ts';
 import { readModelsAdapter } from '../../shared/read-models.ts';
 import { presentAccount } from './present.ts';

@@ -1,4 +1,4 @@
-import { dailyReport } from '../../domain/queries.ts';
+import { dailyReport } from '../../application/queries.ts';
 import { parseQuery, queryRoute } from '../../shared/api.ts';
 import { readModelsAdapter } from '../../shared/read-models.ts';
 import { presentDailyTotals } from './present.ts';

@@ -1,4 +1,4 @@
-import { getPaymentView } from '../../domain/queries.ts';
+import { getPaymentView } from '../../application/queries.ts';
 import { queryRoute } from '../../shared/api.ts';
 import { readModelsAdapter } from '../../shared/read-models.ts';
 import { presentPayment } from './present-payment.ts';

@@ -1,4 +1,4 @@
-import { getTransferView } from '../../domain/queries.ts';
+import { getTransferView } from '../../application/queries.ts';
 import { queryRoute } from '../../shared/api.ts';
 import { readModelsAdapter } from '../../shared/read-models.ts';
 import { presentTransfer } from './present.ts';

@@ -1,4 +1,4 @@
-import { listAccountEvents } from '../../domain/queries.ts';
+import { listAccountEvents } from '../../application/queries.ts';
 import { parseQuery, queryRoute } from '../../shared/api.ts';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
 import { presentEvent } from './present.ts';

@@ -1,4 +1,4 @@
-import { listTransactions } from '../../domain/queries.ts';
+import { listTransactions } from '../../application/queries.ts';
 import { parseQuery, queryRoute } from '../../shared/api.ts';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
 import { readModelsAdapter } from '../../shared/read-models.ts';

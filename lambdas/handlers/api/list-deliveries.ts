@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getMerchantAccount } from '../../domain/disputes.ts';
+import { getMerchantAccount } from '../../application/disputes.ts';
 import { parseQuery, queryRoute } from '../../shared/api.ts';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
 import { deliveryLog } from '../../shared/merchant-endpoints.ts';

@@ -1,4 +1,4 @@
-import { getMerchantAccount } from '../../domain/disputes.ts';
+import { getMerchantAccount } from '../../application/disputes.ts';
 import { queryRoute } from '../../shared/api.ts';
 import { merchantEndpoints } from '../../shared/merchant-endpoints.ts';
 import { presentEndpoint } from './present-webhooks.ts';

@@ -1,4 +1,4 @@
-import { openAccount } from '../../domain/commands.ts';
+import { openAccount } from '../../application/commands.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentAccount } from './present.ts';
 import { openAccountBody } from './schemas.ts';

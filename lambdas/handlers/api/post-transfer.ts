@@ -1,4 +1,4 @@
-import { postTransfer } from '../../domain/commands.ts';
+import { postTransfer } from '../../application/commands.ts';
 import { clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';

@@ -1,4 +1,4 @@
-import { refundPayment } from '../../domain/payments/commands.ts';
+import { refundPayment } from '../../application/payments/refunds.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { refundIdFor } from '../../shared/payment-ids.ts';
 import { paymentProcessor } from '../../shared/payments.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { getMerchantAccount } from '../../domain/disputes.ts';
+import { getMerchantAccount } from '../../application/disputes.ts';
 import type { WebhookEndpoint } from '../../domain/webhooks.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { merchantEndpointsConfig } from '../../shared/config.ts';

@@ -1,4 +1,4 @@
-import { unfreezeAccount } from '../../domain/commands.ts';
+import { unfreezeAccount } from '../../application/commands.ts';
 import { clientAccountId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentAccount } from './present.ts';

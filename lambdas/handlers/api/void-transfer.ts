@@ -1,4 +1,4 @@
-import { voidTransfer } from '../../domain/commands.ts';
+import { voidTransfer } from '../../application/commands.ts';
 import { clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';

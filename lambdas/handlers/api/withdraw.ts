@@ -1,4 +1,4 @@
-import { withdraw } from '../../domain/commands.ts';
+import { withdraw } from '../../application/commands.ts';
 import { clientAccountId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';

@@ -1,4 +1,4 @@
-import { assessRisk } from '../../domain/payments/commands.ts';
+import { assessRisk } from '../../application/payments/commands.ts';
 import { paymentVelocity, riskLimits } from '../../shared/payments.ts';
 import { sagaTask } from './saga-task.ts';
 

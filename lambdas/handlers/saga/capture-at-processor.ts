@@ -1,4 +1,4 @@
-import { captureAtProcessor } from '../../domain/payments/commands.ts';
+import { captureAtProcessor } from '../../application/payments/commands.ts';
 import { paymentProcessor } from '../../shared/payments.ts';
 import { sagaTask } from './saga-task.ts';
 

@@ -1,4 +1,4 @@
-import { completePayment } from '../../domain/payments/commands.ts';
+import { completePayment } from '../../application/payments/commands.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State Complete. */

@@ -1,4 +1,4 @@
-import { markPaymentFailed } from '../../domain/payments/commands.ts';
+import { markPaymentFailed } from '../../application/payments/commands.ts';
 import { failureReason } from './saga-error.ts';
 import { sagaTask } from './saga-task.ts';
 

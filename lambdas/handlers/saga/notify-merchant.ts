@@ -1,4 +1,4 @@
-import { notifyMerchant } from '../../domain/payments/commands.ts';
+import { notifyMerchant } from '../../application/payments/commands.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State NotifyMerchant. */

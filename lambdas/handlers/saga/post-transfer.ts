@@ -1,4 +1,4 @@
-import { postPaymentTransfer } from '../../domain/payments/commands.ts';
+import { postPaymentTransfer } from '../../application/payments/commands.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State PostTransfer. */

@@ -1,4 +1,4 @@
-import { refundAtProcessor } from '../../domain/payments/commands.ts';
+import { refundAtProcessor } from '../../application/payments/commands.ts';
 import { paymentProcessor } from '../../shared/payments.ts';
 import { sagaTask } from './saga-task.ts';
 

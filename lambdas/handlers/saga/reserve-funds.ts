@@ -1,4 +1,4 @@
-import { reserveFunds } from '../../domain/payments/commands.ts';
+import { reserveFunds } from '../../application/payments/commands.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State ReserveFunds. */

@@ -1,7 +1,7 @@
-import type { CommandContext } from '../../domain/commands.ts';
+import { retryOnConflict } from '../../application/retry.ts';
+import type { CommandContext } from '../../application/unit-of-work.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
 import type { LedgerPorts } from '../../domain/ports.ts';
-import { retryOnConflict } from '../../domain/retry.ts';
 import { conflictBackoff, ledgerPorts, MAX_COMMAND_ATTEMPTS } from '../../shared/ledger.ts';
 import { type CaughtError, forStateMachine } from './saga-error.ts';
 

@@ -1,4 +1,4 @@
-import { voidReservation } from '../../domain/payments/commands.ts';
+import { voidReservation } from '../../application/payments/commands.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State VoidReservation. */

@@ -1,12 +1,13 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbWebhookInbox } from '../../adapters/dynamodb-webhooks.ts';
-import type { CommandContext } from '../../domain/commands.ts';
-import { loseDispute, openDispute, winDispute } from '../../domain/disputes.ts';
+import { loseDispute, openDispute, winDispute } from '../../application/disputes.ts';
+import { confirmCapture } from '../../application/payments/commands.ts';
+import { recordRefundResult } from '../../application/payments/refunds.ts';
+import { retryOnConflict } from '../../application/retry.ts';
+import type { CommandContext } from '../../application/unit-of-work.ts';
 import { LedgerError } from '../../domain/errors.ts';
 import type { MerchantNotification, MerchantNotifier } from '../../domain/notifications.ts';
-import { confirmCapture, recordRefundResult } from '../../domain/payments/commands.ts';
 import type { LedgerPorts } from '../../domain/ports.ts';
-import { retryOnConflict } from '../../domain/retry.ts';
 import type { TransferState } from '../../domain/transfer.ts';
 import type { WebhookInbox } from '../../domain/webhooks.ts';
 import { logger } from '../../shared/api.ts';

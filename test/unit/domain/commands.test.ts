@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { availableBalance } from '../../../lambdas/domain/account.ts';
 import {
   closeAccount,
   createTransfer,
@@ -10,11 +9,11 @@ import {
   getTransfer,
   openAccount,
   postTransfer,
-  settlementAccountId,
   unfreezeAccount,
   voidTransfer,
   withdraw,
-} from '../../../lambdas/domain/commands.ts';
+} from '../../../lambdas/application/commands.ts';
+import { availableBalance } from '../../../lambdas/domain/account.ts';
 import {
   AccountClosedError,
   AccountFrozenError,
@@ -31,6 +30,7 @@ import {
   TransferNotFoundError,
   UnknownCurrencyError,
 } from '../../../lambdas/domain/errors.ts';
+import { settlementAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
 let ports: TestPorts;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { availableBalance } from '../../../lambdas/domain/account.ts';
 import {
   createTransfer,
   deposit,
   getAccount,
   openAccount,
   withdraw,
-} from '../../../lambdas/domain/commands.ts';
+} from '../../../lambdas/application/commands.ts';
+import { retryOnConflict } from '../../../lambdas/application/retry.ts';
+import { availableBalance } from '../../../lambdas/domain/account.ts';
 import { ConcurrencyConflictError, InsufficientFundsError } from '../../../lambdas/domain/errors.ts';
-import { retryOnConflict } from '../../../lambdas/domain/retry.ts';
 import { ctx, inMemoryPorts } from '../../support/in-memory-ports.ts';
 
 const noWait = async () => {};

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AccountState, availableBalance, evolveAccount } from '../../../lambdas/domain/account.ts';
 import {
   createTransfer,
   deposit,
   getAccount,
   openAccount,
   postTransfer,
-  settlementAccountId,
   voidTransfer,
   withdraw,
-} from '../../../lambdas/domain/commands.ts';
+} from '../../../lambdas/application/commands.ts';
+import { type AccountState, availableBalance, evolveAccount } from '../../../lambdas/domain/account.ts';
 import { LedgerError } from '../../../lambdas/domain/errors.ts';
+import { settlementAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { ctx, inMemoryPorts } from '../../support/in-memory-ports.ts';
 
 const ACCOUNTS = 4;

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { deposit, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { SNAPSHOT_EVERY } from '../../../lambdas/application/repository.ts';
 import { ACCOUNT_REDUCER_VERSION, evolveAccount } from '../../../lambdas/domain/account.ts';
-import { deposit, getAccount, openAccount } from '../../../lambdas/domain/commands.ts';
-import { SNAPSHOT_EVERY } from '../../../lambdas/domain/repository.ts';
 import { ctx, inMemoryPorts } from '../../support/in-memory-ports.ts';
 
 async function accountWithEvents(count: number) {

@@ -11,7 +11,7 @@ import {
   getTransfer,
   openAccount,
   postTransfer,
-} from '../../../lambdas/domain/commands.ts';
+} from '../../../lambdas/application/commands.ts';
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
 import { Projector } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS } from '../../../lambdas/domain/projections/read-model.ts';

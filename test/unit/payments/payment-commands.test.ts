@@ -1,16 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { availableBalance } from '../../../lambdas/domain/account.ts';
-import {
-  clearingAccountId,
-  deposit,
-  feeAccountId,
-  freezeAccount,
-  getAccount,
-  openAccount,
-  settlementAccountId,
-} from '../../../lambdas/domain/commands.ts';
-import { AccountFrozenError, InsufficientFundsError } from '../../../lambdas/domain/errors.ts';
-import type { StoredEvent } from '../../../lambdas/domain/events.ts';
+import { deposit, freezeAccount, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
 import {
   assessRisk,
   captureAtProcessor,
@@ -20,12 +9,14 @@ import {
   markPaymentFailed,
   notifyMerchant,
   postPaymentTransfer,
-  recordRefundResult,
   refundAtProcessor,
-  refundPayment,
   reserveFunds,
   voidReservation,
-} from '../../../lambdas/domain/payments/commands.ts';
+} from '../../../lambdas/application/payments/commands.ts';
+import { recordRefundResult, refundPayment } from '../../../lambdas/application/payments/refunds.ts';
+import { availableBalance } from '../../../lambdas/domain/account.ts';
+import { AccountFrozenError, InsufficientFundsError } from '../../../lambdas/domain/errors.ts';
+import type { StoredEvent } from '../../../lambdas/domain/events.ts';
 import {
   CaptureConflictError,
   PaymentNotFoundError,
@@ -42,6 +33,7 @@ import {
   type RefundRequest,
 } from '../../../lambdas/domain/payments/processor.ts';
 import type { PaymentVelocity, RiskLimits } from '../../../lambdas/domain/payments/risk.ts';
+import { clearingAccountId, feeAccountId, settlementAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
 /** A processor double with the sandbox's semantics: idempotent per key, tombstones on blind refunds. */
@@ -352,7 +344,7 @@ describe('failing and compensating', () => {
     );
     await expect(voidReservation(ports, c, { paymentId: 'pay_1' })).rejects.toBeInstanceOf(PaymentStateError);
     await expect(
-      markPaymentFailed(ports, c, { paymentId: 'pay_1', reason: 'unknown' }),
+      markPaymentFailed(ports, c, { paymentId: 'pay_1', reason: 'Test: x' }),
     ).rejects.toBeInstanceOf(PaymentStateError);
   });
 

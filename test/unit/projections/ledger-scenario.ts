@@ -7,7 +7,7 @@ import {
   unfreezeAccount,
   voidTransfer,
   withdraw,
-} from '../../../lambdas/domain/commands.ts';
+} from '../../../lambdas/application/commands.ts';
 import { type StoredEvent, streamKey } from '../../../lambdas/domain/events.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 

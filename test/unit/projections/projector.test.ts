@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getAccount, getTransfer } from '../../../lambdas/application/commands.ts';
 import { availableBalance } from '../../../lambdas/domain/account.ts';
-import { getAccount, getTransfer, settlementAccountId } from '../../../lambdas/domain/commands.ts';
 import type { StoredEvent } from '../../../lambdas/domain/events.ts';
 import { Projector, UnfillableGapError } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS } from '../../../lambdas/domain/projections/read-model.ts';
+import { settlementAccountId } from '../../../lambdas/domain/system-ids.ts';
 import type { TestPorts } from '../../support/in-memory-ports.ts';
 import { InMemoryReadModels } from '../../support/in-memory-read-models.ts';
 import { inStreamOrder, lastOfEachStream, ledgerScenario } from './ledger-scenario.ts';

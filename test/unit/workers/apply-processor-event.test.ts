@@ -1,8 +1,9 @@
 // applyProcessorEvent on in-memory ports: routing of every handled type, and what counts as permanent.
 import { describe, expect, it } from 'vitest';
-import { openAccount } from '../../../lambdas/domain/commands.ts';
+import { openAccount } from '../../../lambdas/application/commands.ts';
+import { confirmCapture } from '../../../lambdas/application/payments/commands.ts';
+import { recordRefundResult } from '../../../lambdas/application/payments/refunds.ts';
 import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
-import { confirmCapture, recordRefundResult } from '../../../lambdas/domain/payments/commands.ts';
 import type { InboxOutcome, WebhookInbox } from '../../../lambdas/domain/webhooks.ts';
 import {
   applyProcessorEvent,

@@ -2,7 +2,7 @@
 // (DynamoDB Local, fauxqs, the local Secrets Manager, real Powertools idempotency).
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAccount } from '../../../lambdas/domain/commands.ts';
+import { openAccount } from '../../../lambdas/application/commands.ts';
 import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import type {
   DeliveryAttempt,

@@ -1,4 +1,4 @@
-import { ConcurrencyConflictError } from './errors.ts';
+import { ConcurrencyConflictError } from '../domain/errors.ts';
 
 export interface ConflictRetryOptions {
   /** Attempts in all, the first included. */

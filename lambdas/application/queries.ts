@@ -1,17 +1,17 @@
-import { type AccountState, evolveAccount } from './account.ts';
-import { AccountNotFoundError, TransferNotFoundError } from './errors.ts';
-import type { StoredEvent } from './events.ts';
-import { PaymentNotFoundError } from './payments/errors.ts';
-import type { PaymentState } from './payments/payment.ts';
-import type { LedgerPorts } from './ports.ts';
+import { ACCOUNT, type AccountState, evolveAccount } from '../domain/account.ts';
+import { AccountNotFoundError, TransferNotFoundError } from '../domain/errors.ts';
+import type { StoredEvent } from '../domain/events.ts';
+import { PaymentNotFoundError } from '../domain/payments/errors.ts';
+import type { PaymentState } from '../domain/payments/payment.ts';
+import type { LedgerPorts } from '../domain/ports.ts';
 import type {
   DailyTotals,
   PostingPage,
   PostingPosition,
   ReadModelQueries,
-} from './projections/read-model.ts';
-import { ACCOUNT } from './repository.ts';
-import type { TransferState } from './transfer.ts';
+} from '../domain/projections/read-model.ts';
+
+import type { TransferState } from '../domain/transfer.ts';
 
 /** Reads an account from the account view (eventually consistent); another tenant's is not found. */
 export async function getAccountView(

@@ -1,0 +1,249 @@
+/** The ledger's commands: load the streams a decision reads, decide (pure, in the domain), commit. */
+import {
+  ACCOUNT,
+  type AccountCommand,
+  type AccountState,
+  decideAccount,
+  existingAccount,
+} from '../domain/account.ts';
+import { TransferNotFoundError } from '../domain/errors.ts';
+import type { AccountFlags, AccountKind, TransferPurpose } from '../domain/events.ts';
+import { currency as parseCurrency } from '../domain/money.ts';
+import type { LedgerPorts } from '../domain/ports.ts';
+import { settlementAccountId } from '../domain/system-ids.ts';
+import type { TransferState } from '../domain/transfer.ts';
+import {
+  decideOpenTransfer,
+  decideResolution,
+  expireOnlyDecision,
+  type OpenTransferCommand,
+  pendingTransfer,
+  postDecision,
+  type ResolveDecision,
+  unlessExpired,
+  validateTransfer,
+  voidDecision,
+} from '../domain/transfer-decisions.ts';
+import { loadAccount, loadTransfer } from './repository.ts';
+import { type CommandContext, LedgerWork, type Tracked } from './unit-of-work.ts';
+
+export interface OpenAccountInput {
+  readonly currency: string;
+  readonly kind?: AccountKind;
+  readonly flags?: Partial<AccountFlags>;
+}
+
+async function runAccountCommand(
+  work: LedgerWork,
+  tracked: Tracked<AccountState>,
+  command: AccountCommand,
+): Promise<AccountState> {
+  for (const event of decideAccount(command, tracked.state)) work.record(ACCOUNT, tracked, event);
+  await work.commit();
+  return existingAccount(tracked.state, command.accountId);
+}
+
+/** Opens an account in one currency; customer and merchant accounts cannot go below zero by default. */
+export async function openAccount(ports: LedgerPorts, ctx: CommandContext, input: OpenAccountInput) {
+  const currency = parseCurrency(input.currency);
+  const accountId = ports.ids.next('acct');
+  const work = new LedgerWork(ports, ctx);
+  const kind = input.kind ?? 'customer';
+  const command: AccountCommand = { type: 'OpenAccount', accountId, currency, kind, flags: input.flags };
+  return runAccountCommand(work, await work.newAccount(accountId), command);
+}
+
+async function changeAccount(ports: LedgerPorts, ctx: CommandContext, command: AccountCommand) {
+  const work = new LedgerWork(ports, ctx);
+  return runAccountCommand(work, await work.account(command.accountId), command);
+}
+
+/** Reads an account; another tenant's account does not exist. */
+export async function getAccount(
+  ports: LedgerPorts,
+  tenantId: string,
+  accountId: string,
+): Promise<AccountState> {
+  return existingAccount((await loadAccount(ports, tenantId, accountId)).state, accountId);
+}
+
+/** Freezes an open account: no new transfers, no posting of reservations; voids still release funds. */
+export function freezeAccount(
+  ports: LedgerPorts,
+  ctx: CommandContext,
+  input: { accountId: string; reason: string },
+) {
+  return changeAccount(ports, ctx, { type: 'FreezeAccount', ...input });
+}
+
+/** Lifts a freeze. */
+export function unfreezeAccount(ports: LedgerPorts, ctx: CommandContext, input: { accountId: string }) {
+  return changeAccount(ports, ctx, { type: 'UnfreezeAccount', accountId: input.accountId });
+}
+
+/** Closes an account that holds nothing: no pending amounts and posted debits equal to posted credits. */
+export function closeAccount(ports: LedgerPorts, ctx: CommandContext, input: { accountId: string }) {
+  return changeAccount(ports, ctx, { type: 'CloseAccount', accountId: input.accountId });
+}
+
+export interface CreateTransferInput {
+  /** The client's id for the transfer: retrying with the same id and fields returns the first result. */
+  readonly id?: string;
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** Two-phase: reserve now, then post, void or let expire. */
+  readonly pending?: boolean;
+  /** For a pending transfer: it expires this many seconds after it was created. */
+  readonly timeoutSeconds?: number;
+  readonly reference?: string | null;
+}
+
+/** Moves money between two accounts of one currency, posted at once or reserved (two-phase). */
+export function createTransfer(ports: LedgerPorts, ctx: CommandContext, input: CreateTransferInput) {
+  return transfer(ports, ctx, input, 'transfer');
+}
+
+export interface MoneyMovementInput {
+  readonly accountId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly reference?: string | null;
+}
+
+/** Money in: debits the tenant's settlement account, credits the customer's. */
+export function deposit(ports: LedgerPorts, ctx: CommandContext, input: MoneyMovementInput) {
+  const { accountId, ...rest } = input;
+  const legs = { debitAccountId: settlementAccountId(input.currency), creditAccountId: accountId };
+  return transfer(ports, ctx, { ...rest, ...legs }, 'deposit');
+}
+
+/** Money out: debits the customer's account, credits the tenant's settlement account. */
+export function withdraw(ports: LedgerPorts, ctx: CommandContext, input: MoneyMovementInput) {
+  const { accountId, ...rest } = input;
+  const legs = { debitAccountId: accountId, creditAccountId: settlementAccountId(input.currency) };
+  return transfer(ports, ctx, { ...rest, ...legs }, 'withdrawal');
+}
+
+async function transfer(
+  ports: LedgerPorts,
+  ctx: CommandContext,
+  input: CreateTransferInput,
+  purpose: TransferPurpose,
+): Promise<TransferState> {
+  const work = new LedgerWork(ports, ctx);
+  const result = await openTransferStep(work, { ...input, id: input.id ?? ports.ids.next('tr') }, purpose);
+  await work.commit();
+  return result;
+}
+
+function recorded(tracked: { readonly state: TransferState | null }, transferId: string): TransferState {
+  if (!tracked.state) throw new TransferNotFoundError(transferId);
+  return tracked.state;
+}
+
+/**
+ * Decides a new transfer against the work's current states and records it (nothing is written until
+ * the work commits). A transfer with this id and the same fields is returned as it is (the client's id
+ * is the command's identity); with other fields it is an error.
+ */
+export async function openTransferStep(
+  work: LedgerWork,
+  input: CreateTransferInput & { readonly id: string },
+  purpose: TransferPurpose = 'transfer',
+): Promise<TransferState> {
+  const command: OpenTransferCommand = {
+    transferId: input.id,
+    debitAccountId: input.debitAccountId,
+    creditAccountId: input.creditAccountId,
+    amount: input.amount,
+    currency: input.currency,
+    pending: input.pending ?? false,
+    timeoutSeconds: input.timeoutSeconds,
+    reference: input.reference ?? null,
+    purpose,
+    now: work.now(),
+  };
+  validateTransfer(command);
+  const tracked = await work.transfer(command.transferId);
+  if (tracked.state) {
+    decideOpenTransfer(command, { transfer: tracked.state, debit: null, credit: null });
+    return tracked.state;
+  }
+  const [debit, credit] = await Promise.all([
+    work.account(command.debitAccountId, command.currency),
+    work.account(command.creditAccountId, command.currency),
+  ]);
+  const given = { transfer: null, debit: debit.state, credit: credit.state };
+  for (const event of decideOpenTransfer(command, given)) work.recordTransfer(event, tracked, debit, credit);
+  return recorded(tracked, command.transferId);
+}
+
+/** Reads a transfer; another tenant's transfer does not exist. */
+export async function getTransfer(
+  ports: LedgerPorts,
+  tenantId: string,
+  transferId: string,
+): Promise<TransferState> {
+  return recorded(await loadTransfer(ports, tenantId, transferId), transferId);
+}
+
+/** Posts a pending transfer, in full or in part (`amount` ≤ the reserved amount); the rest is released. */
+export async function postTransfer(
+  ports: LedgerPorts,
+  ctx: CommandContext,
+  input: { transferId: string; amount?: number },
+): Promise<TransferState> {
+  return unlessExpired(await resolve(ports, ctx, input.transferId, postDecision(input.amount)));
+}
+
+/** Voids a pending transfer: the whole reservation is released. Allowed on frozen accounts. */
+export async function voidTransfer(ports: LedgerPorts, ctx: CommandContext, input: { transferId: string }) {
+  return unlessExpired(await resolve(ports, ctx, input.transferId, voidDecision));
+}
+
+/** Expires a pending transfer whose time has come, releasing the reservation (for a sweeper). */
+export async function expireTransfer(ports: LedgerPorts, ctx: CommandContext, input: { transferId: string }) {
+  return (await resolve(ports, ctx, input.transferId, expireOnlyDecision)).transfer;
+}
+
+export interface Resolution {
+  readonly transfer: TransferState;
+  /** The reservation had passed its expiry, so it was expired rather than resolved as asked. */
+  readonly expired: boolean;
+}
+
+/**
+ * Resolves a pending transfer exactly once: the transfer stream's expected version makes a second
+ * resolution a conflict, and the reload then sees it resolved. A reservation past its expiry is
+ * expired instead, which releases the funds.
+ */
+async function resolve(
+  ports: LedgerPorts,
+  ctx: CommandContext,
+  transferId: string,
+  decide: ResolveDecision,
+): Promise<Resolution> {
+  const work = new LedgerWork(ports, ctx);
+  const resolution = await resolveStep(work, transferId, decide);
+  await work.commit();
+  return resolution;
+}
+
+/** Decides the resolution of a pending transfer against the work's current states and records it. */
+export async function resolveStep(
+  work: LedgerWork,
+  transferId: string,
+  decide: ResolveDecision,
+): Promise<Resolution> {
+  const tracked = await work.transfer(transferId);
+  const pending = pendingTransfer(transferId, tracked.state);
+  const [debit, credit] = await Promise.all([
+    work.account(pending.debitAccountId),
+    work.account(pending.creditAccountId),
+  ]);
+  const given = { transfer: pending, debit: debit.state, credit: credit.state, now: work.now() };
+  const { event, expired } = decideResolution(given, transferId, decide);
+  return { transfer: work.recordTransfer(event, tracked, debit, credit), expired };
+}
