@@ -11,9 +11,10 @@
 // Usage: npm exec -- node bench/load.ts [--quick]. Progress on stderr, one JSON line on stdout, a copy in
 // bench/results/load.json.
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { ensureAssembly } from '../local/synth.ts';
+import { createEventsTable } from '../test/support/dynamodb-local.ts';
 import { type CpuSample, startCpu } from './support/cpu.ts';
 import { emitResult, progress } from './support/output.ts';
 import { latencySummary, ratio, round } from './support/stats.ts';
@@ -26,6 +27,8 @@ const PAYMENTS_IN_FLIGHT = 20;
 /** The risk rules allow 20 payments per payer per 10 minutes: spread the payments over enough payers. */
 const PAYERS = QUICK ? 24 : 48;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** Before each scenario, wait at most this long for the stack to go quiet. */
+const SETTLE_MAX_MS = QUICK ? 3_000 : 10_000;
 
 /** Per scenario: stop starting operations after `ms` or `ops`, whichever comes first. */
 const BUDGET = QUICK
@@ -69,6 +72,20 @@ interface ScenarioReport {
   };
 }
 
+/**
+ * Waits until the stack is quiet (its CPU under a quarter of a core over 500 ms: the projector has caught up with
+ * the previous scenario's events), at most `maxMs`; so no scenario pays for the one before. Returns the ms waited.
+ */
+async function settle(pids: readonly number[], maxMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    const stop = startCpu(pids);
+    await new Promise((r) => setTimeout(r, 500));
+    if (stop().stackMs < 125) break;
+  }
+  return Math.round(performance.now() - t0);
+}
+
 /** Runs `clients` closed loops of `op` until the budget is spent; latencies of the successful ones. */
 async function closedLoop(
   name: string,
@@ -76,8 +93,11 @@ async function closedLoop(
   budget: { ms: number; ops: number },
   pids: readonly number[],
   op: (client: number, n: number) => Promise<Outcome>,
-): Promise<ScenarioReport> {
-  progress(`${name}: ${clients} client(s), up to ${budget.ops} ops / ${budget.ms} ms`);
+): Promise<ScenarioReport & { settledBeforeMs: number }> {
+  const settledMs = await settle(pids, SETTLE_MAX_MS);
+  progress(
+    `${name}: ${clients} client(s), up to ${budget.ops} ops / ${budget.ms} ms (stack quiet after ${settledMs} ms)`,
+  );
   const outcomes: Outcome[] = [];
   let started = 0;
   const stopCpu = startCpu(pids);
@@ -92,7 +112,7 @@ async function closedLoop(
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  const report = summarize(clients, outcomes, seconds, stopCpu());
+  const report = { ...summarize(clients, outcomes, seconds, stopCpu()), settledBeforeMs: settledMs };
   progress(`${name}: ${report.succeeded} ok, ${report.conflicts409} × 409, ${report.perSecond}/s`);
   return report;
 }
@@ -224,21 +244,8 @@ try {
   );
 
   const rawTable = 'bench-raw-transact';
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: rawTable,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'version', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'version', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
+  // The events table's shape (pk + version, stream NEW_IMAGE), on the runtime's DynamoDB Local.
+  await createEventsTable(ddb, rawTable);
 
   let payerTurn = 0;
   /** One payment: POST /payments, then poll GET /payments/{id} until settled (or failed, or the deadline). */
