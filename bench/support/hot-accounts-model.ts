@@ -148,6 +148,7 @@ export interface RunResult {
   readonly offeredPerSecond: number;
   /** The rate the Poisson arrivals really had (operations over the arrival span). */
   readonly arrivedPerSecond: number;
+  /** The operations counted (the steady middle of the run). */
   readonly operations: number;
   readonly completed: number;
   readonly gaveUp: number;
@@ -209,9 +210,14 @@ export function fullJitter(random: () => number, attempt: number, baseMs: number
   return random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
 }
 
+/** Operations arriving this close to the start or the end of the arrivals are run but not counted. */
+export const EDGE_MS = 300;
+
 /**
  * Offers `operations` operations of `shape` as a Poisson stream at `offeredPerSecond`, runs them to completion
- * or give-up, and reports what was sustained.
+ * or give-up, and reports what was sustained. Counts only the operations that arrive at least `EDGE_MS` (at most a
+ * quarter of the span) after the first arrival and before the last: the first ones meet less contention than the
+ * steady state, and so do the last.
  */
 export function simulate(
   shape: OperationShape,
@@ -219,6 +225,7 @@ export function simulate(
   operations: number,
   params: ModelParams,
   seed: number,
+  edgeMs = EDGE_MS,
 ): RunResult {
   const random = seededRandom(seed);
   const agenda = new Agenda();
@@ -240,14 +247,15 @@ export function simulate(
   let lastDone = 0;
   const latencies: number[] = [];
 
-  const startOperation = (n: number, arrivedAt: number) => {
+  const startOperation = (n: number, arrivedAt: number, counted: boolean) => {
+    const count = counted ? 1 : 0;
     const steps = shape(random, n);
     const runStep = (stepIndex: number, attempt: number) => {
       const step = steps[stepIndex];
       if (!step) {
-        completed++;
+        completed += count;
         lastDone = agenda.now;
-        latencies.push(agenda.now - arrivedAt);
+        if (counted) latencies.push(agenda.now - arrivedAt);
         return;
       }
       const keys = step.map((s) => s.key);
@@ -264,7 +272,7 @@ export function simulate(
         );
         const retry = () => {
           if (attempt >= params.maxAttempts) {
-            gaveUp++;
+            gaveUp += count;
             lastDone = now + writeMs / 2;
             return;
           }
@@ -272,7 +280,7 @@ export function simulate(
           agenda.at(now + writeMs / 2 + wait, () => runStep(stepIndex, attempt + 1));
         };
         if (!step.every((s, i) => bucket(s.key).canTake(now, wcu[i] as number))) {
-          throttles++;
+          throttles += count;
           retry();
           return;
         }
@@ -280,24 +288,31 @@ export function simulate(
           bucket(s.key).charge(now, wcu[i] as number);
         });
         if (versions.moved(keys, seen).length > 0) {
-          conflicts++;
+          conflicts += count;
           retry();
           return;
         }
         versions.commit(keys);
-        commits++;
+        commits += count;
         agenda.at(now + writeMs / 2, () => runStep(stepIndex + 1, 1));
       });
     };
     runStep(0, 1);
   };
 
+  const arrivals: number[] = [];
   let t = 0;
   for (let n = 0; n < operations; n++) {
     t += (-Math.log(1 - random()) * 1000) / offeredPerSecond;
-    const at = t;
-    agenda.at(at, () => startOperation(n, at));
+    arrivals.push(t);
   }
+  const edge = Math.min(edgeMs, t / 4);
+  let measured = 0;
+  arrivals.forEach((at, n) => {
+    const counted = at >= edge && at <= t - edge;
+    if (counted) measured++;
+    agenda.at(at, () => startOperation(n, at, counted));
+  });
   agenda.run();
   latencies.sort((a, b) => a - b);
   const q = (p: number) =>
@@ -306,7 +321,7 @@ export function simulate(
   return {
     offeredPerSecond,
     arrivedPerSecond: t > 0 ? (operations * 1000) / t : 0,
-    operations,
+    operations: measured,
     completed,
     gaveUp,
     commits,

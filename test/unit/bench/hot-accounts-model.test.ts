@@ -63,7 +63,7 @@ describe('conflict detection', () => {
       backoffBaseMs: 1,
     };
     // 2 operations at 10,000/s arrive ~0.1 ms apart: the second reads before the first applies.
-    const run = simulate(shape, 10_000, 2, params, 1);
+    const run = simulate(shape, 10_000, 2, params, 1, 0);
     expect(run.completed).toBe(2);
     expect(run.commits).toBe(2);
     expect(run.conflicts).toBeGreaterThanOrEqual(1);
@@ -76,7 +76,7 @@ describe('conflict detection', () => {
       read: LatencyDistribution.constant(10),
       write: LatencyDistribution.constant(10),
     };
-    const run = simulate(shape, 5_000, 500, params, 1);
+    const run = simulate(shape, 5_000, 500, params, 1, 0);
     expect(run.conflicts).toBe(0);
     expect(run.completed).toBe(500);
   });
