@@ -10,7 +10,7 @@ import {
   listDepths,
   localDeadLetterQueues,
   redrive,
-} from '../../scripts/dlq-operations.ts';
+} from '../../cli/dlq-operations.ts';
 import { apiClient } from '../support/http-api.ts';
 import { startMerchantServer } from '../support/merchant-server.ts';
 import { disputeEvent, processorSignature } from '../support/processor-events.ts';

@@ -17,7 +17,7 @@ import {
   localDeadLetterQueues,
   redrive,
   showMessages,
-} from '../../../scripts/dlq-operations.ts';
+} from '../../../cli/dlq-operations.ts';
 import { localAppAssembly } from '../../support/local-app.ts';
 
 let sqs: SqsEmulator;
