@@ -73,6 +73,20 @@ async function sendProcessorEvent(event: Record<string, unknown>) {
   });
 }
 
+/** A processor event about this run's dispute of 900 on `merchant`, for the tenant of `apiKey`. */
+function dispute(type: 'dispute.opened' | 'dispute.lost', merchantAccountId: string) {
+  // The tenant is the API key's id, which the runtime's state file lists with the key.
+  const state = JSON.parse(readFileSync(local?.stateFile ?? '', 'utf8')) as LocalStateFile;
+  return disputeEvent({
+    id: `evt_${run}_${type.replace('.', '_')}`,
+    type,
+    tenantId: state.apiKeys.find((k) => k.value === apiKey)?.id ?? '',
+    merchantAccountId,
+    disputeId: `dp_${run}_cli`,
+    amount: 900,
+  });
+}
+
 const skip =
   inject('skipReason') ??
   (local && operator && processorSecret
@@ -81,27 +95,15 @@ const skip =
 
 describeTarget('the ledgerline CLI', skip, inject('targetName'), () => {
   let merchant: string;
-  let disputeId: string;
   let paymentId: string;
   let paymentMerchant: string;
 
   // The two slow setups (a poison event reaching the DLQ, a payment ending in CompensationFailed) start
   // first and run while the quicker commands are tested.
   beforeAll(async () => {
-    const state = JSON.parse(readFileSync(local?.stateFile ?? '', 'utf8')) as LocalStateFile;
-    const tenant = state.apiKeys.find((k) => k.value === apiKey)?.id ?? '';
     merchant = await openAccount('merchant', 10_000);
-    disputeId = `dp_${run}_cli`;
     // Lost before it was ever opened: the worker retries (deliveries are unordered), then parks it.
-    const lost = disputeEvent({
-      id: `evt_${run}_lost`,
-      type: 'dispute.lost',
-      tenantId: tenant,
-      merchantAccountId: merchant,
-      disputeId,
-      amount: 900,
-    });
-    expect((await sendProcessorEvent(lost)).status).toBe(202);
+    expect((await sendProcessorEvent(dispute('dispute.lost', merchant))).status).toBe(202);
 
     const payer = await openAccount('customer', 100_000);
     paymentMerchant = await openAccount('merchant', 0);
@@ -187,21 +189,11 @@ describeTarget('the ledgerline CLI', skip, inject('targetName'), () => {
     );
     expect(listed).toMatchObject({ kind: 'redrive' });
     const shown = await ledgerline(['dlq', 'show', 'ProcessorEvents', '--max', '10']);
-    expect(shown.json.map((m: { body: { id: string } }) => m.body.id)).toContain(`evt_${run}_lost`);
+    expect(shown.json.map((m: { body: { id: string } }) => m.body.id)).toContain(`evt_${run}_dispute_lost`);
     expect((await balances(merchant)).debitsPosted).toBe(0);
 
     // The fix: the dispute's opening arrives. Then the operator redrives.
-    const state = JSON.parse(readFileSync(local?.stateFile ?? '', 'utf8')) as LocalStateFile;
-    const tenant = state.apiKeys.find((k) => k.value === apiKey)?.id ?? '';
-    const opened = disputeEvent({
-      id: `evt_${run}_opened`,
-      type: 'dispute.opened',
-      tenantId: tenant,
-      merchantAccountId: merchant,
-      disputeId,
-      amount: 900,
-    });
-    await sendProcessorEvent(opened);
+    await sendProcessorEvent(dispute('dispute.opened', merchant));
     await waitFor(async () => (await balances(merchant)).debitsPending === 900, {
       timeoutMs: 30_000,
       what: 'the hold',
