@@ -1,6 +1,6 @@
 // `ledgerline dlq list|show|redrive`: the stack's dead-letter queues.
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { integer, type Register } from './context.ts';
+import { type CommandContext, integer, type Register } from './context.ts';
 import {
   awsDeadLetterQueues,
   type DeadLetterQueueRef,
@@ -20,10 +20,21 @@ async function deadLetterQueues(target: OperatorTarget): Promise<DeadLetterQueue
   return templateDeadLetterQueues(template, (logicalId) => refs[logicalId] ?? logicalId);
 }
 
-async function withSqs<T>(target: OperatorTarget, body: (client: SQSClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` with an SQS client for the target and its DLQs: all of them, or the one named `name` (a
+ * name `dlq list` shows, or a URL).
+ */
+async function withQueues<T>(
+  context: CommandContext,
+  name: string | undefined,
+  body: (client: SQSClient, queues: DeadLetterQueueRef[], target: OperatorTarget) => Promise<T>,
+): Promise<T> {
+  const target = await context.target();
+  const all = await deadLetterQueues(target);
+  const queues = name === undefined ? all : [findDeadLetterQueue(all, name)];
   const client = new SQSClient({ ...target.clientConfig('sqs'), useQueueUrlAsEndpoint: false });
   try {
-    return await body(client);
+    return await body(client, queues, target);
   } finally {
     client.destroy();
   }
@@ -38,11 +49,9 @@ export const registerDlq: Register = (parent, run) => {
     .command('list')
     .description("the stack's DLQs and their depth")
     .action(
-      run(async ({ out, target: resolve }) => {
-        const target = await resolve();
-        const queues = await deadLetterQueues(target);
-        const depths = await withSqs(target, (client) => listDepths(client, queues));
-        out.result(depths, () =>
+      run(async (context) => {
+        const depths = await withQueues(context, undefined, listDepths);
+        context.out.result(depths, () =>
           table([
             ['NAME', 'WAITING', 'IN FLIGHT', 'KIND', 'URL'],
             ...depths.map((q) => [
@@ -64,16 +73,12 @@ export const registerDlq: Register = (parent, run) => {
     .argument('<queue>', "a DLQ's name (see 'dlq list') or URL")
     .option('--max <n>', 'at most this many messages', integer(1, 1000), 10)
     .action(
-      run(async ({ out, target: resolve }, [name], options) => {
-        const target = await resolve();
-        const queue = findDeadLetterQueue(await deadLetterQueues(target), name ?? '');
-        const messages = await withSqs(target, (client) =>
-          showMessages(client, queue, options.max as number),
+      run(async (context, [name = ''], options) => {
+        const messages = await withQueues(context, name, (client, [queue]) =>
+          showMessages(client, queue as DeadLetterQueueRef, options.max as number),
         );
-        out.result(messages, () =>
-          messages.length === 0
-            ? `${queue.name} is empty`
-            : messages.map((m) => JSON.stringify(m)).join('\n'),
+        context.out.result(messages, () =>
+          messages.length === 0 ? `${name} is empty` : messages.map((m) => JSON.stringify(m)).join('\n'),
         );
         return undefined;
       }),
@@ -85,18 +90,19 @@ export const registerDlq: Register = (parent, run) => {
     .argument('<queue>', "a DLQ's name (see 'dlq list') or URL")
     .option('--rate <n>', 'messages per second', integer(1, 500), 10)
     .action(
-      run(async ({ out, target: resolve }, [name], options) => {
-        const target = await resolve();
-        const queue = findDeadLetterQueue(await deadLetterQueues(target), name ?? '');
+      run(async (context, [name = ''], options) => {
         // The local SQS emulator has no StartMessageMoveTask: the CLI moves the messages itself.
-        const report = await withSqs(target, (client) =>
-          redrive(client, queue, {
+        const report = await withQueues(context, name, (client, [queue], target) =>
+          redrive(client, queue as DeadLetterQueueRef, {
             rate: options.rate as number,
             mode: target.kind === 'local' ? 'manual' : 'native',
-            log: (line) => out.progress(`${queue.name}: ${line}`),
+            log: (line) => context.out.progress(`${name}: ${line}`),
           }),
         );
-        out.result(report, () => `${queue.name}: moved ${report.moved} message(s) back to the source queue`);
+        context.out.result(
+          report,
+          () => `${name}: moved ${report.moved} message(s) back to the source queue`,
+        );
         return undefined;
       }),
     );

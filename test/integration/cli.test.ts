@@ -189,7 +189,9 @@ describeTarget('the ledgerline CLI', skip, inject('targetName'), () => {
     );
     expect(listed).toMatchObject({ kind: 'redrive' });
     const shown = await ledgerline(['dlq', 'show', 'ProcessorEvents', '--max', '10']);
-    expect(shown.json.map((m: { body: { id: string } }) => m.body.id)).toContain(`evt_${run}_dispute_lost`);
+    expect(shown.json.map((m: { body: { eventId: string } }) => m.body.eventId)).toContain(
+      `evt_${run}_dispute_lost`,
+    );
     expect((await balances(merchant)).debitsPosted).toBe(0);
 
     // The fix: the dispute's opening arrives. Then the operator redrives.
