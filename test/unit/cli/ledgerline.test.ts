@@ -1,6 +1,6 @@
 // The `ledgerline` CLI as an operator meets it: run as a child process through the pinned Node.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -178,5 +178,55 @@ describe('colours', () => {
   it('never when the output is not a terminal', async () => {
     const run = await ledgerline(['dlq', 'list']);
     expect(run.stderr).not.toContain('\u001b[');
+  });
+});
+
+describe('--stage', () => {
+  // A stand-in `aws` CLI on PATH: it records its arguments and answers describe-stacks.
+  const bin = join(scratch, 'bin');
+  const calls = join(scratch, 'aws-calls.log');
+  const fakeAws = (answer: string) => {
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'aws'), `#!/bin/sh\necho "$@" >> '${calls}'\n${answer}\n`);
+    chmodSync(join(bin, 'aws'), 0o755);
+  };
+  const withAws = (args: string[]) => ledgerline(args, { PATH: `${bin}:${process.env.PATH}` });
+
+  it('reads the stack outputs with the aws CLI, passing --profile and --region', async () => {
+    fakeAws(
+      `echo '{"Stacks":[{"Outputs":[{"OutputKey":"ApiUrl","OutputValue":"https://abc123.execute-api.eu-west-1.amazonaws.com/prod/"}]}]}'`,
+    );
+    const run = await withAws([
+      '--stage',
+      'prod',
+      '--profile',
+      'ops',
+      '--region',
+      'eu-west-1',
+      'doctor',
+      '--json',
+    ]);
+    const checks = JSON.parse(run.stdout) as { name: string; status: string; detail: string }[];
+    expect(checks.find((c) => c.name === 'target')).toMatchObject({
+      status: 'ok',
+      detail: 'stage prod (stack Ledgerline, eu-west-1)',
+    });
+    expect(checks.find((c) => c.name === 'API')?.detail).toContain(
+      'abc123.execute-api.eu-west-1.amazonaws.com',
+    );
+    expect(readFileSync(calls, 'utf8')).toContain(
+      'cloudformation describe-stacks --stack-name Ledgerline --output json --profile ops --region eu-west-1',
+    );
+  });
+
+  it('a failing aws CLI is exit 1 with its message and the fix', async () => {
+    fakeAws("echo 'An error occurred (ValidationError): Stack with id Nope does not exist' >&2; exit 254");
+    const run = await withAws(['--stage', 'prod', '--stack', 'Nope', 'dlq', 'list']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error: aws cloudformation describe-stacks failed: An error occurred (ValidationError)',
+    );
+    expect(run.stderr).toContain('fix: check --profile/--region');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
