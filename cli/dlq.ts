@@ -40,6 +40,18 @@ async function withQueues<T>(
   }
 }
 
+/** `withQueues` for the one DLQ named `name`. */
+function withQueue<T>(
+  context: CommandContext,
+  name: string,
+  body: (client: SQSClient, queue: DeadLetterQueueRef, target: OperatorTarget) => Promise<T>,
+): Promise<T> {
+  // findDeadLetterQueue returned exactly one queue or threw.
+  return withQueues(context, name, (client, [queue], target) =>
+    body(client, queue as DeadLetterQueueRef, target),
+  );
+}
+
 export const registerDlq: Register = (parent, run) => {
   const dlq = parent
     .command('dlq')
@@ -74,8 +86,8 @@ export const registerDlq: Register = (parent, run) => {
     .option('--max <n>', 'at most this many messages', integer(1, 1000), 10)
     .action(
       run(async (context, [name = ''], options) => {
-        const messages = await withQueues(context, name, (client, [queue]) =>
-          showMessages(client, queue as DeadLetterQueueRef, options.max as number),
+        const messages = await withQueue(context, name, (client, queue) =>
+          showMessages(client, queue, options.max as number),
         );
         context.out.result(messages, () =>
           messages.length === 0 ? `${name} is empty` : messages.map((m) => JSON.stringify(m)).join('\n'),
@@ -92,8 +104,8 @@ export const registerDlq: Register = (parent, run) => {
     .action(
       run(async (context, [name = ''], options) => {
         // The local SQS emulator has no StartMessageMoveTask: the CLI moves the messages itself.
-        const report = await withQueues(context, name, (client, [queue], target) =>
-          redrive(client, queue as DeadLetterQueueRef, {
+        const report = await withQueue(context, name, (client, queue, target) =>
+          redrive(client, queue, {
             rate: options.rate as number,
             mode: target.kind === 'local' ? 'manual' : 'native',
             log: (line) => context.out.progress(`${name}: ${line}`),
