@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   if (stopping) return;
   writeStateFile(stateFilePath(projectRoot), stateOf(runtime, { cdkOut }));
   printSummary(runtime, Date.now() - runtimeStart, values.persist);
+  console.log(`Operate it with npx ledgerline --help (endpoints in ${stateFilePath(projectRoot)}).`);
 }
 
 function printSummary(runtime: LocalRuntime, startMs: number, persist: string | undefined): void {
