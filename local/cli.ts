@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRuntimeError } from './errors.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+import { removeStateFile, stateFilePath, stateOf, writeStateFile } from './state-file.ts';
 import { ensureAssembly } from './synth.ts';
 
 const USAGE = `Usage: npm start -- [options]
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.log(`\n${signal}: stopping...`);
+    removeStateFile(stateFilePath(projectRoot));
     await runtime?.stop();
     console.log('stopped.');
     process.exit(0);
@@ -93,7 +95,9 @@ async function main(): Promise<void> {
     ...(values.persist ? { persistDir: resolve(values.persist) } : {}),
   });
   if (stopping) return;
+  writeStateFile(stateFilePath(projectRoot), stateOf(runtime, { cdkOut }));
   printSummary(runtime, Date.now() - runtimeStart, values.persist);
+  console.log(`Operate it with npx ledgerline --help (endpoints in ${stateFilePath(projectRoot)}).`);
 }
 
 function printSummary(runtime: LocalRuntime, startMs: number, persist: string | undefined): void {

@@ -3,14 +3,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, expect, inject, it } from 'vitest';
+import { findDeadLetterQueue, listDepths, localDeadLetterQueues, redrive } from '../../cli/dlq-operations.ts';
 import { DynamoDbEventStore } from '../../lambdas/adapters/dynamodb-event-store.ts';
 import { verifyWebhook } from '../../lambdas/shared/webhook-signature.ts';
-import {
-  findDeadLetterQueue,
-  listDepths,
-  localDeadLetterQueues,
-  redrive,
-} from '../../scripts/dlq-operations.ts';
 import { apiClient } from '../support/http-api.ts';
 import { startMerchantServer } from '../support/merchant-server.ts';
 import { disputeEvent, processorSignature } from '../support/processor-events.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { expect, inject, it } from 'vitest';
-import { resumeSaga } from '../../scripts/saga-resume.ts';
+import { resumeSaga } from '../../cli/saga-operations.ts';
 import { apiClient } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';

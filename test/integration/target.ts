@@ -43,6 +43,8 @@ export interface LocalRuntimeInfo {
   readonly dynamodbEndpoint: string;
   readonly cdkOut: string;
   readonly eventsTable: string;
+  /** The runtime's state file (local/state-file.ts), as `npm start` writes it: the `ledgerline` CLI reads it. */
+  readonly stateFile: string;
 }
 
 export interface Target {
@@ -126,6 +128,7 @@ function localPaymentsOperator(runtime: {
 async function localTarget(): Promise<Target> {
   const { ensureAssembly } = await import('../../local/synth.ts');
   const { startLocalRuntime } = await import('../../local/runtime.ts');
+  const { removeStateFile, stateOf, writeStateFile } = await import('../../local/state-file.ts');
   const cdkOut = join(projectRoot, 'cdk.out');
   if (await ensureAssembly(projectRoot, cdkOut, true)) console.log('integration: synthesized cdk.out');
   const logFile = join(tmpdir(), `ledgerline-integration-${process.pid}.log`);
@@ -145,6 +148,8 @@ async function localTarget(): Promise<Target> {
   console.log(
     `integration: local runtime at ${runtime.apiUrl}; function logs in ${logFile} (LEDGERLINE_LOCAL_LOGS=inherit to print)`,
   );
+  const stateFile = join(tmpdir(), `ledgerline-integration-${process.pid}.json`);
+  writeStateFile(stateFile, stateOf(runtime, { cdkOut }));
   return {
     name: 'local',
     apiUrl: runtime.apiUrl ?? '',
@@ -159,8 +164,10 @@ async function localTarget(): Promise<Target> {
       cdkOut,
       eventsTable:
         Object.entries(runtime.refs).find(([id]) => /^EventStoreEvents[0-9A-F]{8}$/.test(id))?.[1] ?? '',
+      stateFile,
     },
     async teardown() {
+      removeStateFile(stateFile);
       await runtime.stop();
       logs.end();
     },

@@ -7,8 +7,6 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../../local/dynamodb.ts';
-import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
 import {
   awsDeadLetterQueues,
   type DeadLetterQueueRef,
@@ -17,7 +15,9 @@ import {
   localDeadLetterQueues,
   redrive,
   showMessages,
-} from '../../../scripts/dlq-operations.ts';
+} from '../../../cli/dlq-operations.ts';
+import { LOCAL_CREDENTIALS } from '../../../local/dynamodb.ts';
+import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
 import { localAppAssembly } from '../../support/local-app.ts';
 
 let sqs: SqsEmulator;

@@ -1,5 +1,5 @@
 /**
- * Dead-letter queue operations for `npm run dlq`: list the stack's DLQs with their depth, show
+ * Dead-letter queue operations for `ledgerline dlq`: list the stack's DLQs with their depth, show
  * messages without consuming them, redrive them to their source queue at a bounded rate.
  */
 import {
@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { loadStackAssembly } from '../local/cloud-assembly.ts';
 import { LOCAL_ACCOUNT_ID, physicalName } from '../local/naming.ts';
+import { UsageError } from './errors.ts';
 
 /** One dead-letter queue of the stack. */
 export interface DeadLetterQueueRef {
@@ -48,17 +49,28 @@ export function localDeadLetterQueues(
   stackName?: string,
 ): DeadLetterQueueRef[] {
   const assembly = loadStackAssembly(cdkOut, stackName);
-  const resources = (assembly.template.Resources ?? {}) as Record<
-    string,
-    { Type: string; Properties?: Json }
-  >;
-  const urlOf = (logicalId: string) => {
+  const resources = (assembly.template.Resources ?? {}) as Record<string, { Properties?: Json }>;
+  return templateDeadLetterQueues(assembly.template, (logicalId) => {
     const explicit = resources[logicalId]?.Properties?.QueueName;
     const name = typeof explicit === 'string' ? explicit : physicalName(assembly.stackName, logicalId, 80);
     return `${sqsEndpoint.replace(/\/$/, '')}/${LOCAL_ACCOUNT_ID}/${name}`;
-  };
+  });
+}
+
+/**
+ * The DLQs of a template: each queue a redrive policy names (with its source queue) and each stream
+ * on-failure destination; `urlOf` gives a queue's URL by logical id.
+ */
+export function templateDeadLetterQueues(
+  template: {
+    readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Json }>>;
+    readonly Outputs?: Readonly<Record<string, { readonly Value?: unknown }>>;
+  },
+  urlOf: (logicalId: string) => string,
+): DeadLetterQueueRef[] {
+  const resources = template.Resources ?? {};
   const names = new Map<string, string>();
-  for (const [key, output] of Object.entries(assembly.template.Outputs ?? {})) {
+  for (const [key, output] of Object.entries(template.Outputs ?? {})) {
     const ref = (output.Value as { Ref?: string } | undefined)?.Ref;
     if (ref && resources[ref]?.Type === 'AWS::SQS::Queue') names.set(ref, nameFromOutput(key));
   }
@@ -119,8 +131,9 @@ export function findDeadLetterQueue(
   const lower = wanted.toLowerCase();
   const match = queues.find((q) => q.url === wanted || q.name.toLowerCase() === lower);
   if (!match) {
-    throw new Error(
+    throw new UsageError(
       `No dead-letter queue '${wanted}'; the stack has: ${queues.map((q) => q.name).join(', ') || 'none'}`,
+      { fix: "name one of them (see 'ledgerline dlq list')" },
     );
   }
   return match;
@@ -244,13 +257,17 @@ export async function redrive(
   options: RedriveOptions,
 ): Promise<RedriveReport> {
   if (queue.kind === 'destination') {
-    throw new Error(
-      `${queue.name} holds stream batch metadata (a Lambda on-failure destination), not messages to move back; ` +
-        'fix the cause and re-read the stream range (npm run projections:redrive for the projector).',
+    throw new UsageError(
+      `${queue.name} holds stream batch metadata (a Lambda on-failure destination), not messages to move back`,
+      {
+        fix: 'fix the cause and re-read the stream range (ledgerline projections redrive for the projector)',
+      },
     );
   }
   if (!Number.isFinite(options.rate) || options.rate <= 0 || options.rate > 500) {
-    throw new Error('--rate must be between 1 and 500 messages per second (SQS move tasks allow up to 500)');
+    throw new UsageError(
+      '--rate must be between 1 and 500 messages per second (SQS move tasks allow up to 500)',
+    );
   }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   if (options.mode === 'native') {
