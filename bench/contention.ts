@@ -5,10 +5,10 @@
 import { DynamoDbEventStore } from '../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../lambdas/adapters/ids.ts';
+import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../lambdas/composition/ledger.ts';
 import { createTransfer, deposit, openAccount } from '../lambdas/domain/commands.ts';
 import type { LedgerPorts } from '../lambdas/domain/ports.ts';
 import { retryOnConflict } from '../lambdas/domain/retry.ts';
-import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../lambdas/shared/ledger.ts';
 import {
   createEventsTable,
   createSnapshotsTable,

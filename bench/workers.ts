@@ -13,6 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DynamoDbWebhookInbox } from '../lambdas/adapters/dynamodb-webhooks.ts';
+import { dynamoDbClient } from '../lambdas/composition/container.ts';
+import { ledgerPorts } from '../lambdas/composition/ledger.ts';
+import { merchantEndpoints, merchantNotifier } from '../lambdas/composition/merchants.ts';
+import { deliveryWorker, processorEventsWorker } from '../lambdas/composition/workers.ts';
 import { deposit, openAccount } from '../lambdas/domain/commands.ts';
 import type { MerchantNotification } from '../lambdas/domain/notifications.ts';
 import { main as deliverBatch } from '../lambdas/handlers/workers/deliver-notification.ts';
@@ -22,9 +26,6 @@ import {
   main as processBatch,
 } from '../lambdas/handlers/workers/processor-events.ts';
 import { logger } from '../lambdas/shared/api.ts';
-import { dynamoDbClient, ledgerPorts } from '../lambdas/shared/ledger.ts';
-import { merchantEndpoints } from '../lambdas/shared/merchant-endpoints.ts';
-import { merchantNotifier } from '../lambdas/shared/workers.ts';
 import { arns } from '../local/naming.ts';
 import { startSecretsManager } from '../local/secrets-manager.ts';
 import { lambdaContext } from '../test/support/api-events.ts';
@@ -110,8 +111,8 @@ try {
   for (let i = 0; i < 5; i++) {
     const warm = message();
     await applyProcessorEvent(ports, message());
-    await processBatch(sqsEvent([warm]), lambdaContext());
-    await processBatch(sqsEvent([warm]), lambdaContext());
+    await processBatch(sqsEvent([warm]), processorEventsWorker(), lambdaContext());
+    await processBatch(sqsEvent([warm]), processorEventsWorker(), lambdaContext());
   }
 
   // Interleaved, so drift in DynamoDB Local hits every variant alike.
@@ -121,8 +122,10 @@ try {
   for (let i = 0; i < MESSAGES; i++) {
     bare.push(await measure(() => applyProcessorEvent(ports, message())));
     const m = message();
-    first.push(await measure(() => processBatch(sqsEvent([m]), lambdaContext())));
-    duplicate.push(await measure(() => processBatch(sqsEvent([m]), lambdaContext())));
+    first.push(await measure(() => processBatch(sqsEvent([m]), processorEventsWorker(), lambdaContext())));
+    duplicate.push(
+      await measure(() => processBatch(sqsEvent([m]), processorEventsWorker(), lambdaContext())),
+    );
   }
   const avgCalls = (runs: { calls: number }[]) => runs.reduce((sum, r) => sum + r.calls, 0) / runs.length;
   const bareP50 = p50(bare.map((r) => r.ms));
@@ -167,7 +170,7 @@ try {
   const throughput = async (batchSize: number) => {
     const started = performance.now();
     for (let sent = 0; sent < THROUGHPUT_MESSAGES; sent += batchSize) {
-      const result = await deliverBatch(sqsEvent(fresh(batchSize)), lambdaContext());
+      const result = await deliverBatch(sqsEvent(fresh(batchSize)), deliveryWorker(), lambdaContext());
       if (result.batchItemFailures.length > 0) throw new Error('a delivery failed during the benchmark');
     }
     return THROUGHPUT_MESSAGES / ((performance.now() - started) / 1000);
@@ -175,7 +178,7 @@ try {
   const throughputs = [];
   for (const [index, latency] of ENDPOINT_LATENCIES_MS.entries()) {
     await registerAll(servers[index]?.url ?? '');
-    await deliverBatch(sqsEvent(fresh(10)), lambdaContext());
+    await deliverBatch(sqsEvent(fresh(10)), deliveryWorker(), lambdaContext());
     const single = await throughput(1);
     const batch = await throughput(10);
     const singleAgain = await throughput(1);

@@ -1,3 +1,4 @@
+import { ledgerApi } from '../../composition/ledger-api.ts';
 import { createTransfer } from '../../domain/commands.ts';
 import { clientAccountId, clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
@@ -5,9 +6,9 @@ import { presentTransfer } from './present.ts';
 import { createTransferBody } from './schemas.ts';
 
 /** POST /transfers: between accounts the tenant opened; system accounts and ids are the ledger's own. */
-export const { main, handler } = commandRoute({
+export const { main, handler } = commandRoute(ledgerApi, {
   body: createTransferBody,
-  run: (ports, { ctx, body }) =>
+  run: ({ ports }, { ctx, body }) =>
     createTransfer(ports, ctx, {
       ...body,
       ...(body.id === undefined ? {} : { id: clientTransferId(body.id) }),

@@ -1,3 +1,4 @@
+import { ledgerApi } from '../../composition/ledger-api.ts';
 import { postTransfer } from '../../domain/commands.ts';
 import { clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
@@ -5,9 +6,9 @@ import { presentTransfer } from './present.ts';
 import { postTransferBody } from './schemas.ts';
 
 /** POST /transfers/{id}/post: posts a pending transfer in full, or `amount` of it. */
-export const { main, handler } = commandRoute({
+export const { main, handler } = commandRoute(ledgerApi, {
   body: postTransferBody,
-  run: (ports, { ctx, body, pathParameters }) =>
+  run: ({ ports }, { ctx, body, pathParameters }) =>
     postTransfer(ports, ctx, { transferId: clientTransferId(pathParameters.id ?? ''), ...body }),
   status: 200,
   present: presentTransfer,

@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { decodeStreamRecord, positionOf, sortByStreamAndVersion } from '../../adapters/stream-records.ts';
+import { type ProjectorDeps, projector as projectorDeps } from '../../composition/streams.ts';
 import type { StoredEvent } from '../../domain/events.ts';
 import { Projector } from '../../domain/projections/projector.ts';
 import { logger } from '../../shared/api.ts';
-import { conflictBackoff, ledgerPorts } from '../../shared/ledger.ts';
-import { readModelsAdapter } from '../../shared/read-models.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
@@ -21,12 +20,12 @@ export class BlockedByEarlierFailureError extends Error {
  * a record that failed, and every later record of its stream, so Lambda retries (and bisects) from
  * there and nothing is applied out of order.
  */
-export async function main(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
-  const projector = new Projector({
-    events: ledgerPorts().events,
-    readModels: readModelsAdapter(),
-    backoff: conflictBackoff,
-  });
+export async function main(
+  event: DynamoDBStreamEvent,
+  deps: ProjectorDeps,
+  context: Context,
+): Promise<DynamoDBBatchResponse> {
+  const projector = new Projector(deps);
   const records = sortByStreamAndVersion(event.Records);
   /** Per stream: the first version that cannot apply and why (decoding, or projecting). */
   const failures = new Map<string, { version: number; error: unknown }>();
@@ -69,5 +68,5 @@ export async function main(event: DynamoDBStreamEvent, context: Context): Promis
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   logger.addContext(context);
-  return main(event, context);
+  return main(event, projectorDeps(), context);
 };

@@ -1,9 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { decodeStreamRecord } from '../../adapters/stream-records.ts';
+import { type RelayDeps, relay } from '../../composition/streams.ts';
 import type { MerchantNotifier } from '../../domain/notifications.ts';
 import { logger } from '../../shared/api.ts';
-import { merchantNotifier } from '../../shared/workers.ts';
 
 /** The event type the relay forwards (the saga's outbox); the mapping's filter lets only these through. */
 export const RELAYED_EVENT_TYPE = 'MerchantNotificationRequested';
@@ -22,8 +22,11 @@ export async function relayRecord(notifier: MerchantNotifier, record: DynamoDBRe
 }
 
 /** The events stream's second reader: outbox events to SQS, failures reported per record. */
-export async function main(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
-  const notifier = merchantNotifier();
+export async function main(
+  event: DynamoDBStreamEvent,
+  { notifier }: RelayDeps,
+  context: Context,
+): Promise<DynamoDBBatchResponse> {
   return processPartialResponse(event, (record: DynamoDBRecord) => relayRecord(notifier, record), processor, {
     context,
     // In order: a failure is reported at its sequence number and Lambda retries from there.
@@ -34,5 +37,5 @@ export async function main(event: DynamoDBStreamEvent, context: Context): Promis
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   logger.addContext(context);
-  return main(event, context);
+  return main(event, relay(), context);
 };

@@ -1,5 +1,6 @@
+import { paymentVelocity, riskLimits } from '../../composition/saga.ts';
 import { assessRisk } from '../../domain/payments/commands.ts';
-import { paymentVelocity, riskLimits, sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from '../../shared/payments.ts';
 
 /** State AssessRisk. */
 export const handler = sagaTask('AssessRisk', (ports, ctx, input) =>

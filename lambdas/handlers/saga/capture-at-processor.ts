@@ -1,5 +1,6 @@
+import { paymentProcessor } from '../../composition/saga.ts';
 import { captureAtProcessor } from '../../domain/payments/commands.ts';
-import { paymentProcessor, sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from '../../shared/payments.ts';
 
 /** State CaptureAtProcessor. */
 export const handler = sagaTask('CaptureAtProcessor', (ports, ctx, input) =>

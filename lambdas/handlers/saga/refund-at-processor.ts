@@ -1,5 +1,6 @@
+import { paymentProcessor } from '../../composition/saga.ts';
 import { refundAtProcessor } from '../../domain/payments/commands.ts';
-import { paymentProcessor, sagaTask } from '../../shared/payments.ts';
+import { sagaTask } from '../../shared/payments.ts';
 
 /** State RefundAtProcessor. */
 export const handler = sagaTask('RefundAtProcessor', (ports, ctx, input) =>

@@ -1,22 +1,53 @@
-import { CreateTableCommand, ScanCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ScanCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiHandler } from '../../../lambdas/shared/api.ts';
-import { dynamoDbClient } from '../../../lambdas/shared/ledger.ts';
+import {
+  buildIdempotencyStore,
+  buildLedgerPorts,
+  COMMAND_CONFLICT_RETRY,
+} from '../../../lambdas/composition/ledger.ts';
+import type { LedgerApiDeps } from '../../../lambdas/composition/ledger-api.ts';
+import type { ReadApiDeps } from '../../../lambdas/composition/read-api.ts';
+import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
+import type { ProjectorDeps } from '../../../lambdas/composition/streams.ts';
+import * as createTransfer from '../../../lambdas/handlers/api/create-transfer.ts';
+import * as deposit_ from '../../../lambdas/handlers/api/deposit.ts';
+import * as freezeAccount from '../../../lambdas/handlers/api/freeze-account.ts';
+import * as getAccount_ from '../../../lambdas/handlers/api/get-account.ts';
+import * as getDailyReport from '../../../lambdas/handlers/api/get-daily-report.ts';
+import * as getTransfer from '../../../lambdas/handlers/api/get-transfer.ts';
+import * as listAccountEvents from '../../../lambdas/handlers/api/list-account-events.ts';
+import * as listAccountTransactions from '../../../lambdas/handlers/api/list-account-transactions.ts';
+import * as openAccount_ from '../../../lambdas/handlers/api/open-account.ts';
+import * as postTransfer from '../../../lambdas/handlers/api/post-transfer.ts';
+import * as unfreezeAccount from '../../../lambdas/handlers/api/unfreeze-account.ts';
+import * as voidTransfer from '../../../lambdas/handlers/api/void-transfer.ts';
+import * as withdraw from '../../../lambdas/handlers/api/withdraw.ts';
+import { main as project } from '../../../lambdas/handlers/projectors/projector.ts';
+import { type ApiHandler, apiHandler, logger } from '../../../lambdas/shared/api.ts';
+import { readModelsConfig } from '../../../lambdas/shared/config.ts';
 import { apiEvent, bodyOf, lambdaContext, type RequestOptions } from '../../support/api-events.ts';
 import {
   createEventsTable,
   createSnapshotsTable,
   type DynamoDbLocal,
+  localClient,
   startDynamoDbLocal,
 } from '../../support/dynamodb-local.ts';
 import { createReadModelTables, readModelEnvironment } from '../../support/read-model-tables.ts';
 import { StreamReader } from '../../support/stream-reader.ts';
 
-// Handlers run as deployed: real DynamoDB (Local), real Powertools idempotency, env from the "stack".
+// Handlers run as deployed (middy stack, real DynamoDB Local, real Powertools idempotency), with the
+// dependencies their composition roots would build passed in.
 let ddb: DynamoDbLocal;
 let stream: StreamReader;
-let projector: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+/** The handlers' own client, as in a container (the failure modes below intercept its calls). */
+let handlersClient: DynamoDBClient;
+let projectorDeps: ProjectorDeps;
 const routes: Record<string, ApiHandler> = {};
 
 beforeAll(async () => {
@@ -33,37 +64,40 @@ beforeAll(async () => {
   );
   const readModels = await createReadModelTables(ddb.client);
   stream = new StreamReader(ddb.client, ddb.endpoint, 'events');
-  Object.assign(process.env, {
-    ...readModelEnvironment(readModels),
-    EVENTS_TABLE_NAME: 'events',
-    SNAPSHOTS_TABLE_NAME: 'snapshots',
-    IDEMPOTENCY_TABLE_NAME: 'idempotency',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  logger.setLogLevel('SILENT');
+  handlersClient = localClient(ddb.endpoint);
+  const ports = buildLedgerPorts(handlersClient, {
+    eventsTableName: 'events',
+    snapshotsTableName: 'snapshots',
   });
-  const names = [
-    'open-account',
-    'get-account',
-    'deposit',
-    'withdraw',
-    'freeze-account',
-    'unfreeze-account',
-    'create-transfer',
-    'get-transfer',
-    'post-transfer',
-    'void-transfer',
-    'list-account-events',
-    'list-account-transactions',
-    'get-daily-report',
-  ];
-  for (const name of names) {
-    const module = (await import(`../../../lambdas/handlers/api/${name}.ts`)) as { handler: ApiHandler };
-    routes[name] = module.handler;
-  }
-  ({ handler: projector } = await import('../../../lambdas/handlers/projectors/projector.ts'));
+  const ledger: LedgerApiDeps = {
+    ports,
+    retry: COMMAND_CONFLICT_RETRY,
+    idempotency: buildIdempotencyStore(handlersClient, { idempotencyTableName: 'idempotency' }),
+  };
+  // One read-models adapter for the routes and the projector, as one container would hold.
+  const models = buildReadModels(handlersClient, readModelsConfig(readModelEnvironment(readModels)));
+  const read: ReadApiDeps = { ports, readModels: models };
+  projectorDeps = { events: ports.events, readModels: models };
+  const commands = {
+    'open-account': openAccount_,
+    deposit: deposit_,
+    withdraw,
+    'freeze-account': freezeAccount,
+    'unfreeze-account': unfreezeAccount,
+    'create-transfer': createTransfer,
+    'post-transfer': postTransfer,
+    'void-transfer': voidTransfer,
+  };
+  const queries = {
+    'get-account': getAccount_,
+    'get-transfer': getTransfer,
+    'list-account-events': listAccountEvents,
+    'list-account-transactions': listAccountTransactions,
+    'get-daily-report': getDailyReport,
+  };
+  for (const [name, route] of Object.entries(commands)) routes[name] = apiHandler(route.main, () => ledger);
+  for (const [name, route] of Object.entries(queries)) routes[name] = apiHandler(route.main, () => read);
 }, 120_000);
 
 afterAll(async () => {
@@ -75,7 +109,7 @@ afterAll(async () => {
 async function catchUp(): Promise<void> {
   const Records = await stream.next();
   if (Records.length === 0) return;
-  const response = await projector({ Records }, lambdaContext('projector'));
+  const response = await project({ Records }, projectorDeps, lambdaContext('projector'));
   expect(response.batchItemFailures).toEqual([]);
 }
 
@@ -333,14 +367,14 @@ describe('failure modes', () => {
   /** Runs `intercept` in front of every TransactWriteItems the handlers send, until the returned undo. */
   function onTransactWrite(intercept: () => Promise<void>): () => void {
     const name = `test-intercept-${Math.random()}`;
-    dynamoDbClient().middlewareStack.add(
+    handlersClient.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'TransactWriteItemsCommand') await intercept();
         return next(args);
       },
       { step: 'initialize', name },
     );
-    return () => dynamoDbClient().middlewareStack.remove(name);
+    return () => handlersClient.middlewareStack.remove(name);
   }
 
   it('answers 409 with Retry-After while the same key is still in flight, then replays the result', async () => {

@@ -4,6 +4,8 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-models.ts';
 import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts';
+import { buildLedgerPorts, conflictBackoff } from '../../../lambdas/composition/ledger.ts';
+import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
 import {
   createTransfer,
   deposit,
@@ -15,7 +17,9 @@ import {
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
 import { Projector } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS } from '../../../lambdas/domain/projections/read-model.ts';
-import { ledgerPorts } from '../../../lambdas/shared/ledger.ts';
+import { main as project } from '../../../lambdas/handlers/projectors/projector.ts';
+import { logger } from '../../../lambdas/shared/api.ts';
+import { readModelsConfig } from '../../../lambdas/shared/config.ts';
 import { lambdaContext } from '../../support/api-events.ts';
 import {
   createEventsTable,
@@ -44,18 +48,12 @@ beforeAll(async () => {
   await createSnapshotsTable(ddb.client, 'snapshots');
   live = await createReadModelTables(ddb.client, 'live');
   stream = new StreamReader(ddb.client, ddb.endpoint, 'events');
-  Object.assign(process.env, {
-    ...readModelEnvironment(live),
-    EVENTS_TABLE_NAME: 'events',
-    SNAPSHOTS_TABLE_NAME: 'snapshots',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  ports = ledgerPorts();
-  ({ handler } = await import('../../../lambdas/handlers/projectors/projector.ts'));
+  logger.setLogLevel('SILENT');
+  ports = buildLedgerPorts(ddb.client, { eventsTableName: 'events', snapshotsTableName: 'snapshots' });
+  // What the projector's composition root builds, from the variables the stack would set.
+  const readModels = buildReadModels(ddb.client, readModelsConfig(readModelEnvironment(live)));
+  handler = (event, context) =>
+    project(event, { events: ports.events, readModels, backoff: conflictBackoff }, context);
 }, 120_000);
 
 afterAll(async () => {
