@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../lib/api-function.ts';
 import { LedgerlineStack, routeId } from '../../lib/ledgerline-stack.ts';
-import { ROUTES } from '../../lib/routes.ts';
+import { ROUTES, type RouteGrant, type RouteSpec } from '../../lib/routes.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -305,18 +305,66 @@ describe('functions', () => {
     for (const route of ROUTES) {
       const { id, props } = routeFunction(route);
       const env = (props.Environment as { Variables: Json }).Variables;
-      // `none` routes (the signed processor webhook) never touch the ledger.
-      expect(env.EVENTS_TABLE_NAME, id).toEqual(route.access === 'none' ? undefined : { Ref: eventsId });
-      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual(
-        route.access === 'none' ? undefined : { Ref: snapshotsId },
-      );
-      if (route.access === 'write') expect(env.IDEMPOTENCY_TABLE_NAME, id).toEqual({ Ref: idempotencyId });
+      // Routes granted no event store (the signed processor webhook) never touch the ledger.
+      const ledger = route.grants.includes('append-events') || route.grants.includes('read-events');
+      expect(env.EVENTS_TABLE_NAME, id).toEqual(ledger ? { Ref: eventsId } : undefined);
+      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual(ledger ? { Ref: snapshotsId } : undefined);
+      if (route.grants.includes('idempotency'))
+        expect(env.IDEMPOTENCY_TABLE_NAME, id).toEqual({ Ref: idempotencyId });
       else expect(env.IDEMPOTENCY_TABLE_NAME, id).toBeUndefined();
     }
   });
 });
 
+/** The routes granted `grant`, as `METHOD path`. */
+const routesGranted = (grant: RouteGrant) =>
+  ROUTES.filter((r) => r.grants.includes(grant))
+    .map((r) => `${r.method} ${r.path}`)
+    .sort();
+const isWrite = (r: RouteSpec) => r.grants.includes('append-events');
+const isRead = (r: RouteSpec) => !isWrite(r) && r.grants.includes('read-events');
+
 describe('least privilege', () => {
+  it('declares the grants that would hurt on exactly these routes', () => {
+    expect(routesGranted('append-events')).toEqual([
+      'POST /accounts',
+      'POST /accounts/{id}/deposits',
+      'POST /accounts/{id}/freeze',
+      'POST /accounts/{id}/unfreeze',
+      'POST /accounts/{id}/withdrawals',
+      'POST /payments',
+      'POST /payments/{id}/refunds',
+      'POST /transfers',
+      'POST /transfers/{id}/post',
+      'POST /transfers/{id}/void',
+    ]);
+    expect(routesGranted('idempotency')).toEqual(routesGranted('append-events'));
+    // It writes the endpoints table (never the ledger) and stores no response: its answer holds a secret.
+    expect(routesGranted('register-webhook-endpoints')).toEqual(['POST /merchants/{id}/webhook-endpoints']);
+    expect(routesGranted('read-webhook-endpoints')).toEqual(['GET /merchants/{id}/webhook-endpoints']);
+    expect(routesGranted('read-deliveries')).toEqual(['GET /merchants/{id}/deliveries']);
+    expect(routesGranted('start-payments')).toEqual(['POST /payments']);
+    expect(routesGranted('call-processor')).toEqual(['POST /payments/{id}/refunds']);
+    expect(routesGranted('receive-processor-webhooks')).toEqual(['POST /webhooks/processor']);
+  });
+
+  it('lets only POST /payments start the saga and only the refunds route call the processor', () => {
+    const machineId = logicalId(stack.paymentSaga.stateMachine);
+    const starters = allStatements()
+      .filter(({ statement }) => allows(statement, 'states:StartExecution') && touches(statement, machineId))
+      .map(({ roleId }) => roleId);
+    const payments = ROUTES.find((r) => r.method === 'POST' && r.path === '/payments');
+    if (!payments) throw new Error('no POST /payments route');
+    expect(starters).toEqual([routeFunction(payments).roleId]);
+    const secretId = logicalId(stack.sandboxProcessor.secret);
+    const callers = ROUTES.filter((r) =>
+      statementsOfRole(routeFunction(r).roleId).some(
+        (s) => allows(s, 'secretsmanager:GetSecretValue') && touches(s, secretId),
+      ),
+    ).map((r) => `${r.method} ${r.path}`);
+    expect(callers).toEqual(['POST /payments/{id}/refunds']);
+  });
+
   it('lets no role update, delete or batch-write the events table', () => {
     const eventsId = logicalId(stack.eventStore.eventsTable);
     const offending = allStatements()
@@ -338,7 +386,7 @@ describe('least privilege', () => {
 
   it('lets write routes append to and read the events table, nothing more', () => {
     const eventsId = logicalId(stack.eventStore.eventsTable);
-    for (const route of ROUTES.filter((r) => r.access === 'write')) {
+    for (const route of ROUTES.filter(isWrite)) {
       const { roleId } = routeFunction(route);
       const actions = dynamoStatements(statementsOfRole(roleId))
         .filter((s) => touches(s, eventsId))
@@ -357,7 +405,7 @@ describe('least privilege', () => {
     const eventsId = logicalId(stack.eventStore.eventsTable);
     const snapshotsId = logicalId(stack.eventStore.snapshotsTable);
     const pointersId = logicalId(stack.readModels.pointers);
-    const reads = ROUTES.filter((r) => r.access === 'read');
+    const reads = ROUTES.filter(isRead);
     expect(reads.length).toBeGreaterThan(0);
     const arn = (id: string) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
     // The webhook tables are granted by their constructs and checked in test/infra/workers.test.ts.
@@ -398,7 +446,7 @@ describe('least privilege', () => {
   it('gives the idempotency table to write routes and the queue workers only, with the four Powertools item actions', () => {
     const idempotencyId = logicalId(stack.idempotency.table);
     const writeRoles = new Set([
-      ...ROUTES.filter((r) => r.access === 'write').map((r) => routeFunction(r).roleId),
+      ...ROUTES.filter((r) => r.grants.includes('idempotency')).map((r) => routeFunction(r).roleId),
       logicalId(stack.processorWebhooks.worker.role),
       logicalId(stack.notifications.worker.role),
     ]);
