@@ -1,6 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   buildIdempotencyStore,
   buildLedgerPorts,
@@ -158,5 +158,35 @@ export async function startApiHarness(): Promise<ApiHarness> {
       handlersClient.destroy();
       await ddb.stop();
     },
+  };
+}
+
+/** Starts a harness for the calling test file (beforeAll) and stops it (afterAll); use it inside tests. */
+export function useApiHarness(): ApiHarness {
+  let started: ApiHarness | undefined;
+  beforeAll(async () => {
+    started = await startApiHarness();
+  }, 120_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const api = (): ApiHarness => {
+    if (!started) throw new Error('the API harness is used before its beforeAll ran');
+    return started;
+  };
+  return {
+    get ddb() {
+      return api().ddb;
+    },
+    get handlersClient() {
+      return api().handlersClient;
+    },
+    call: (...args) => api().call(...args),
+    catchUp: () => api().catchUp(),
+    openAccount: (...args) => api().openAccount(...args),
+    deposit: (...args) => api().deposit(...args),
+    getAccount: (...args) => api().getAccount(...args),
+    eventCount: () => api().eventCount(),
+    stop: () => api().stop(),
   };
 }

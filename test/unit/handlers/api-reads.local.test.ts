@@ -1,21 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiHarness, startApiHarness } from './api-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiHarness } from './api-harness.ts';
 
 // Failure modes and reads over the API, handlers as deployed (see api-harness.ts).
-let api: ApiHarness;
-beforeAll(async () => {
-  api = await startApiHarness();
-}, 120_000);
-afterAll(async () => {
-  await api?.stop();
-});
-
-const call: ApiHarness['call'] = (...args) => api.call(...args);
-const catchUp = () => api.catchUp();
-const openAccount: ApiHarness['openAccount'] = (...args) => api.openAccount(...args);
-const deposit: ApiHarness['deposit'] = (...args) => api.deposit(...args);
-const getAccount: ApiHarness['getAccount'] = (...args) => api.getAccount(...args);
+const api = useApiHarness();
+const { call, catchUp, openAccount, deposit, getAccount } = api;
 
 describe('failure modes', () => {
   /** Runs `intercept` in front of every TransactWriteItems the handlers send, until the returned undo. */

@@ -1,21 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiHarness, startApiHarness } from './api-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useApiHarness } from './api-harness.ts';
 
 // Accounts, transfers and Idempotency-Key over the API, handlers as deployed (see api-harness.ts).
-let api: ApiHarness;
-beforeAll(async () => {
-  api = await startApiHarness();
-}, 120_000);
-afterAll(async () => {
-  await api?.stop();
-});
-
-const call: ApiHarness['call'] = (...args) => api.call(...args);
-const catchUp = () => api.catchUp();
-const openAccount: ApiHarness['openAccount'] = (...args) => api.openAccount(...args);
-const deposit: ApiHarness['deposit'] = (...args) => api.deposit(...args);
-const getAccount: ApiHarness['getAccount'] = (...args) => api.getAccount(...args);
-const eventCount = () => api.eventCount();
+const { call, catchUp, openAccount, deposit, getAccount, eventCount } = useApiHarness();
 
 describe('accounts over the API', () => {
   it('opens an account and reports its balances', async () => {
