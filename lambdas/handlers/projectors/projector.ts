@@ -1,6 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { decodeStreamRecord, positionOf, sortByStreamAndVersion } from '../../adapters/stream-records.ts';
 import { type ProjectorDeps, projector as projectorDeps } from '../../composition/streams.ts';
 import type { StoredEvent } from '../../domain/events.ts';
 import { Projector } from '../../domain/projections/projector.ts';
@@ -26,7 +25,8 @@ export async function main(
   context: Context,
 ): Promise<DynamoDBBatchResponse> {
   const projector = new Projector(deps);
-  const records = sortByStreamAndVersion(event.Records);
+  const { decode, positionOf } = deps.records;
+  const records = deps.records.sortByStreamAndVersion(event.Records);
   /** Per stream: the first version that cannot apply and why (decoding, or projecting). */
   const failures = new Map<string, { version: number; error: unknown }>();
   const decoded: StoredEvent[] = [];
@@ -35,7 +35,7 @@ export async function main(
     const stream = position?.pk ?? `unreadable:${record.eventID}`;
     if (failures.has(stream)) continue;
     try {
-      decoded.push(decodeStreamRecord(record));
+      decoded.push(decode(record));
     } catch (error) {
       failures.set(stream, { version: position?.version ?? 0, error });
     }

@@ -1,8 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { decodeStreamRecord } from '../../adapters/stream-records.ts';
 import { type RelayDeps, relay } from '../../composition/streams.ts';
-import type { MerchantNotifier } from '../../domain/notifications.ts';
 import { logger } from '../../shared/api.ts';
 
 /** The event type the relay forwards (the saga's outbox); the mapping's filter lets only these through. */
@@ -15,19 +13,19 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
  * and the delivery worker is idempotent on the notification id. Anything else is ignored (the
  * mapping's filter should never let it through).
  */
-export async function relayRecord(notifier: MerchantNotifier, record: DynamoDBRecord): Promise<void> {
-  const event = decodeStreamRecord(record);
+export async function relayRecord(deps: RelayDeps, record: DynamoDBRecord): Promise<void> {
+  const event = deps.records.decode(record);
   if (event.type !== RELAYED_EVENT_TYPE) return;
-  await notifier.enqueue(event.payload);
+  await deps.notifier.enqueue(event.payload);
 }
 
 /** The events stream's second reader: outbox events to SQS, failures reported per record. */
 export async function main(
   event: DynamoDBStreamEvent,
-  { notifier }: RelayDeps,
+  deps: RelayDeps,
   context: Context,
 ): Promise<DynamoDBBatchResponse> {
-  return processPartialResponse(event, (record: DynamoDBRecord) => relayRecord(notifier, record), processor, {
+  return processPartialResponse(event, (record: DynamoDBRecord) => relayRecord(deps, record), processor, {
     context,
     // In order: a failure is reported at its sequence number and Lambda retries from there.
     processInParallel: false,

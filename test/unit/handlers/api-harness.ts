@@ -9,7 +9,7 @@ import {
 import type { LedgerApiDeps } from '../../../lambdas/composition/ledger-api.ts';
 import type { ReadApiDeps } from '../../../lambdas/composition/read-api.ts';
 import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
-import type { ProjectorDeps } from '../../../lambdas/composition/streams.ts';
+import { type ProjectorDeps, STREAM_RECORDS } from '../../../lambdas/composition/streams.ts';
 import * as createTransfer from '../../../lambdas/handlers/api/create-transfer.ts';
 import * as deposit_ from '../../../lambdas/handlers/api/deposit.ts';
 import * as freezeAccount from '../../../lambdas/handlers/api/freeze-account.ts';
@@ -92,7 +92,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   // One read-models adapter for the routes and the projector, as one container would hold.
   const models = buildReadModels(handlersClient, readModelsConfig(readModelEnvironment(readModels)));
   const read: ReadApiDeps = { ports, readModels: models };
-  const projectorDeps: ProjectorDeps = { events: ports.events, readModels: models };
+  const projectorDeps: ProjectorDeps = { events: ports.events, readModels: models, records: STREAM_RECORDS };
   const commands = {
     'open-account': openAccount_,
     deposit: deposit_,

@@ -6,6 +6,7 @@ import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-mode
 import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts';
 import { buildLedgerPorts, conflictBackoff } from '../../../lambdas/composition/ledger.ts';
 import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
+import { STREAM_RECORDS } from '../../../lambdas/composition/streams.ts';
 import {
   createTransfer,
   deposit,
@@ -53,7 +54,11 @@ beforeAll(async () => {
   // What the projector's composition root builds, from the variables the stack would set.
   const readModels = buildReadModels(ddb.client, readModelsConfig(readModelEnvironment(live)));
   handler = (event, context) =>
-    project(event, { events: ports.events, readModels, backoff: conflictBackoff }, context);
+    project(
+      event,
+      { events: ports.events, readModels, backoff: conflictBackoff, records: STREAM_RECORDS },
+      context,
+    );
 }, 120_000);
 
 afterAll(async () => {
