@@ -7,8 +7,8 @@ import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-sto
 import { systemClock, UlidGenerator } from '../lambdas/adapters/ids.ts';
 import { createTransfer, deposit, openAccount } from '../lambdas/application/commands.ts';
 import { retryOnConflict } from '../lambdas/application/retry.ts';
+import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../lambdas/composition/ledger.ts';
 import type { LedgerPorts } from '../lambdas/domain/ports.ts';
-import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../lambdas/shared/ledger.ts';
 import {
   createEventsTable,
   createSnapshotsTable,

@@ -12,8 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DynamoDbWebhookInbox } from '../lambdas/adapters/dynamodb-webhooks.ts';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDbDeliveryLog, DynamoDbWebhookInbox } from '../lambdas/adapters/dynamodb-webhooks.ts';
 import { deposit, openAccount } from '../lambdas/application/commands.ts';
+import { buildMerchantEndpoints } from '../lambdas/composition/merchants.ts';
+import { buildDeliveryWorker } from '../lambdas/composition/workers.ts';
 import type { MerchantNotification } from '../lambdas/domain/notifications.ts';
 import { main as deliverBatch } from '../lambdas/handlers/workers/deliver-notification.ts';
 import {
@@ -22,9 +25,7 @@ import {
   main as processBatch,
 } from '../lambdas/handlers/workers/processor-events.ts';
 import { logger } from '../lambdas/shared/api.ts';
-import { dynamoDbClient, ledgerPorts } from '../lambdas/shared/ledger.ts';
-import { merchantEndpoints } from '../lambdas/shared/merchant-endpoints.ts';
-import { merchantNotifier } from '../lambdas/shared/workers.ts';
+import { LOCAL_CREDENTIALS } from '../local/dynamodb.ts';
 import { arns } from '../local/naming.ts';
 import { startSecretsManager } from '../local/secrets-manager.ts';
 import { lambdaContext } from '../test/support/api-events.ts';
@@ -53,14 +54,26 @@ const servers = await Promise.all(ENDPOINT_LATENCIES_MS.map((ms) => startMerchan
 try {
   const keyArn = arns.secret('us-east-1', 'bench-endpoint-key');
   secrets.register({ logicalId: 'Key', name: 'bench-endpoint-key', arn: keyArn, properties: {} });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    ENDPOINT_SECRETS_KEY_ARN: keyArn,
-    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+  const secretsClient = new SecretsManagerClient({
+    endpoint: secrets.endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const endpoints = buildMerchantEndpoints(
+    { dynamoDb: env.ddb.client, secrets: secretsClient },
+    { endpointsTableName: 'endpoints', secretsKeyArn: keyArn },
+  );
+  const deliveryWorker = buildDeliveryWorker({
+    queue: env.workQueue(env.queues.inbound),
+    idempotency: env.idempotency,
+    endpoints,
+    log: new DynamoDbDeliveryLog({ client: env.ddb.client, tableName: 'deliveries' }),
+    allowLoopbackHttp: true,
+    timeoutMs: 5000,
   });
 
   let calls = 0;
-  dynamoDbClient().middlewareStack.add(
+  env.ddb.client.middlewareStack.add(
     (next) => async (args) => {
       calls++;
       return next(args);
@@ -69,8 +82,8 @@ try {
   );
 
   const ctx = { tenantId: TENANT, correlationId: 'bench', causationId: 'bench', actor: 'bench' };
-  const merchant = (await openAccount(ledgerPorts(), ctx, { currency: 'USD', kind: 'merchant' })).id;
-  await deposit(ledgerPorts(), ctx, { accountId: merchant, amount: 10_000_000, currency: 'USD' });
+  const merchant = (await openAccount(env.ledger, ctx, { currency: 'USD', kind: 'merchant' })).id;
+  await deposit(env.ledger, ctx, { accountId: merchant, amount: 10_000_000, currency: 'USD' });
 
   let sequence = 0;
   const message = () => {
@@ -92,9 +105,9 @@ try {
     };
   };
   const ports: ProcessorEventPorts = {
-    ledger: ledgerPorts(),
-    inbox: new DynamoDbWebhookInbox({ client: dynamoDbClient(), tableName: 'inbox' }),
-    notifier: merchantNotifier(),
+    ledger: env.ledger,
+    inbox: new DynamoDbWebhookInbox({ client: env.ddb.client, tableName: 'inbox' }),
+    notifier: env.processorEvents.ports.notifier,
     payments: { confirmCapture: async () => undefined, recordRefundResult: async () => undefined },
   };
 
@@ -110,8 +123,8 @@ try {
   for (let i = 0; i < 5; i++) {
     const warm = message();
     await applyProcessorEvent(ports, message());
-    await processBatch(sqsEvent([warm]), lambdaContext());
-    await processBatch(sqsEvent([warm]), lambdaContext());
+    await processBatch(sqsEvent([warm]), env.processorEvents, lambdaContext());
+    await processBatch(sqsEvent([warm]), env.processorEvents, lambdaContext());
   }
 
   // Interleaved, so drift in DynamoDB Local hits every variant alike.
@@ -121,8 +134,8 @@ try {
   for (let i = 0; i < MESSAGES; i++) {
     bare.push(await measure(() => applyProcessorEvent(ports, message())));
     const m = message();
-    first.push(await measure(() => processBatch(sqsEvent([m]), lambdaContext())));
-    duplicate.push(await measure(() => processBatch(sqsEvent([m]), lambdaContext())));
+    first.push(await measure(() => processBatch(sqsEvent([m]), env.processorEvents, lambdaContext())));
+    duplicate.push(await measure(() => processBatch(sqsEvent([m]), env.processorEvents, lambdaContext())));
   }
   const avgCalls = (runs: { calls: number }[]) => runs.reduce((sum, r) => sum + r.calls, 0) / runs.length;
   const bareP50 = p50(bare.map((r) => r.ms));
@@ -133,12 +146,12 @@ try {
   const merchants = await Promise.all(
     Array.from(
       { length: MERCHANTS },
-      async () => (await openAccount(ledgerPorts(), ctx, { currency: 'USD', kind: 'merchant' })).id,
+      async () => (await openAccount(env.ledger, ctx, { currency: 'USD', kind: 'merchant' })).id,
     ),
   );
   const registerAll = async (url: string) => {
     for (const id of merchants) {
-      await merchantEndpoints().register(
+      await endpoints.register(
         {
           endpointId: `we_${id}`,
           tenantId: TENANT,
@@ -167,7 +180,7 @@ try {
   const throughput = async (batchSize: number) => {
     const started = performance.now();
     for (let sent = 0; sent < THROUGHPUT_MESSAGES; sent += batchSize) {
-      const result = await deliverBatch(sqsEvent(fresh(batchSize)), lambdaContext());
+      const result = await deliverBatch(sqsEvent(fresh(batchSize)), deliveryWorker, lambdaContext());
       if (result.batchItemFailures.length > 0) throw new Error('a delivery failed during the benchmark');
     }
     return THROUGHPUT_MESSAGES / ((performance.now() - started) / 1000);
@@ -175,7 +188,7 @@ try {
   const throughputs = [];
   for (const [index, latency] of ENDPOINT_LATENCIES_MS.entries()) {
     await registerAll(servers[index]?.url ?? '');
-    await deliverBatch(sqsEvent(fresh(10)), lambdaContext());
+    await deliverBatch(sqsEvent(fresh(10)), deliveryWorker, lambdaContext());
     const single = await throughput(1);
     const batch = await throughput(10);
     const singleAgain = await throughput(1);

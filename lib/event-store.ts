@@ -3,12 +3,10 @@ import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.ts';
 
 /** Environment variables the handlers read (lambdas/shared/config.ts). */
-export const EVENT_STORE_ENV = {
-  eventsTable: 'EVENTS_TABLE_NAME',
-  snapshotsTable: 'SNAPSHOTS_TABLE_NAME',
-} as const;
+export const EVENT_STORE_ENV = { eventsTable: ENV.eventsTable, snapshotsTable: ENV.snapshotsTable } as const;
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
 /**

@@ -3,9 +3,10 @@ import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.ts';
 
 /** Environment variable the handlers read (lambdas/shared/config.ts). */
-export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE_NAME';
+export const IDEMPOTENCY_TABLE_ENV = ENV.idempotencyTable;
 
 /** Properties of an {@link IdempotencyTable}. */
 export interface IdempotencyTableProps {

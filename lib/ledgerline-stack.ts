@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
 import { EventStore } from './event-store.ts';
@@ -10,7 +11,7 @@ import { ProcessorWebhooks } from './processor-webhooks.ts';
 import { Projector } from './projector.ts';
 import { ReadModels } from './read-models.ts';
 import { Relay } from './relay.ts';
-import { ROUTES, type RouteSpec } from './routes.ts';
+import { ROUTES, type RouteGrant, type RouteSpec } from './routes.ts';
 import { SandboxProcessor } from './sandbox-processor.ts';
 
 /** Properties of the {@link LedgerlineStack}. */
@@ -79,6 +80,18 @@ export class LedgerlineStack extends Stack {
       processor: this.sandboxProcessor,
     });
 
+    // Each grant a route may declare, as its construct's grantX (a Record: none can be left out).
+    const grants: Readonly<Record<RouteGrant, (fn: NodejsFunction) => void>> = {
+      'append-events': (fn) => this.eventStore.grantAppend(fn),
+      'read-events': (fn) => this.eventStore.grantRead(fn),
+      idempotency: (fn) => this.idempotency.grantReadWrite(fn),
+      'receive-processor-webhooks': (fn) => this.processorWebhooks.grantReceive(fn),
+      'register-webhook-endpoints': (fn) => this.notifications.grantRegisterEndpoints(fn),
+      'read-webhook-endpoints': (fn) => this.notifications.grantReadEndpoints(fn),
+      'read-deliveries': (fn) => this.notifications.grantReadDeliveries(fn),
+      'start-payments': (fn) => this.paymentSaga.grantStart(fn),
+      'call-processor': (fn) => this.sandboxProcessor.grantCall(fn),
+    };
     const functions = new Map<string, ApiFunction>();
     for (const route of props.routes ?? ROUTES) {
       const id = routeId(route);
@@ -88,12 +101,7 @@ export class LedgerlineStack extends Stack {
         );
       }
       const fn = new ApiFunction(this, id, { entry: route.entry });
-      if (route.access === 'write') {
-        this.eventStore.grantAppend(fn.function);
-        this.idempotency.grantReadWrite(fn.function);
-      } else if (route.access === 'read') {
-        this.eventStore.grantRead(fn.function);
-      }
+      for (const grant of route.grants) grants[grant](fn.function);
       if (route.readModels && route.readModels.length > 0) {
         this.readModels.grantRead(fn.function, route.readModels);
       }
@@ -101,20 +109,6 @@ export class LedgerlineStack extends Stack {
       functions.set(id, fn);
     }
     this.functions = functions;
-    const routeFn = (method: RouteSpec['method'], path: string) =>
-      functions.get(routeId({ method, path }))?.function;
-    const webhookReceiver = routeFn('POST', '/webhooks/processor');
-    if (webhookReceiver) this.processorWebhooks.grantReceive(webhookReceiver);
-    const registerEndpoint = routeFn('POST', '/merchants/{id}/webhook-endpoints');
-    if (registerEndpoint) this.notifications.grantRegisterEndpoints(registerEndpoint);
-    const listEndpoints = routeFn('GET', '/merchants/{id}/webhook-endpoints');
-    if (listEndpoints) this.notifications.grantReadEndpoints(listEndpoints);
-    const listDeliveries = routeFn('GET', '/merchants/{id}/deliveries');
-    if (listDeliveries) this.notifications.grantReadDeliveries(listDeliveries);
-    const startPayment = routeFn('POST', '/payments');
-    if (startPayment) this.paymentSaga.grantStart(startPayment);
-    const refundPayment = routeFn('POST', '/payments/{id}/refunds');
-    if (refundPayment) this.sandboxProcessor.grantCall(refundPayment);
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,

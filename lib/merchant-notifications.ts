@@ -4,17 +4,18 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction } from './api-function.ts';
 import type { IdempotencyTable } from './idempotency-table.ts';
 import { WorkQueue } from './queues.ts';
 
 /** Environment variables (lambdas/shared/config.ts). */
 export const MERCHANT_NOTIFICATIONS_ENV = {
-  queueUrl: 'MERCHANT_NOTIFICATIONS_QUEUE_URL',
-  endpointsTable: 'MERCHANT_ENDPOINTS_TABLE_NAME',
-  secretsKey: 'ENDPOINT_SECRETS_KEY_ARN',
-  allowLoopbackHttp: 'WEBHOOK_ALLOW_LOOPBACK_HTTP',
-  deliveriesTable: 'DELIVERIES_TABLE_NAME',
+  queueUrl: ENV.merchantNotificationsQueueUrl,
+  endpointsTable: ENV.merchantEndpointsTable,
+  secretsKey: ENV.endpointSecretsKeyArn,
+  allowLoopbackHttp: ENV.webhookAllowLoopbackHttp,
+  deliveriesTable: ENV.deliveriesTable,
 } as const;
 
 /** Properties of {@link MerchantNotifications}. */
@@ -98,11 +99,11 @@ export class MerchantNotifications extends Construct {
       maxConcurrency: 5,
       maxReceiveCount: props.maxReceiveCount ?? 12,
     });
-    fn.addEnvironment('WORK_QUEUE_URL', this.queue.queue.queueUrl);
-    fn.addEnvironment('RETRY_BASE_SECONDS', String((props.retryBase ?? Duration.seconds(5)).toSeconds()));
-    fn.addEnvironment('RETRY_CAP_SECONDS', String((props.retryCap ?? Duration.minutes(15)).toSeconds()));
+    fn.addEnvironment(ENV.workQueueUrl, this.queue.queue.queueUrl);
+    fn.addEnvironment(ENV.retryBaseSeconds, String((props.retryBase ?? Duration.seconds(5)).toSeconds()));
+    fn.addEnvironment(ENV.retryCapSeconds, String((props.retryCap ?? Duration.minutes(15)).toSeconds()));
     fn.addEnvironment(
-      'DELIVERY_TIMEOUT_MS',
+      ENV.deliveryTimeoutMs,
       String((props.requestTimeout ?? Duration.seconds(5)).toMilliseconds()),
     );
     props.idempotency.grantReadWrite(fn);

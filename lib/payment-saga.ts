@@ -36,7 +36,7 @@ export interface PaymentSagaProps {
   /** The processor the capture and refund tasks call. */
   readonly processor: SandboxProcessor;
   /**
-   * Risk limits (a JSON RiskPolicy); unset = the defaults in lambdas/shared/payments.ts.
+   * Risk limits (a JSON RiskPolicy); unset = the defaults in lambdas/composition/payments.ts.
    * @default undefined
    */
   readonly riskPolicy?: string;

@@ -4,6 +4,7 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction } from './api-function.ts';
 import type { EventStore } from './event-store.ts';
 import type { IdempotencyTable } from './idempotency-table.ts';
@@ -12,9 +13,9 @@ import { WorkQueue } from './queues.ts';
 
 /** Environment variables the receiver and the worker read (lambdas/shared/config.ts). */
 export const PROCESSOR_WEBHOOKS_ENV = {
-  inboxTable: 'WEBHOOK_INBOX_TABLE_NAME',
-  queueUrl: 'PROCESSOR_EVENTS_QUEUE_URL',
-  secretArn: 'PROCESSOR_WEBHOOK_SECRET_ARN',
+  inboxTable: ENV.webhookInboxTable,
+  queueUrl: ENV.processorEventsQueueUrl,
+  secretArn: ENV.processorWebhookSecretArn,
 } as const;
 
 /** The signing secret's logical id: stable, so `LEDGERLINE_LOCAL_SECRET_ProcessorWebhookSecret` names it locally. */
@@ -81,9 +82,9 @@ export class ProcessorWebhooks extends Construct {
       batchSize: 10,
       maxConcurrency: 5,
     });
-    fn.addEnvironment('WORK_QUEUE_URL', this.queue.queue.queueUrl);
-    fn.addEnvironment('RETRY_BASE_SECONDS', String((props.retryBase ?? Duration.seconds(2)).toSeconds()));
-    fn.addEnvironment('RETRY_CAP_SECONDS', String((props.retryCap ?? Duration.minutes(5)).toSeconds()));
+    fn.addEnvironment(ENV.workQueueUrl, this.queue.queue.queueUrl);
+    fn.addEnvironment(ENV.retryBaseSeconds, String((props.retryBase ?? Duration.seconds(2)).toSeconds()));
+    fn.addEnvironment(ENV.retryCapSeconds, String((props.retryCap ?? Duration.minutes(5)).toSeconds()));
     props.eventStore.grantAppend(fn);
     props.idempotency.grantReadWrite(fn);
     props.notifications.grantEnqueue(fn);

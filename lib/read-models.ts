@@ -5,7 +5,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PAYMENT_VIEW_INDEXES } from '../lambdas/domain/projections/payment-view.ts';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
-import { READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from '../lambdas/shared/config.ts';
+import { READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from '../lambdas/shared/env-names.ts';
 
 /** Sort keys per model: history rows by `<postedAt>#<transferId>`, totals by day; the views have none. */
 const SORTED: Readonly<Record<ReadModelName, boolean>> = {

@@ -1,99 +1,125 @@
 import type { ReadModelName } from '../lambdas/domain/projections/read-model.ts';
 
-/** The API surface: one Lambda per route, and what each route may do to the tables. */
+/**
+ * What a route's function may do; the stack turns each into its construct's `grantX` (which sets the
+ * variables the function's composition root reads, and the permission).
+ */
+export type RouteGrant =
+  /** Append to (and read) the event store. */
+  | 'append-events'
+  /** Read the event store. */
+  | 'read-events'
+  /** Powertools idempotency records (routes that replay a stored response). */
+  | 'idempotency'
+  /** Record signed processor webhooks in the inbox and enqueue them. */
+  | 'receive-processor-webhooks'
+  /** Write a merchant's webhook endpoint (its secret sealed under the stack's key). */
+  | 'register-webhook-endpoints'
+  /** Read a merchant's webhook endpoint. */
+  | 'read-webhook-endpoints'
+  /** Read a merchant's delivery log. */
+  | 'read-deliveries'
+  /** Start the payment settlement saga. */
+  | 'start-payments'
+  /** Call the card processor. */
+  | 'call-processor';
+
+/** A route that changes the ledger and replays its response for a repeated Idempotency-Key. */
+const WRITE: readonly RouteGrant[] = ['append-events', 'idempotency'];
+/** A route that only reads the ledger. */
+const READ: readonly RouteGrant[] = ['read-events'];
+
+/** The API surface: one Lambda per route, and what each route may do. */
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';
   /** API Gateway resource path, e.g. `/accounts/{id}`. */
   readonly path: string;
   /** Handler entry, relative to the project root; it exports `handler`. */
   readonly entry: string;
-  /**
-   * `write` routes append events and use the idempotency table; `read` routes only read; `none`
-   * routes touch no ledger table (their construct grants what they need).
-   */
-  readonly access: 'read' | 'write' | 'none';
+  /** Everything the route's function may do (least privilege: nothing else is granted). */
+  readonly grants: readonly RouteGrant[];
   /**
    * Who may call: a tenant with an API key, or anyone whose request carries a valid webhook
    * signature (checked by the handler; the caller has no API key).
    * @default 'api-key'
    */
   readonly auth?: 'api-key' | 'webhook-signature';
-  /** The read models the route queries (read access only). @default none */
+  /** The read models the route queries (read only). @default none */
   readonly readModels?: readonly ReadModelName[];
 }
 
 export const ROUTES: readonly RouteSpec[] = [
-  { method: 'POST', path: '/accounts', entry: 'lambdas/handlers/api/open-account.ts', access: 'write' },
+  { method: 'POST', path: '/accounts', entry: 'lambdas/handlers/api/open-account.ts', grants: WRITE },
   {
     method: 'GET',
     path: '/accounts/{id}',
     entry: 'lambdas/handlers/api/get-account.ts',
-    access: 'read',
+    grants: READ,
     readModels: ['account-view'],
   },
   {
     method: 'GET',
     path: '/accounts/{id}/events',
     entry: 'lambdas/handlers/api/list-account-events.ts',
-    access: 'read',
+    grants: READ,
   },
   {
     method: 'GET',
     path: '/accounts/{id}/transactions',
     entry: 'lambdas/handlers/api/list-account-transactions.ts',
-    access: 'read',
+    grants: READ,
     readModels: ['account-history'],
   },
   {
     method: 'POST',
     path: '/accounts/{id}/deposits',
     entry: 'lambdas/handlers/api/deposit.ts',
-    access: 'write',
+    grants: WRITE,
   },
   {
     method: 'POST',
     path: '/accounts/{id}/withdrawals',
     entry: 'lambdas/handlers/api/withdraw.ts',
-    access: 'write',
+    grants: WRITE,
   },
   {
     method: 'POST',
     path: '/accounts/{id}/freeze',
     entry: 'lambdas/handlers/api/freeze-account.ts',
-    access: 'write',
+    grants: WRITE,
   },
   {
     method: 'POST',
     path: '/accounts/{id}/unfreeze',
     entry: 'lambdas/handlers/api/unfreeze-account.ts',
-    access: 'write',
+    grants: WRITE,
   },
-  { method: 'POST', path: '/transfers', entry: 'lambdas/handlers/api/create-transfer.ts', access: 'write' },
+  { method: 'POST', path: '/transfers', entry: 'lambdas/handlers/api/create-transfer.ts', grants: WRITE },
   {
     method: 'GET',
     path: '/transfers/{id}',
     entry: 'lambdas/handlers/api/get-transfer.ts',
-    access: 'read',
+    grants: READ,
     readModels: ['transfer-view'],
   },
   {
     method: 'POST',
     path: '/transfers/{id}/post',
     entry: 'lambdas/handlers/api/post-transfer.ts',
-    access: 'write',
+    grants: WRITE,
   },
   {
     method: 'POST',
     path: '/transfers/{id}/void',
     entry: 'lambdas/handlers/api/void-transfer.ts',
-    access: 'write',
+    grants: WRITE,
   },
 
   {
     method: 'GET',
     path: '/reports/daily',
     entry: 'lambdas/handlers/api/get-daily-report.ts',
-    access: 'read',
+    grants: READ,
     readModels: ['daily-totals'],
   },
 
@@ -102,48 +128,54 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'POST',
     path: '/webhooks/processor',
     entry: 'lambdas/handlers/api/receive-processor-webhook.ts',
-    access: 'none',
+    grants: ['receive-processor-webhooks'],
     auth: 'webhook-signature',
   },
   {
     method: 'POST',
     path: '/merchants/{id}/webhook-endpoints',
     entry: 'lambdas/handlers/api/register-webhook-endpoint.ts',
-    access: 'read',
+    // Writes the endpoints table; no idempotency records (its answer carries a secret, never stored).
+    grants: [...READ, 'register-webhook-endpoints'],
   },
   {
     method: 'GET',
     path: '/merchants/{id}/webhook-endpoints',
     entry: 'lambdas/handlers/api/list-webhook-endpoints.ts',
-    access: 'read',
+    grants: [...READ, 'read-webhook-endpoints'],
   },
   {
     method: 'GET',
     path: '/merchants/{id}/deliveries',
     entry: 'lambdas/handlers/api/list-deliveries.ts',
-    access: 'read',
+    grants: [...READ, 'read-deliveries'],
   },
 
   // Payments (issue 5): settlement runs as a Step Functions saga; reads come from the payment view.
-  { method: 'POST', path: '/payments', entry: 'lambdas/handlers/api/create-payment.ts', access: 'write' },
+  {
+    method: 'POST',
+    path: '/payments',
+    entry: 'lambdas/handlers/api/create-payment.ts',
+    grants: [...WRITE, 'start-payments'],
+  },
   {
     method: 'GET',
     path: '/payments',
     entry: 'lambdas/handlers/api/list-payments.ts',
-    access: 'read',
+    grants: READ,
     readModels: ['payment-view'],
   },
   {
     method: 'GET',
     path: '/payments/{id}',
     entry: 'lambdas/handlers/api/get-payment.ts',
-    access: 'read',
+    grants: READ,
     readModels: ['payment-view'],
   },
   {
     method: 'POST',
     path: '/payments/{id}/refunds',
     entry: 'lambdas/handlers/api/refund-payment.ts',
-    access: 'write',
+    grants: [...WRITE, 'call-processor'],
   },
 ];

@@ -8,10 +8,11 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction } from './api-function.ts';
 
 /** Environment variables of the processor's clients (lambdas/shared/config.ts). */
-export const PROCESSOR_ENV = { baseUrl: 'PROCESSOR_BASE_URL', secretArn: 'PROCESSOR_SECRET_ARN' } as const;
+export const PROCESSOR_ENV = { baseUrl: ENV.processorBaseUrl, secretArn: ENV.processorSecretArn } as const;
 
 /** Properties of a {@link SandboxProcessor}. */
 export interface SandboxProcessorProps {
@@ -55,9 +56,9 @@ export class SandboxProcessor extends Construct {
       // Covers the slow capture with room to spare.
       timeout: Duration.seconds(slow.toSeconds() + 9),
       environment: {
-        SANDBOX_TABLE_NAME: this.table.tableName,
-        PROCESSOR_SECRET_ARN: this.secret.secretArn,
-        SANDBOX_SLOW_CAPTURE_MS: String(slow.toMilliseconds()),
+        [ENV.sandboxTable]: this.table.tableName,
+        [ENV.processorSecretArn]: this.secret.secretArn,
+        [ENV.sandboxSlowCaptureMs]: String(slow.toMilliseconds()),
       },
     });
     const fn = this.function.function;

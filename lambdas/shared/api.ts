@@ -1,16 +1,13 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { retryOnConflict } from '../application/retry.ts';
+import { type ConflictRetryOptions, retryOnConflict } from '../application/retry.ts';
 import type { CommandContext } from '../application/unit-of-work.ts';
 import { LedgerError } from '../domain/errors.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
-import { idempotencyConfig } from './config.ts';
-import { conflictBackoff, dynamoDbClient, ledgerPorts, MAX_COMMAND_ATTEMPTS } from './ledger.ts';
+import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 import { ApiError, json, problemResponse } from './problems.ts';
 
 export const logger = new Logger();
@@ -28,10 +25,23 @@ export interface RouteRequest<B> {
   readonly idempotencyKey?: string | undefined;
 }
 
-export interface RouteSpec<B, R> {
+/** What every route gets from its composition root. */
+export interface QueryDeps {
+  readonly ports: LedgerPorts;
+}
+
+/** What a route that changes the ledger gets besides the ports. */
+export interface CommandDeps extends QueryDeps {
+  /** Conflict retries (reload, decide again). */
+  readonly retry: ConflictRetryOptions;
+  /** Where responses are stored for replay; only routes that replay need it. */
+  readonly idempotency?: IdempotencyStore | undefined;
+}
+
+export interface RouteSpec<D, B, R> {
   /** Validates the JSON body; routes without one accept no body or `{}`. */
   readonly body?: z.ZodType<B>;
-  readonly run: (ports: LedgerPorts, request: RouteRequest<B>) => Promise<R>;
+  readonly run: (deps: D, request: RouteRequest<B>) => Promise<R>;
   readonly status: 200 | 201 | 202;
   readonly present: (result: R) => unknown;
   /**
@@ -51,9 +61,16 @@ export interface RouteSpec<B, R> {
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** The plain function for tests, and the middy-wrapped Lambda handler. */
-export interface Route {
-  readonly main: ApiHandler;
+/** A route's plain function: the event, its dependencies, and the Lambda context. */
+export type ApiMain<D> = (
+  event: APIGatewayProxyEvent,
+  deps: D,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
+
+/** The plain function for tests (they pass the dependencies), and the middy-wrapped Lambda handler. */
+export interface Route<D> {
+  readonly main: ApiMain<D>;
   readonly handler: ApiHandler;
 }
 
@@ -164,14 +181,22 @@ function wrap(main: ApiHandler): ApiHandler {
     .use(problemJson()) as ApiHandler;
 }
 
+/** A route's Lambda handler: the middy stack around its plain function, with the route's dependencies. */
+export function apiHandler<D>(main: ApiMain<D>, deps: () => D): ApiHandler {
+  return wrap((event, context) => main(event, deps(), context));
+}
+
 /** A route outside the tenant API (no API key, e.g. a signed webhook): logger context and problem+json only. */
 export function publicRoute(main: ApiHandler): { readonly handler: ApiHandler } {
   return { handler: wrap(main) };
 }
 
-/** A read-only route: no body, no idempotency. */
-export function queryRoute<R>(spec: Omit<RouteSpec<undefined, R>, 'body' | 'status'>): Route {
-  const main: ApiHandler = async (event) => {
+/** A read-only route: no body, no idempotency; `deps` is its composition root. */
+export function queryRoute<D extends QueryDeps, R>(
+  deps: () => D,
+  spec: Omit<RouteSpec<D, undefined, R>, 'body' | 'status'>,
+): Route<D> {
+  const main: ApiMain<D> = async (event, d) => {
     const { tenantId, ctx } = requestContextOf(event);
     const pathParameters = pathParametersOf(event);
     const request = {
@@ -182,9 +207,9 @@ export function queryRoute<R>(spec: Omit<RouteSpec<undefined, R>, 'body' | 'stat
       query: queryOf(event),
       path: event.path,
     };
-    return json(200, spec.present(await spec.run(ledgerPorts(), request)));
+    return json(200, spec.present(await spec.run(d, request)));
   };
-  return { main, handler: wrap(main) };
+  return { main, handler: apiHandler(main, deps) };
 }
 
 interface IdempotentInput<B> {
@@ -196,35 +221,6 @@ interface IdempotentInput<B> {
   readonly request: RouteRequest<B>;
 }
 
-/** Wraps `execute` with Powertools idempotency, built on first use (one persistence layer per function). */
-function idempotentWith<B>(execute: (request: RouteRequest<B>) => Promise<StoredResponse>) {
-  let built:
-    | { config: IdempotencyConfig; run: (input: IdempotentInput<B>) => Promise<StoredResponse> }
-    | undefined;
-  return (input: IdempotentInput<B>, context: Context): Promise<StoredResponse> => {
-    if (!built) {
-      const config = new IdempotencyConfig({
-        // The key is scoped to the tenant and the route; the request must match to be replayed.
-        eventKeyJmesPath: '[tenantId, route, idempotencyKey]',
-        payloadValidationJmesPath: '[pathParameters, body]',
-        expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
-        throwOnNoIdempotencyKey: true,
-      });
-      const persistenceStore = new DynamoDBPersistenceLayer({
-        tableName: idempotencyConfig().idempotencyTableName,
-        awsSdkV3Client: dynamoDbClient(),
-      });
-      built = {
-        config,
-        run: makeIdempotent((i: IdempotentInput<B>) => execute(i.request), { persistenceStore, config }),
-      };
-    }
-    // Lets an in-progress record expire with this invocation's timeout if the function dies mid-request.
-    built.config.registerLambdaContext(context);
-    return built.run(input);
-  };
-}
-
 /**
  * A route that changes the ledger. Conflicts are retried (reload, decide again) a bounded number of
  * times. With an `Idempotency-Key` header the first response is stored for 24 h (Stripe semantics):
@@ -232,24 +228,30 @@ function idempotentWith<B>(execute: (request: RouteRequest<B>) => Promise<Stored
  * in flight is 409 with Retry-After. Rule violations are answers and are stored; conflicts and
  * unexpected errors are not, so a retry runs again.
  */
-export function commandRoute<B, R>(spec: RouteSpec<B, R>): Route {
+export function commandRoute<D extends CommandDeps, B, R>(deps: () => D, spec: RouteSpec<D, B, R>): Route<D> {
   let executions = 0;
-  const execute = async (request: RouteRequest<B>): Promise<StoredResponse> => {
+  const execute = async (request: RouteRequest<B>, d: D): Promise<StoredResponse> => {
     executions++;
     try {
-      const result = await retryOnConflict(() => spec.run(ledgerPorts(), request), {
-        maxAttempts: MAX_COMMAND_ATTEMPTS,
-        wait: conflictBackoff,
-      });
+      const result = await retryOnConflict(() => spec.run(d, request), d.retry);
       return json(spec.status, spec.present(result)) as StoredResponse;
     } catch (error) {
       if (error instanceof LedgerError) return problemResponse(error, request.path) as StoredResponse;
       throw error;
     }
   };
-  const idempotent = idempotentWith(execute);
+  const idempotent = idempotentPerStore(
+    {
+      // The key is scoped to the tenant and the route; the request must match to be replayed.
+      eventKeyJmesPath: '[tenantId, route, idempotencyKey]',
+      payloadValidationJmesPath: '[pathParameters, body]',
+      expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+      throwOnNoIdempotencyKey: true,
+    },
+    (input: IdempotentInput<B>, d: D) => execute(input.request, d),
+  );
 
-  const main: ApiHandler = async (event, context) => {
+  const main: ApiMain<D> = async (event, d, context) => {
     const { tenantId, ctx } = requestContextOf(event);
     const pathParameters = pathParametersOf(event);
     const body = parseBody(event, spec.body);
@@ -266,7 +268,7 @@ export function commandRoute<B, R>(spec: RouteSpec<B, R>): Route {
       path: event.path,
       idempotencyKey: key,
     };
-    if (key === undefined || spec.replayResponses === false) return execute(request);
+    if (key === undefined || spec.replayResponses === false) return execute(request, d);
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new ApiError(
         400,
@@ -283,10 +285,15 @@ export function commandRoute<B, R>(spec: RouteSpec<B, R>): Route {
       body: body ?? null,
       request,
     };
-    const response = await idempotent(input, context);
+    if (!d.idempotency)
+      throw new Error(`${event.resource} replays responses: its deps need an idempotency store`);
+    const { run, register } = idempotent(d.idempotency);
+    // Lets an in-progress record expire with this invocation's timeout if the function dies mid-request.
+    register(context);
+    const response = await run(input, d);
     // Stripe's header: tells the client this answer is the stored one, not a new execution.
     const replayed = executions === before;
     return { ...response, headers: { ...response.headers, 'Idempotent-Replayed': String(replayed) } };
   };
-  return { main, handler: wrap(main) };
+  return { main, handler: apiHandler(main, deps) };
 }

@@ -1,6 +1,11 @@
-/** The only module that reads the environment: once, at cold start, failing fast on what is missing. */
+import { ENV, READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from './env-names.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
+/**
+ * The only module that reads the environment, failing fast on what is missing. Each reader takes the
+ * environment (the process's by default); the composition roots call them once per container.
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
 
 function required(env: Env, name: string): string {
   const value = env[name];
@@ -20,28 +25,16 @@ export interface IdempotencyConfigValues {
   readonly idempotencyTableName: string;
 }
 
-function memo<T>(read: () => T): () => T {
-  let value: T | undefined;
-  return () => {
-    value ??= read();
-    return value;
-  };
-}
-
 /** Tables of the event store, read by every API function. */
-export const ledgerConfig = memo(
-  (): LedgerConfig => ({
-    eventsTableName: required(process.env, 'EVENTS_TABLE_NAME'),
-    snapshotsTableName: required(process.env, 'SNAPSHOTS_TABLE_NAME'),
-  }),
-);
+export const ledgerConfig = (env: Env = process.env): LedgerConfig => ({
+  eventsTableName: required(env, ENV.eventsTable),
+  snapshotsTableName: required(env, ENV.snapshotsTable),
+});
 
 /** The Powertools idempotency table, set only on functions that write. */
-export const idempotencyConfig = memo(
-  (): IdempotencyConfigValues => ({
-    idempotencyTableName: required(process.env, 'IDEMPOTENCY_TABLE_NAME'),
-  }),
-);
+export const idempotencyConfig = (env: Env = process.env): IdempotencyConfigValues => ({
+  idempotencyTableName: required(env, ENV.idempotencyTable),
+});
 
 /** The two tables (blue, green) of one read model. */
 export interface SlotTablesConfig {
@@ -55,23 +48,13 @@ export interface ReadModelsConfig {
   readonly tables: Readonly<Record<string, SlotTablesConfig>>;
 }
 
-/** Environment variable of each read model's tables: `<blue>,<green>` (set by lib/read-models.ts). */
-export const READ_MODEL_TABLES_ENV = {
-  'account-view': 'ACCOUNT_VIEW_TABLES',
-  'account-history': 'ACCOUNT_HISTORY_TABLES',
-  'transfer-view': 'TRANSFER_VIEW_TABLES',
-  'daily-totals': 'DAILY_TOTALS_TABLES',
-  'payment-view': 'PAYMENT_VIEW_TABLES',
-} as const;
-
-/** The pointers table's variable. */
-export const READ_MODEL_POINTERS_ENV = 'READ_MODEL_POINTERS_TABLE';
+export { READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV };
 
 /** The read models whose variables are set (a function gets only those it is granted); at least one. */
-export const readModelsConfig = memo((): ReadModelsConfig => {
+export const readModelsConfig = (env: Env = process.env): ReadModelsConfig => {
   const tables: Record<string, SlotTablesConfig> = {};
   for (const [model, name] of Object.entries(READ_MODEL_TABLES_ENV)) {
-    const value = process.env[name];
+    const value = env[name];
     if (value === undefined) continue;
     const [blue, green, ...rest] = value.split(',');
     if (!blue || !green || rest.length > 0) {
@@ -84,8 +67,8 @@ export const readModelsConfig = memo((): ReadModelsConfig => {
       `Missing environment variable: none of ${Object.values(READ_MODEL_TABLES_ENV).join(', ')} is set; the stack sets them on functions granted a read model`,
     );
   }
-  return { pointersTable: required(process.env, READ_MODEL_POINTERS_ENV), tables };
-});
+  return { pointersTable: required(env, READ_MODEL_POINTERS_ENV), tables };
+};
 
 /** Inbound processor webhooks (issue 6): the receiver and the worker. */
 export interface ProcessorWebhooksConfig {
@@ -97,18 +80,16 @@ export interface ProcessorWebhooksConfig {
   readonly signingSecretArn: string | undefined;
 }
 
-export const processorWebhooksConfig = memo(
-  (): ProcessorWebhooksConfig => ({
-    inboxTableName: required(process.env, 'WEBHOOK_INBOX_TABLE_NAME'),
-    queueUrl: process.env.PROCESSOR_EVENTS_QUEUE_URL || undefined,
-    signingSecretArn: process.env.PROCESSOR_WEBHOOK_SECRET_ARN || undefined,
-  }),
-);
+export const processorWebhooksConfig = (env: Env = process.env): ProcessorWebhooksConfig => ({
+  inboxTableName: required(env, ENV.webhookInboxTable),
+  queueUrl: env[ENV.processorEventsQueueUrl] || undefined,
+  signingSecretArn: env[ENV.processorWebhookSecretArn] || undefined,
+});
 
 /** The outbound notifications queue, for every producer (relay, processor-events worker). */
-export const merchantNotificationsQueueConfig = memo((): { readonly queueUrl: string } => ({
-  queueUrl: required(process.env, 'MERCHANT_NOTIFICATIONS_QUEUE_URL'),
-}));
+export const merchantNotificationsQueueConfig = (env: Env = process.env): { readonly queueUrl: string } => ({
+  queueUrl: required(env, ENV.merchantNotificationsQueueUrl),
+});
 
 /** Merchant webhook endpoints and their delivery log (issue 6). */
 export interface MerchantEndpointsConfig {
@@ -122,17 +103,15 @@ export interface MerchantEndpointsConfig {
   readonly allowLoopbackHttp: boolean;
 }
 
-export const merchantEndpointsConfig = memo(
-  (): MerchantEndpointsConfig => ({
-    endpointsTableName: required(process.env, 'MERCHANT_ENDPOINTS_TABLE_NAME'),
-    secretsKeyArn: required(process.env, 'ENDPOINT_SECRETS_KEY_ARN'),
-    allowLoopbackHttp: process.env.WEBHOOK_ALLOW_LOOPBACK_HTTP === 'true',
-  }),
-);
+export const merchantEndpointsConfig = (env: Env = process.env): MerchantEndpointsConfig => ({
+  endpointsTableName: required(env, ENV.merchantEndpointsTable),
+  secretsKeyArn: required(env, ENV.endpointSecretsKeyArn),
+  allowLoopbackHttp: env[ENV.webhookAllowLoopbackHttp] === 'true',
+});
 
-export const deliveriesConfig = memo((): { readonly deliveriesTableName: string } => ({
-  deliveriesTableName: required(process.env, 'DELIVERIES_TABLE_NAME'),
-}));
+export const deliveriesConfig = (env: Env = process.env): { readonly deliveriesTableName: string } => ({
+  deliveriesTableName: required(env, ENV.deliveriesTable),
+});
 
 /** A worker's own queue, and how it spaces retries: full-jitter backoff by changing the message's visibility. */
 export interface WorkerQueueConfig {
@@ -141,8 +120,8 @@ export interface WorkerQueueConfig {
   readonly retryCapSeconds: number;
 }
 
-function positiveNumber(name: string, fallback: number): number {
-  const text = process.env[name];
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0)
@@ -150,18 +129,16 @@ function positiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-export const workerQueueConfig = memo(
-  (): WorkerQueueConfig => ({
-    queueUrl: required(process.env, 'WORK_QUEUE_URL'),
-    retryBaseSeconds: positiveNumber('RETRY_BASE_SECONDS', 5),
-    retryCapSeconds: positiveNumber('RETRY_CAP_SECONDS', 900),
-  }),
-);
+export const workerQueueConfig = (env: Env = process.env): WorkerQueueConfig => ({
+  queueUrl: required(env, ENV.workQueueUrl),
+  retryBaseSeconds: positiveNumber(env, ENV.retryBaseSeconds, 5),
+  retryCapSeconds: positiveNumber(env, ENV.retryCapSeconds, 900),
+});
 
 /** How long the delivery worker waits for a merchant's endpoint. */
-export const deliveryConfig = memo((): { readonly requestTimeoutMs: number } => ({
-  requestTimeoutMs: positiveNumber('DELIVERY_TIMEOUT_MS', 5000),
-}));
+export const deliveryConfig = (env: Env = process.env): { readonly requestTimeoutMs: number } => ({
+  requestTimeoutMs: positiveNumber(env, ENV.deliveryTimeoutMs, 5000),
+});
 
 /** Payments (issue 5): the API functions that start the settlement saga. */
 export interface PaymentsApiConfig {
@@ -170,15 +147,13 @@ export interface PaymentsApiConfig {
   readonly feeBps: number;
 }
 
-export const paymentsApiConfig = memo(
-  (): PaymentsApiConfig => ({
-    stateMachineArn: required(process.env, 'PAYMENT_STATE_MACHINE_ARN'),
-    feeBps: nonNegativeInteger('PAYMENT_FEE_BPS', 290),
-  }),
-);
+export const paymentsApiConfig = (env: Env = process.env): PaymentsApiConfig => ({
+  stateMachineArn: required(env, ENV.paymentStateMachineArn),
+  feeBps: nonNegativeInteger(env, ENV.paymentFeeBps, 290),
+});
 
-function nonNegativeInteger(name: string, fallback: number): number {
-  const text = process.env[name];
+function nonNegativeInteger(env: Env, name: string, fallback: number): number {
+  const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 0)
@@ -194,14 +169,12 @@ export interface ProcessorClientConfig {
   readonly maxAttempts: number;
 }
 
-export const processorClientConfig = memo(
-  (): ProcessorClientConfig => ({
-    baseUrl: required(process.env, 'PROCESSOR_BASE_URL'),
-    secretArn: required(process.env, 'PROCESSOR_SECRET_ARN'),
-    timeoutMs: positiveNumber('PROCESSOR_TIMEOUT_MS', 1500),
-    maxAttempts: positiveNumber('PROCESSOR_MAX_ATTEMPTS', 2),
-  }),
-);
+export const processorClientConfig = (env: Env = process.env): ProcessorClientConfig => ({
+  baseUrl: required(env, ENV.processorBaseUrl),
+  secretArn: required(env, ENV.processorSecretArn),
+  timeoutMs: positiveNumber(env, ENV.processorTimeoutMs, 1500),
+  maxAttempts: positiveNumber(env, ENV.processorMaxAttempts, 2),
+});
 
 /** Risk limits (a JSON RiskPolicy, default below) and the payer velocity counters. */
 export interface RiskConfig {
@@ -209,12 +182,10 @@ export interface RiskConfig {
   readonly velocityTableName: string;
 }
 
-export const riskConfig = memo(
-  (): RiskConfig => ({
-    policyJson: process.env.RISK_POLICY || undefined,
-    velocityTableName: required(process.env, 'VELOCITY_TABLE_NAME'),
-  }),
-);
+export const riskConfig = (env: Env = process.env): RiskConfig => ({
+  policyJson: env[ENV.riskPolicy] || undefined,
+  velocityTableName: required(env, ENV.velocityTable),
+});
 
 /** The sandbox processor (deployed with the stack): its state table, secret, and slow-capture delay. */
 export interface SandboxProcessorConfig {
@@ -224,10 +195,8 @@ export interface SandboxProcessorConfig {
   readonly slowCaptureMs: number;
 }
 
-export const sandboxProcessorConfig = memo(
-  (): SandboxProcessorConfig => ({
-    tableName: required(process.env, 'SANDBOX_TABLE_NAME'),
-    secretArn: required(process.env, 'PROCESSOR_SECRET_ARN'),
-    slowCaptureMs: positiveNumber('SANDBOX_SLOW_CAPTURE_MS', 6000),
-  }),
-);
+export const sandboxProcessorConfig = (env: Env = process.env): SandboxProcessorConfig => ({
+  tableName: required(env, ENV.sandboxTable),
+  secretArn: required(env, ENV.processorSecretArn),
+  slowCaptureMs: positiveNumber(env, ENV.sandboxSlowCaptureMs, 6000),
+});

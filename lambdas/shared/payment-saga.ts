@@ -1,24 +1,26 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { paymentsApiConfig } from './config.ts';
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
-let client: SFNClient | undefined;
+/** Starts the settlement saga of a payment. */
+export type SettlementStarter = (tenantId: string, paymentId: string) => Promise<void>;
 
 /**
  * Starts the settlement saga for a payment: execution name = payment id, input = ids only.
  * `ExecutionAlreadyExists` means it was already started (a retried request): not an error.
  */
-export async function startSettlement(tenantId: string, paymentId: string): Promise<void> {
-  client ??= new SFNClient({});
-  try {
-    await client.send(
-      new StartExecutionCommand({
-        stateMachineArn: paymentsApiConfig().stateMachineArn,
-        name: paymentId,
-        input: JSON.stringify({ tenantId, paymentId }),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return;
-    throw error;
-  }
+export function settlementStarter(client: SFNClient, stateMachineArn: string): SettlementStarter {
+  return async (tenantId, paymentId) => {
+    try {
+      await client.send(
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: paymentId,
+          input: JSON.stringify({ tenantId, paymentId }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists')
+        return;
+      throw error;
+    }
+  };
 }

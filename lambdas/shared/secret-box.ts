@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { SecretSealer } from '../adapters/dynamodb-webhooks.ts';
 
 const VERSION = 'v1';
 
@@ -8,7 +7,8 @@ const VERSION = 'v1';
  * additional data, so a sealed value copied onto another item does not open. Output:
  * `v1.<iv>.<tag>.<ciphertext>`, base64url parts.
  */
-export class SecretBox implements SecretSealer {
+// Structurally the adapters' SecretSealer (shared does not import adapters).
+export class SecretBox {
   readonly #key: () => Promise<string>;
 
   constructor(key: () => Promise<string>) {

@@ -1,10 +1,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { fullJitterDelay } from '../adapters/backoff.ts';
 import { logger } from './api.ts';
-import { workerQueueConfig } from './config.ts';
-import { sqsClient } from './workers.ts';
+
+/** A worker's own queue and how it spaces retries (built by the composition root). */
+export interface WorkQueue {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /** Seconds until the next try after the `receiveCount`-th failed one. */
+  readonly retryDelaySeconds: (receiveCount: number) => number;
+}
 
 /** The receive count of a message: 1 on its first delivery. */
 export function receiveCountOf(record: SQSRecord): number {
@@ -12,35 +17,17 @@ export function receiveCountOf(record: SQSRecord): number {
   return Number.isInteger(count) && count > 0 ? count : 1;
 }
 
-/** Seconds until the next try after the `receiveCount`-th failed one: exponential, full jitter. */
-export function retryDelaySeconds(
-  receiveCount: number,
-  limits: { readonly baseSeconds: number; readonly capSeconds: number },
-  random: () => number = Math.random,
-): number {
-  const ms = fullJitterDelay(
-    receiveCount,
-    { base: limits.baseSeconds * 1000, cap: limits.capSeconds * 1000 },
-    random,
-  );
-  return Math.min(43_200, Math.ceil(ms / 1000));
-}
-
 /**
  * Schedules the retry of a failed message by changing its visibility: it comes back after the
  * backoff instead of after the queue's full visibility timeout. If that call fails, the message still
  * comes back, later; so the failure is only logged.
  */
-export async function retryLater(record: SQSRecord): Promise<number | undefined> {
-  const config = workerQueueConfig();
-  const delay = retryDelaySeconds(receiveCountOf(record), {
-    baseSeconds: config.retryBaseSeconds,
-    capSeconds: config.retryCapSeconds,
-  });
+export async function retryLater(queue: WorkQueue, record: SQSRecord): Promise<number | undefined> {
+  const delay = queue.retryDelaySeconds(receiveCountOf(record));
   try {
-    await sqsClient().send(
+    await queue.client.send(
       new ChangeMessageVisibilityCommand({
-        QueueUrl: config.queueUrl,
+        QueueUrl: queue.queueUrl,
         ReceiptHandle: record.receiptHandle,
         VisibilityTimeout: delay,
       }),
@@ -64,13 +51,14 @@ const processor = new BatchProcessor(EventType.SQS);
 export function processQueueBatch(
   event: SQSEvent,
   context: Context,
+  queue: WorkQueue,
   handle: (record: SQSRecord) => Promise<unknown>,
 ): Promise<SQSBatchResponse> {
   const guarded = async (record: SQSRecord) => {
     try {
       return await handle(record);
     } catch (error) {
-      const delay = await retryLater(record);
+      const delay = await retryLater(queue, record);
       logger.warn('Record failed; retrying later', {
         messageId: record.messageId,
         receiveCount: receiveCountOf(record),

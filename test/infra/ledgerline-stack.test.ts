@@ -1,28 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../lib/api-function.ts';
-import { LedgerlineStack, routeId } from '../../lib/ledgerline-stack.ts';
+import { describe, expect, it } from 'vitest';
+import { ESM_REQUIRE_BANNER } from '../../lib/api-function.ts';
+import { routeId } from '../../lib/ledgerline-stack.ts';
 import { ROUTES } from '../../lib/routes.ts';
-
-type Json = Record<string, unknown>;
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Json;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-}
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
 
 // The resource types the local runtime knows (shared/TEMPLATE-MAP.md, section 2).
 const KNOWN_TYPES = new Set([
@@ -55,86 +38,23 @@ const KNOWN_TYPES = new Set([
 
 /** Top-level static imports of a (minified) ESM bundle: `import{a as b}from"x"`, `import "x"`. */
 const STATIC_IMPORT = /(?:^|[;}])\s*import\s*(?:[^;'"]*?from\s*)?["']([^"']+)["']/gm;
-const FORBIDDEN_ON_EVENTS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
-let outdir: string;
-let app: App;
-let stack: LedgerlineStack;
-let assembly: CloudAssembly;
-let template: Template;
-let resources: Record<string, Resource>;
+import {
+  app,
+  assembly,
+  type Json,
+  logicalId,
+  ofType,
+  only,
+  resource,
+  resources,
+  routeFunction,
+  stack,
+  synthesizeStack,
+  template,
+} from './stack-under-test.ts';
 
-beforeAll(() => {
-  // The same feature flags as `cdk synth`: they change what the template looks like.
-  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Json };
-  outdir = mkdtempSync(join(tmpdir(), 'ledgerline-infra-'));
-  app = new App({ context, outdir });
-  stack = new LedgerlineStack(app, 'Ledgerline');
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  assembly = app.synth(); // throws on an unacknowledged cdk-nag error
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Resource>;
-});
-
-afterAll(() => {
-  if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
-});
-
-const logicalId = (element: { node: { defaultChild?: unknown } }): string =>
-  stack.getLogicalId(element.node.defaultChild as CfnElement);
-const ofType = (type: string): [string, Resource][] =>
-  Object.entries(resources).filter(([, resource]) => resource.Type === type);
-/** The one resource of a type; fails when there are none or several. */
-const only = (type: string): [string, Resource] => {
-  const found = ofType(type);
-  if (found.length !== 1 || found[0] === undefined)
-    throw new Error(`expected one ${type}, found ${found.length}`);
-  return found[0];
-};
-const resource = (id: string): Resource => {
-  const found = resources[id];
-  if (found === undefined) throw new Error(`no resource ${id} in the template`);
-  return found;
-};
-const actionsOf = (statement: Statement): string[] =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-/** IAM action globs (`dynamodb:*`, `dynamodb:Update*`) count as the actions they match. */
-const allows = (statement: Statement, action: string): boolean =>
-  actionsOf(statement).some((pattern) =>
-    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action),
-  );
-/** A statement touches a table when a resource is `*` or mentions the table's logical id. */
-const touches = (statement: Statement, tableId: string): boolean =>
-  (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).some(
-    (r) => r === '*' || JSON.stringify(r).includes(`"${tableId}"`),
-  );
-/** Every Allow statement of a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
-const statementsOfRole = (roleId: string): Statement[] => {
-  const inline = (
-    (resource(roleId).Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
-  const attached = ofType('AWS::IAM::Policy')
-    .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  return [...inline, ...attached].filter((s) => s.Effect === 'Allow');
-};
-/** Only the statements that allow some DynamoDB action (X-Ray's `*` resource is not a table grant). */
-const dynamoStatements = (statements: Statement[]): Statement[] =>
-  statements.filter((s) => actionsOf(s).some((a) => a.toLowerCase().startsWith('dynamodb:') || a === '*'));
-const allStatements = (): { roleId: string; statement: Statement }[] =>
-  ofType('AWS::IAM::Role').flatMap(([roleId]) =>
-    statementsOfRole(roleId).map((statement) => ({ roleId, statement })),
-  );
-const routeFunction = (route: (typeof ROUTES)[number]) => {
-  const fn = stack.functions.get(routeId(route));
-  if (fn === undefined) throw new Error(`no function for ${route.method} ${route.path}`);
-  return {
-    id: logicalId(fn.function),
-    roleId: logicalId(fn.role),
-    props: resource(logicalId(fn.function)).Properties,
-  };
-};
+synthesizeStack({ bundling: true });
 
 describe('events table', () => {
   it('is keyed by pk (S) and version (N), on demand', () => {
@@ -305,121 +225,13 @@ describe('functions', () => {
     for (const route of ROUTES) {
       const { id, props } = routeFunction(route);
       const env = (props.Environment as { Variables: Json }).Variables;
-      // `none` routes (the signed processor webhook) never touch the ledger.
-      expect(env.EVENTS_TABLE_NAME, id).toEqual(route.access === 'none' ? undefined : { Ref: eventsId });
-      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual(
-        route.access === 'none' ? undefined : { Ref: snapshotsId },
-      );
-      if (route.access === 'write') expect(env.IDEMPOTENCY_TABLE_NAME, id).toEqual({ Ref: idempotencyId });
+      // Routes granted no event store (the signed processor webhook) never touch the ledger.
+      const ledger = route.grants.includes('append-events') || route.grants.includes('read-events');
+      expect(env.EVENTS_TABLE_NAME, id).toEqual(ledger ? { Ref: eventsId } : undefined);
+      expect(env.SNAPSHOTS_TABLE_NAME, id).toEqual(ledger ? { Ref: snapshotsId } : undefined);
+      if (route.grants.includes('idempotency'))
+        expect(env.IDEMPOTENCY_TABLE_NAME, id).toEqual({ Ref: idempotencyId });
       else expect(env.IDEMPOTENCY_TABLE_NAME, id).toBeUndefined();
-    }
-  });
-});
-
-describe('least privilege', () => {
-  it('lets no role update, delete or batch-write the events table', () => {
-    const eventsId = logicalId(stack.eventStore.eventsTable);
-    const offending = allStatements()
-      .filter(({ statement }) => touches(statement, eventsId))
-      .flatMap(({ roleId, statement }) =>
-        FORBIDDEN_ON_EVENTS.filter((action) => allows(statement, action)).map(
-          (action) => `${roleId}: ${action}`,
-        ),
-      );
-    expect(offending).toEqual([]);
-    // Managed policies are invisible to the scan above, so only API Gateway's logging one may appear.
-    const managed = ofType('AWS::IAM::Role').flatMap(([, role]) =>
-      ((role.Properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) => JSON.stringify(arn)),
-    );
-    expect(
-      managed.filter((arn) => !arn.includes('service-role/AmazonAPIGatewayPushToCloudWatchLogs')),
-    ).toEqual([]);
-  });
-
-  it('lets write routes append to and read the events table, nothing more', () => {
-    const eventsId = logicalId(stack.eventStore.eventsTable);
-    for (const route of ROUTES.filter((r) => r.access === 'write')) {
-      const { roleId } = routeFunction(route);
-      const actions = dynamoStatements(statementsOfRole(roleId))
-        .filter((s) => touches(s, eventsId))
-        .flatMap(actionsOf)
-        .sort();
-      expect(actions, roleId).toEqual([
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-      ]);
-    }
-  });
-
-  it('lets read routes write nothing and reach only the event store and the read models they serve', () => {
-    const eventsId = logicalId(stack.eventStore.eventsTable);
-    const snapshotsId = logicalId(stack.eventStore.snapshotsTable);
-    const pointersId = logicalId(stack.readModels.pointers);
-    const reads = ROUTES.filter((r) => r.access === 'read');
-    expect(reads.length).toBeGreaterThan(0);
-    const arn = (id: string) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
-    // The webhook tables are granted by their constructs and checked in test/infra/workers.test.ts.
-    const webhookTables = [
-      stack.notifications.endpoints,
-      stack.notifications.deliveries,
-      stack.processorWebhooks.inbox,
-    ];
-    const webhookIds = webhookTables.map((t) => logicalId(t));
-    for (const route of reads) {
-      const { roleId } = routeFunction(route);
-      const dynamo = dynamoStatements(statementsOfRole(roleId)).filter(
-        (s) => !webhookIds.some((id) => touches(s, id)),
-      );
-      expect(
-        dynamo.flatMap((s) => WRITES.filter((w) => allows(s, w))),
-        roleId,
-      ).toEqual([]);
-      expect([...new Set(dynamo.flatMap(actionsOf))].sort(), roleId).toEqual([
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-      ]);
-      const views = (route.readModels ?? []).flatMap((m) => [
-        logicalId(stack.readModels.tables[m].blue),
-        logicalId(stack.readModels.tables[m].green),
-      ]);
-      const all = dynamo.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-      // GSIs of the views they serve (the payment view's lists) are named, never `index/*`.
-      const indexes = all.map((r) => JSON.stringify(r)).filter((r) => r.includes('/index/'));
-      for (const index of indexes) expect(index, roleId).toMatch(/\/index\/[a-z-]+"/);
-      const reached = all.filter((r) => !JSON.stringify(r).includes('/index/'));
-      expect([...new Set(reached.map((r) => JSON.stringify(r)))].sort(), roleId).toEqual(
-        [eventsId, snapshotsId, ...views, ...(views.length > 0 ? [pointersId] : [])].map(arn).sort(),
-      );
-    }
-  });
-
-  it('gives the idempotency table to write routes and the queue workers only, with the four Powertools item actions', () => {
-    const idempotencyId = logicalId(stack.idempotency.table);
-    const writeRoles = new Set([
-      ...ROUTES.filter((r) => r.access === 'write').map((r) => routeFunction(r).roleId),
-      logicalId(stack.processorWebhooks.worker.role),
-      logicalId(stack.notifications.worker.role),
-    ]);
-    const holders = allStatements().filter(
-      ({ statement }) => dynamoStatements([statement]).length > 0 && touches(statement, idempotencyId),
-    );
-    expect(new Set(holders.map((h) => h.roleId))).toEqual(writeRoles);
-    for (const { roleId, statement } of holders) {
-      expect(actionsOf(statement).sort(), roleId).toEqual([
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-      ]);
-    }
-  });
-
-  it('attaches no AWS managed policy to function roles', () => {
-    for (const route of ROUTES) {
-      const { roleId } = routeFunction(route);
-      expect(resource(roleId).Properties.ManagedPolicyArns, roleId).toBeUndefined();
     }
   });
 });

@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { DynamoDbWebhookInbox } from '../../lambdas/adapters/dynamodb-webhooks.ts';
+import { confirmCapture } from '../../lambdas/application/payments/commands.ts';
+import { recordRefundResult } from '../../lambdas/application/payments/refunds.ts';
+import { buildIdempotencyStore, buildLedgerPorts } from '../../lambdas/composition/ledger.ts';
+import { buildMerchantNotifier } from '../../lambdas/composition/merchants.ts';
+import { buildWorkQueue, type ProcessorEventsWorkerDeps } from '../../lambdas/composition/workers.ts';
+import type { LedgerPorts } from '../../lambdas/domain/ports.ts';
+import type { IdempotencyStore } from '../../lambdas/shared/idempotency.ts';
+import type { WorkQueue } from '../../lambdas/shared/sqs-batch.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../local/sqs.ts';
 import {
@@ -11,12 +20,23 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.ts';
 
-/** DynamoDB Local with the workers' tables and fauxqs with their queues, env set as the stack sets it. */
+/**
+ * DynamoDB Local with the workers' tables and fauxqs with their queues, and the dependencies the
+ * workers' composition roots would build on them (passed to `main`; no environment variables).
+ */
 export interface WorkerEnvironment {
   readonly ddb: DynamoDbLocal;
   readonly sqs: SqsEmulator;
   readonly sqsClient: SQSClient;
   readonly queues: { readonly inbound: string; readonly notifications: string };
+  /** The ledger on the `events` and `snapshots` tables. */
+  readonly ledger: LedgerPorts;
+  /** The `idempotency` table. */
+  readonly idempotency: IdempotencyStore;
+  /** A work queue that retries after 1 s, at most 2 s. */
+  workQueue(queueUrl: string): WorkQueue;
+  /** The processor-events worker's dependencies (inbound queue, `inbox` table, notifications queue). */
+  readonly processorEvents: ProcessorEventsWorkerDeps;
   stop(): Promise<void>;
 }
 
@@ -53,35 +73,34 @@ export async function startWorkerEnvironment(): Promise<WorkerEnvironment> {
     name: 'notifications',
     properties: {},
   }).url;
-  Object.assign(process.env, {
-    EVENTS_TABLE_NAME: 'events',
-    SNAPSHOTS_TABLE_NAME: 'snapshots',
-    IDEMPOTENCY_TABLE_NAME: 'idempotency',
-    WEBHOOK_INBOX_TABLE_NAME: 'inbox',
-    MERCHANT_ENDPOINTS_TABLE_NAME: 'endpoints',
-    DELIVERIES_TABLE_NAME: 'deliveries',
-    MERCHANT_NOTIFICATIONS_QUEUE_URL: notifications,
-    WORK_QUEUE_URL: inbound,
-    RETRY_BASE_SECONDS: '1',
-    RETRY_CAP_SECONDS: '2',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
   const sqsClient = new SQSClient({
     endpoint: sqs.endpoint,
     region: 'us-east-1',
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
+  const ledger = buildLedgerPorts(ddb.client, { eventsTableName: 'events', snapshotsTableName: 'snapshots' });
+  const idempotency = buildIdempotencyStore(ddb.client, { idempotencyTableName: 'idempotency' });
+  const workQueue = (queueUrl: string) =>
+    buildWorkQueue(sqsClient, { queueUrl, retryBaseSeconds: 1, retryCapSeconds: 2 });
   return {
     ddb,
     sqs,
     sqsClient,
     queues: { inbound, notifications },
+    ledger,
+    idempotency,
+    workQueue,
+    processorEvents: {
+      queue: workQueue(inbound),
+      idempotency,
+      ports: {
+        ledger,
+        inbox: new DynamoDbWebhookInbox({ client: ddb.client, tableName: 'inbox' }),
+        notifier: buildMerchantNotifier(sqsClient, notifications),
+        payments: { confirmCapture, recordRefundResult },
+      },
+    },
     async stop() {
       sqsClient.destroy();
       await sqs.stop();

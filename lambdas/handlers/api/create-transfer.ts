@@ -1,13 +1,14 @@
 import { createTransfer } from '../../application/commands.ts';
+import { ledgerApi } from '../../composition/ledger-api.ts';
 import { clientAccountId, clientTransferId } from '../../domain/system-ids.ts';
 import { commandRoute } from '../../shared/api.ts';
 import { presentTransfer } from './present.ts';
 import { createTransferBody } from './schemas.ts';
 
 /** POST /transfers: between accounts the tenant opened; system accounts and ids are the ledger's own. */
-export const { main, handler } = commandRoute({
+export const { main, handler } = commandRoute(ledgerApi, {
   body: createTransferBody,
-  run: (ports, { ctx, body }) =>
+  run: ({ ports }, { ctx, body }) =>
     createTransfer(ports, ctx, {
       ...body,
       ...(body.id === undefined ? {} : { id: clientTransferId(body.id) }),

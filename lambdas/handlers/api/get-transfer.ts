@@ -1,11 +1,11 @@
 import { getTransferView } from '../../application/queries.ts';
+import { readApi } from '../../composition/read-api.ts';
 import { queryRoute } from '../../shared/api.ts';
-import { readModelsAdapter } from '../../shared/read-models.ts';
 import { presentTransfer } from './present.ts';
 
 /** GET /transfers/{id}: the transfer view. */
-export const { main, handler } = queryRoute({
-  run: (_ports, { tenantId, pathParameters }) =>
-    getTransferView(readModelsAdapter(), tenantId, pathParameters.id ?? ''),
+export const { main, handler } = queryRoute(readApi, {
+  run: ({ readModels }, { tenantId, pathParameters }) =>
+    getTransferView(readModels, tenantId, pathParameters.id ?? ''),
   present: presentTransfer,
 });

@@ -1,15 +1,15 @@
+import { readApi } from '../../composition/read-api.ts';
 import { parseQuery, queryRoute } from '../../shared/api.ts';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts';
-import { readModelsAdapter } from '../../shared/read-models.ts';
 import { listPaymentsQuery, paymentsCursor } from './payment-schemas.ts';
 import { presentPayment } from './present-payment.ts';
 
 /** GET /payments?status=&cursor=&limit=: newest first, keyset-paged on (createdAt, id). */
-export const { main, handler } = queryRoute({
-  run: (_ports, { tenantId, query }) => {
+export const { main, handler } = queryRoute(readApi, {
+  run: ({ readModels }, { tenantId, query }) => {
     const { status, cursor, limit } = parseQuery(listPaymentsQuery, query);
     const after = cursor ? decodeCursor(cursor, paymentsCursor).k : null;
-    return readModelsAdapter().payments(tenantId, { status, after, limit });
+    return readModels.payments(tenantId, { status, after, limit });
   },
   present: ({ rows, more }) => {
     const last = rows.at(-1);

@@ -1,50 +1,15 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DynamoDbWebhookInbox } from '../../adapters/dynamodb-webhooks.ts';
-import { CachedSecret, signingSecrets } from '../../adapters/secrets-manager-secret.ts';
-import type { WebhookInbox } from '../../domain/webhooks.ts';
+import { processorWebhookReceiver, type ReceiverPorts } from '../../composition/webhooks.ts';
 import { publicRoute } from '../../shared/api.ts';
-import { processorWebhooksConfig } from '../../shared/config.ts';
-import { dynamoDbClient } from '../../shared/ledger.ts';
 import { ApiError, json } from '../../shared/problems.ts';
 import { isHandledType, processorEventEnvelope } from '../../shared/processor-events.ts';
 import { verifyWebhook } from '../../shared/webhook-signature.ts';
-import { secretsManagerClient, sqsClient } from '../../shared/workers.ts';
 
 /** Larger bodies are refused before any work: the processor's events are a few KB. */
 const MAX_BODY_BYTES = 64 * 1024;
 const SIGNATURE_HEADER = 'x-processor-signature';
 
-/** What the receiver needs; tests pass their own. */
-export interface ReceiverPorts {
-  readonly secrets: () => Promise<readonly string[]>;
-  readonly inbox: WebhookInbox;
-  readonly enqueue: (body: string) => Promise<void>;
-  readonly now: () => Date;
-}
-
-let ports: ReceiverPorts | undefined;
-function receiverPorts(): ReceiverPorts {
-  if (!ports) {
-    const config = processorWebhooksConfig();
-    if (!config.queueUrl || !config.signingSecretArn) {
-      throw new Error(
-        'PROCESSOR_EVENTS_QUEUE_URL and PROCESSOR_WEBHOOK_SECRET_ARN must be set on the receiver',
-      );
-    }
-    const secret = new CachedSecret({ client: secretsManagerClient(), secretId: config.signingSecretArn });
-    const queueUrl = config.queueUrl;
-    ports = {
-      secrets: async () => signingSecrets(await secret.value()),
-      inbox: new DynamoDbWebhookInbox({ client: dynamoDbClient(), tableName: config.inboxTableName }),
-      enqueue: async (body) => {
-        await sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
-      },
-      now: () => new Date(),
-    };
-  }
-  return ports;
-}
+export type { ReceiverPorts };
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {})) {
@@ -123,5 +88,8 @@ export async function receive(event: APIGatewayProxyEvent, p: ReceiverPorts): Pr
   return json(202, { received: true, eventId, duplicate, handled });
 }
 
-export const main = (event: APIGatewayProxyEvent, _context: Context) => receive(event, receiverPorts());
-export const { handler } = publicRoute(main);
+/** The plain function: the event and the receiver's dependencies. */
+export const main = (event: APIGatewayProxyEvent, deps: ReceiverPorts) => receive(event, deps);
+export const { handler } = publicRoute((event: APIGatewayProxyEvent, _context: Context) =>
+  main(event, processorWebhookReceiver()),
+);

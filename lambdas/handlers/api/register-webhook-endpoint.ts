@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { getMerchantAccount } from '../../application/disputes.ts';
+import { endpointsApi } from '../../composition/ledger-api.ts';
 import type { WebhookEndpoint } from '../../domain/webhooks.ts';
 import { commandRoute } from '../../shared/api.ts';
-import { merchantEndpointsConfig } from '../../shared/config.ts';
-import { merchantEndpoints } from '../../shared/merchant-endpoints.ts';
 import { ApiError } from '../../shared/problems.ts';
 import { webhookUrlProblem } from '../../shared/webhook-url.ts';
 import { presentEndpoint } from './present-webhooks.ts';
@@ -16,13 +15,13 @@ const body = z.strictObject({ url: z.string().min(1).max(2048) });
  * answers its signing secret, this once. The response is never stored for replay (it would keep the
  * secret in the clear); registering again is safe and replaces the secret.
  */
-export const { main, handler } = commandRoute({
+export const { main, handler } = commandRoute(endpointsApi, {
   body,
   replayResponses: false,
-  run: async (ports, { tenantId, pathParameters, body }) => {
+  run: async ({ ports, endpoints, allowLoopbackHttp }, { tenantId, pathParameters, body }) => {
     const merchantAccountId = pathParameters.id ?? '';
     await getMerchantAccount(ports, tenantId, merchantAccountId);
-    const problem = webhookUrlProblem(body.url, merchantEndpointsConfig().allowLoopbackHttp);
+    const problem = webhookUrlProblem(body.url, allowLoopbackHttp);
     if (problem) throw new ApiError(400, 'invalid-webhook-url', `The webhook URL is refused: ${problem}.`);
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
     const endpoint: WebhookEndpoint = {
@@ -33,7 +32,7 @@ export const { main, handler } = commandRoute({
       createdAt: ports.clock.now().toISOString(),
       secretHint: secret.slice(-4),
     };
-    await merchantEndpoints().register(endpoint, secret);
+    await endpoints.register(endpoint, secret);
     return { endpoint, secret };
   },
   status: 201,

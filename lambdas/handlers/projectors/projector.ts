@@ -1,11 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { decodeStreamRecord, positionOf, sortByStreamAndVersion } from '../../adapters/stream-records.ts';
+import { type ProjectorDeps, projector as projectorDeps } from '../../composition/streams.ts';
 import type { StoredEvent } from '../../domain/events.ts';
 import { Projector } from '../../domain/projections/projector.ts';
 import { logger } from '../../shared/api.ts';
-import { conflictBackoff, ledgerPorts } from '../../shared/ledger.ts';
-import { readModelsAdapter } from '../../shared/read-models.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
@@ -21,13 +19,14 @@ export class BlockedByEarlierFailureError extends Error {
  * a record that failed, and every later record of its stream, so Lambda retries (and bisects) from
  * there and nothing is applied out of order.
  */
-export async function main(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
-  const projector = new Projector({
-    events: ledgerPorts().events,
-    readModels: readModelsAdapter(),
-    backoff: conflictBackoff,
-  });
-  const records = sortByStreamAndVersion(event.Records);
+export async function main(
+  event: DynamoDBStreamEvent,
+  deps: ProjectorDeps,
+  context: Context,
+): Promise<DynamoDBBatchResponse> {
+  const projector = new Projector(deps);
+  const { decode, positionOf } = deps.records;
+  const records = deps.records.sortByStreamAndVersion(event.Records);
   /** Per stream: the first version that cannot apply and why (decoding, or projecting). */
   const failures = new Map<string, { version: number; error: unknown }>();
   const decoded: StoredEvent[] = [];
@@ -36,7 +35,7 @@ export async function main(event: DynamoDBStreamEvent, context: Context): Promis
     const stream = position?.pk ?? `unreadable:${record.eventID}`;
     if (failures.has(stream)) continue;
     try {
-      decoded.push(decodeStreamRecord(record));
+      decoded.push(decode(record));
     } catch (error) {
       failures.set(stream, { version: position?.version ?? 0, error });
     }
@@ -69,5 +68,5 @@ export async function main(event: DynamoDBStreamEvent, context: Context): Promis
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   logger.addContext(context);
-  return main(event, context);
+  return main(event, projectorDeps(), context);
 };

@@ -1,9 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { decodeStreamRecord } from '../../adapters/stream-records.ts';
-import type { MerchantNotifier } from '../../domain/notifications.ts';
+import { type RelayDeps, relay } from '../../composition/streams.ts';
 import { logger } from '../../shared/api.ts';
-import { merchantNotifier } from '../../shared/workers.ts';
 
 /** The event type the relay forwards (the saga's outbox); the mapping's filter lets only these through. */
 export const RELAYED_EVENT_TYPE = 'MerchantNotificationRequested';
@@ -15,16 +13,19 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
  * and the delivery worker is idempotent on the notification id. Anything else is ignored (the
  * mapping's filter should never let it through).
  */
-export async function relayRecord(notifier: MerchantNotifier, record: DynamoDBRecord): Promise<void> {
-  const event = decodeStreamRecord(record);
+export async function relayRecord(deps: RelayDeps, record: DynamoDBRecord): Promise<void> {
+  const event = deps.records.decode(record);
   if (event.type !== RELAYED_EVENT_TYPE) return;
-  await notifier.enqueue(event.payload);
+  await deps.notifier.enqueue(event.payload);
 }
 
 /** The events stream's second reader: outbox events to SQS, failures reported per record. */
-export async function main(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
-  const notifier = merchantNotifier();
-  return processPartialResponse(event, (record: DynamoDBRecord) => relayRecord(notifier, record), processor, {
+export async function main(
+  event: DynamoDBStreamEvent,
+  deps: RelayDeps,
+  context: Context,
+): Promise<DynamoDBBatchResponse> {
+  return processPartialResponse(event, (record: DynamoDBRecord) => relayRecord(deps, record), processor, {
     context,
     // In order: a failure is reported at its sequence number and Lambda retries from there.
     processInParallel: false,
@@ -34,5 +35,5 @@ export async function main(event: DynamoDBStreamEvent, context: Context): Promis
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   logger.addContext(context);
-  return main(event, context);
+  return main(event, relay(), context);
 };

@@ -1,8 +1,11 @@
 import { assessRisk } from '../../application/payments/commands.ts';
-import { paymentVelocity, riskLimits } from '../../shared/payments.ts';
+import { riskTaskDeps } from '../../composition/saga.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State AssessRisk. */
-export const handler = sagaTask('AssessRisk', (ports, ctx, input) =>
-  assessRisk({ ...ports, velocity: paymentVelocity() }, ctx, { ...input, limits: riskLimits(ctx.tenantId) }),
+export const { main, handler } = sagaTask('AssessRisk', riskTaskDeps, (deps, ctx, input) =>
+  assessRisk({ ...deps.ports, velocity: deps.velocity }, ctx, {
+    ...input,
+    limits: deps.limits(ctx.tenantId),
+  }),
 );

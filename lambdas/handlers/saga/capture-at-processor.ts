@@ -1,8 +1,8 @@
 import { captureAtProcessor } from '../../application/payments/commands.ts';
-import { paymentProcessor } from '../../shared/payments.ts';
+import { processorTaskDeps } from '../../composition/saga.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State CaptureAtProcessor. */
-export const handler = sagaTask('CaptureAtProcessor', (ports, ctx, input) =>
-  captureAtProcessor({ ...ports, processor: paymentProcessor() }, ctx, input),
+export const { main, handler } = sagaTask('CaptureAtProcessor', processorTaskDeps, (deps, ctx, input) =>
+  captureAtProcessor({ ...deps.ports, processor: deps.processor }, ctx, input),
 );

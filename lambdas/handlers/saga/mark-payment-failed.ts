@@ -1,8 +1,9 @@
 import { markPaymentFailed } from '../../application/payments/commands.ts';
+import { sagaDeps } from '../../composition/saga.ts';
 import { failureReason } from './saga-error.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State MarkPaymentFailed: the caught error (`$.error`) becomes the payment's failure reason. */
-export const handler = sagaTask('MarkPaymentFailed', (ports, ctx, input) =>
-  markPaymentFailed(ports, ctx, { paymentId: input.paymentId, reason: failureReason(input.error) }),
+export const { main, handler } = sagaTask('MarkPaymentFailed', sagaDeps, (deps, ctx, input) =>
+  markPaymentFailed(deps.ports, ctx, { paymentId: input.paymentId, reason: failureReason(input.error) }),
 );

@@ -1,7 +1,8 @@
 import { postPaymentTransfer } from '../../application/payments/commands.ts';
+import { sagaDeps } from '../../composition/saga.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State PostTransfer. */
-export const handler = sagaTask('PostTransfer', (ports, ctx, input) =>
-  postPaymentTransfer(ports, ctx, input),
+export const { main, handler } = sagaTask('PostTransfer', sagaDeps, (deps, ctx, input) =>
+  postPaymentTransfer(deps.ports, ctx, input),
 );

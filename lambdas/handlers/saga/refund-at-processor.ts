@@ -1,8 +1,8 @@
 import { refundAtProcessor } from '../../application/payments/commands.ts';
-import { paymentProcessor } from '../../shared/payments.ts';
+import { processorTaskDeps } from '../../composition/saga.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State RefundAtProcessor. */
-export const handler = sagaTask('RefundAtProcessor', (ports, ctx, input) =>
-  refundAtProcessor({ ...ports, processor: paymentProcessor() }, ctx, input),
+export const { main, handler } = sagaTask('RefundAtProcessor', processorTaskDeps, (deps, ctx, input) =>
+  refundAtProcessor({ ...deps.ports, processor: deps.processor }, ctx, input),
 );

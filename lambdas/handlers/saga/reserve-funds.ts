@@ -1,5 +1,8 @@
 import { reserveFunds } from '../../application/payments/commands.ts';
+import { sagaDeps } from '../../composition/saga.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State ReserveFunds. */
-export const handler = sagaTask('ReserveFunds', (ports, ctx, input) => reserveFunds(ports, ctx, input));
+export const { main, handler } = sagaTask('ReserveFunds', sagaDeps, (deps, ctx, input) =>
+  reserveFunds(deps.ports, ctx, input),
+);

@@ -1,8 +1,8 @@
 import { retryOnConflict } from '../../application/retry.ts';
 import type { CommandContext } from '../../application/unit-of-work.ts';
+import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../../composition/ledger.ts';
+import type { SagaDeps } from '../../composition/saga.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
-import type { LedgerPorts } from '../../domain/ports.ts';
-import { conflictBackoff, ledgerPorts, MAX_COMMAND_ATTEMPTS } from '../../shared/ledger.ts';
 import { type CaughtError, forStateMachine } from './saga-error.ts';
 
 /**
@@ -25,18 +25,24 @@ export interface SagaOutput {
   readonly status: PaymentState['status'];
 }
 
+/** A saga task: the plain function for tests, and the Lambda handler wired to the composition root. */
+export interface SagaTask<D extends SagaDeps> {
+  readonly main: (event: SagaInput, deps: D) => Promise<SagaOutput>;
+  readonly handler: (event: SagaInput) => Promise<SagaOutput>;
+}
+
 /**
  * A saga task: validates the ids, runs one payment command with bounded conflict retries, and
  * returns ids. A business rejection is rethrown as BusinessRejectionError; every other error keeps
  * its class name as the Lambda `errorType`, which is the `Error` the state machine's Retry and Catch
- * match on (see saga-error.ts).
+ * match on (see saga-error.ts). `compose` is the task's composition root (built once per container).
  */
-export function sagaTask(
+export function sagaTask<D extends SagaDeps>(
   step: string,
-  run: (ports: LedgerPorts, ctx: CommandContext, input: SagaInput) => Promise<PaymentState>,
-  ports: () => LedgerPorts = ledgerPorts,
-): (event: SagaInput) => Promise<SagaOutput> {
-  return async (event) => {
+  compose: () => D,
+  run: (deps: D, ctx: CommandContext, input: SagaInput) => Promise<PaymentState>,
+): SagaTask<D> {
+  const main = async (event: SagaInput, deps: D): Promise<SagaOutput> => {
     if (typeof event?.tenantId !== 'string' || typeof event.paymentId !== 'string') {
       throw new TypeError(`${step}: the input must carry tenantId and paymentId`);
     }
@@ -47,7 +53,7 @@ export function sagaTask(
       actor: 'saga:payment-settlement',
     };
     try {
-      const payment = await retryOnConflict(() => run(ports(), ctx, event), {
+      const payment = await retryOnConflict(() => run(deps, ctx, event), {
         maxAttempts: SAGA_CONFLICT_ATTEMPTS,
         wait: conflictBackoff,
       });
@@ -56,4 +62,5 @@ export function sagaTask(
       throw forStateMachine(error);
     }
   };
+  return { main, handler: (event) => main(event, compose()) };
 }

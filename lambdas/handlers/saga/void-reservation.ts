@@ -1,5 +1,8 @@
 import { voidReservation } from '../../application/payments/commands.ts';
+import { sagaDeps } from '../../composition/saga.ts';
 import { sagaTask } from './saga-task.ts';
 
 /** State VoidReservation. */
-export const handler = sagaTask('VoidReservation', (ports, ctx, input) => voidReservation(ports, ctx, input));
+export const { main, handler } = sagaTask('VoidReservation', sagaDeps, (deps, ctx, input) =>
+  voidReservation(deps.ports, ctx, input),
+);

@@ -8,12 +8,9 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { CachedSecret } from '../../adapters/secrets-manager-secret.ts';
-import { sandboxProcessorConfig } from '../../shared/config.ts';
-import { dynamoDbClient } from '../../shared/ledger.ts';
+import { type SandboxDeps, sandbox } from '../../composition/sandbox.ts';
 
 /** Test tokens and what they do. */
 export const SANDBOX_TOKENS = {
@@ -50,20 +47,10 @@ export function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
-let secret: CachedSecret | undefined;
-
-async function expectedSecret(): Promise<string> {
-  secret ??= new CachedSecret({
-    client: new SecretsManagerClient({}),
-    secretId: sandboxProcessorConfig().secretArn,
-  });
-  return secret.value();
-}
-
-async function getItem(pk: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await dynamoDbClient().send(
+async function getItem(d: SandboxDeps, pk: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await d.client.send(
     new GetItemCommand({
-      TableName: sandboxProcessorConfig().tableName,
+      TableName: d.tableName,
       Key: { pk: { S: pk } },
       ConsistentRead: true,
     }),
@@ -72,11 +59,11 @@ async function getItem(pk: string): Promise<Record<string, unknown> | undefined>
 }
 
 /** Puts an item unless one exists; returns the one that is there afterwards. */
-async function putOnce(item: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function putOnce(d: SandboxDeps, item: Record<string, unknown>): Promise<Record<string, unknown>> {
   try {
-    await dynamoDbClient().send(
+    await d.client.send(
       new PutItemCommand({
-        TableName: sandboxProcessorConfig().tableName,
+        TableName: d.tableName,
         Item: marshall({ ...item, expiresAt: Math.floor(Date.now() / 1000) + 7 * 24 * 3600 }),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -84,14 +71,14 @@ async function putOnce(item: Record<string, unknown>): Promise<Record<string, un
     return item;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return (await getItem(String(item.pk))) as Record<string, unknown>;
+    return (await getItem(d, String(item.pk))) as Record<string, unknown>;
   }
 }
 
-async function countAttempt(key: string): Promise<number> {
-  const { Attributes } = await dynamoDbClient().send(
+async function countAttempt(d: SandboxDeps, key: string): Promise<number> {
+  const { Attributes } = await d.client.send(
     new UpdateItemCommand({
-      TableName: sandboxProcessorConfig().tableName,
+      TableName: d.tableName,
       Key: { pk: { S: `attempts#${key}` } },
       UpdateExpression: 'ADD attempts :one',
       ExpressionAttributeValues: { ':one': { N: '1' } },
@@ -101,8 +88,8 @@ async function countAttempt(key: string): Promise<number> {
   return Number(Attributes?.attempts?.N ?? '1');
 }
 
-function slowly(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, sandboxProcessorConfig().slowCaptureMs));
+function slowly(d: SandboxDeps): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, d.slowCaptureMs));
 }
 
 function captureReply(capture: Record<string, unknown>): Reply {
@@ -111,11 +98,11 @@ function captureReply(capture: Record<string, unknown>): Reply {
   return reply(200, { id: capture.id, status: 'succeeded', amount: capture.amount });
 }
 
-async function capture(key: string, body: Record<string, unknown>): Promise<Reply> {
-  const known = await getItem(`capture#${key}`);
+async function capture(d: SandboxDeps, key: string, body: Record<string, unknown>): Promise<Reply> {
+  const known = await getItem(d, `capture#${key}`);
   if (known) {
     // A timeout card never answers in time, replays included.
-    if (known.paymentMethod === SANDBOX_TOKENS.timeout) await slowly();
+    if (known.paymentMethod === SANDBOX_TOKENS.timeout) await slowly(d);
     return captureReply(known);
   }
   const method = String(body.paymentMethod ?? '');
@@ -131,28 +118,28 @@ async function capture(key: string, body: Record<string, unknown>): Promise<Repl
   };
   switch (method) {
     case SANDBOX_TOKENS.declined:
-      return captureReply(await putOnce({ ...base, status: 'declined', declineCode: 'card_declined' }));
+      return captureReply(await putOnce(d, { ...base, status: 'declined', declineCode: 'card_declined' }));
     case SANDBOX_TOKENS.transient:
-      if ((await countAttempt(key)) <= TRANSIENT_FAILURES)
+      if ((await countAttempt(d, key)) <= TRANSIENT_FAILURES)
         return reply(503, { error: 'temporarily unavailable' });
-      return captureReply(await putOnce({ ...base, status: 'captured', refunded: 0 }));
+      return captureReply(await putOnce(d, { ...base, status: 'captured', refunded: 0 }));
     case SANDBOX_TOKENS.timeout: {
-      const stored = await putOnce({ ...base, status: 'captured', refunded: 0 });
-      await slowly();
+      const stored = await putOnce(d, { ...base, status: 'captured', refunded: 0 });
+      await slowly(d);
       return captureReply(stored);
     }
     case SANDBOX_TOKENS.visa:
     case SANDBOX_TOKENS.refundFails:
-      return captureReply(await putOnce({ ...base, status: 'captured', refunded: 0 }));
+      return captureReply(await putOnce(d, { ...base, status: 'captured', refunded: 0 }));
     default:
       return captureReply(
-        await putOnce({ ...base, status: 'declined', declineCode: 'invalid_payment_method' }),
+        await putOnce(d, { ...base, status: 'declined', declineCode: 'invalid_payment_method' }),
       );
   }
 }
 
-async function refund(key: string, body: Record<string, unknown>): Promise<Reply> {
-  const known = await getItem(`refund#${key}`);
+async function refund(d: SandboxDeps, key: string, body: Record<string, unknown>): Promise<Reply> {
+  const known = await getItem(d, `refund#${key}`);
   if (known) return reply(200, { id: known.id ?? null, status: known.status });
   const amount = Number(body.amount);
   const captureKey = String(body.captureIdempotencyKey ?? '');
@@ -160,21 +147,21 @@ async function refund(key: string, body: Record<string, unknown>): Promise<Reply
     return reply(400, { error: 'amount and captureIdempotencyKey are required' });
   }
   // A refund of a capture we never saw leaves a tombstone: a capture arriving later under that key is refused.
-  const target = await putOnce({ pk: `capture#${captureKey}`, status: 'tombstoned' });
+  const target = await putOnce(d, { pk: `capture#${captureKey}`, status: 'tombstoned' });
   if (target.status !== 'captured') {
-    await putOnce({ pk: `refund#${key}`, status: 'nothing-to-refund' });
+    await putOnce(d, { pk: `refund#${key}`, status: 'nothing-to-refund' });
     return reply(200, { status: 'nothing-to-refund' });
   }
   if (
     target.paymentMethod === SANDBOX_TOKENS.refundFails &&
-    !(await getItem(`healed#${String(target.reference)}`))
+    !(await getItem(d, `healed#${String(target.reference)}`))
   ) {
     return reply(503, { error: 'refunds are failing for this card' });
   }
   try {
-    await dynamoDbClient().send(
+    await d.client.send(
       new UpdateItemCommand({
-        TableName: sandboxProcessorConfig().tableName,
+        TableName: d.tableName,
         Key: { pk: { S: `capture#${captureKey}` } },
         UpdateExpression: 'ADD refunded :amount',
         ConditionExpression: 'refunded <= :max',
@@ -189,12 +176,12 @@ async function refund(key: string, body: Record<string, unknown>): Promise<Reply
       return reply(402, { declineCode: 'amount_too_large' });
     throw error;
   }
-  const stored = await putOnce({ pk: `refund#${key}`, id: idFor('re', key), status: 'succeeded', amount });
+  const stored = await putOnce(d, { pk: `refund#${key}`, id: idFor('re', key), status: 'succeeded', amount });
   return reply(200, { id: stored.id, status: stored.status });
 }
 
 /** Route a request; exported for tests. */
-export async function main(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> {
+export async function main(event: APIGatewayProxyEventV2, d: SandboxDeps): Promise<APIGatewayProxyResultV2> {
   const method = event.requestContext?.http?.method ?? 'GET';
   const path = event.rawPath ?? '/';
   const headers = Object.fromEntries(
@@ -202,7 +189,7 @@ export async function main(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
   );
   const answer = async (): Promise<Reply> => {
     const token = (headers.authorization ?? '').replace(/^Bearer /, '');
-    if (!secretMatches(token, await expectedSecret())) return reply(401, { error: 'unauthorized' });
+    if (!secretMatches(token, await d.secret())) return reply(401, { error: 'unauthorized' });
     if (method !== 'POST') return reply(405, { error: 'POST only' });
     const raw =
       event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -213,17 +200,17 @@ export async function main(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
       return reply(400, { error: 'body is not JSON' });
     }
     if (path === '/v1/test_helpers/refund_outages/resolve') {
-      await putOnce({ pk: `healed#${String(body.reference ?? '')}` });
+      await putOnce(d, { pk: `healed#${String(body.reference ?? '')}` });
       return reply(200, { resolved: body.reference ?? null });
     }
     const key = headers['idempotency-key'] ?? '';
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) return reply(400, { error: 'Idempotency-Key is required' });
-    if (path === '/v1/captures') return capture(key, body);
-    if (path === '/v1/refunds') return refund(key, body);
+    if (path === '/v1/captures') return capture(d, key, body);
+    if (path === '/v1/refunds') return refund(d, key, body);
     return reply(404, { error: `no route ${method} ${path}` });
   };
   const { status, body } = await answer();
   return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-export const handler = main;
+export const handler = (event: APIGatewayProxyEventV2) => main(event, sandbox());

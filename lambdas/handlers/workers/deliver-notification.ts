@@ -1,19 +1,15 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { type DeliveryPorts, type DeliveryWorkerDeps, deliveryWorker } from '../../composition/workers.ts';
 import type { MerchantNotification } from '../../domain/notifications.ts';
-import type {
-  DeliveryAttempt,
-  DeliveryLog,
-  MerchantEndpoints,
-  WebhookEndpoint,
-} from '../../domain/webhooks.ts';
+import type { DeliveryAttempt } from '../../domain/webhooks.ts';
 import { logger } from '../../shared/api.ts';
-import { deliveryConfig, merchantEndpointsConfig } from '../../shared/config.ts';
-import { deliveryLog, merchantEndpoints } from '../../shared/merchant-endpoints.ts';
 import { processQueueBatch, receiveCountOf } from '../../shared/sqs-batch.ts';
 import { signWebhook } from '../../shared/webhook-signature.ts';
-import { resolvesInternally, webhookUrlProblem } from '../../shared/webhook-url.ts';
+import { webhookUrlProblem } from '../../shared/webhook-url.ts';
 import { idempotentRecord } from '../../shared/workers.ts';
+
+export type { DeliveryPorts, DeliveryWorkerDeps };
 
 /** The header merchants verify (`t=…,v1=…`, HMAC-SHA256 over `t.body`, as the processor signs ours). */
 export const SIGNATURE_HEADER = 'ledgerline-signature';
@@ -34,17 +30,6 @@ const notificationSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   data: z.record(z.string(), scalar),
 });
-
-/** What a delivery needs; tests pass their own. */
-export interface DeliveryPorts {
-  readonly endpoints: MerchantEndpoints;
-  readonly log: DeliveryLog;
-  readonly fetch: typeof fetch;
-  readonly now: () => Date;
-  readonly allowLoopbackHttp: boolean;
-  readonly timeoutMs: number;
-  readonly resolvesInternally: (url: URL) => Promise<boolean>;
-}
 
 /** The merchant's endpoint did not take the notification: retried with backoff until the DLQ. */
 export class DeliveryFailedError extends Error {
@@ -158,63 +143,13 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
 }
 
 /**
- * Endpoint lookups shared by the records of one batch (several notifications to one merchant cost one
- * read); forgotten at the start of every invocation, so a re-registered endpoint is used at once.
- */
-class PerInvocationEndpoints implements MerchantEndpoints {
-  readonly #inner: MerchantEndpoints;
-  readonly #cache = new Map<string, ReturnType<MerchantEndpoints['getForDelivery']>>();
-  constructor(inner: MerchantEndpoints) {
-    this.#inner = inner;
-  }
-  reset(): void {
-    this.#cache.clear();
-  }
-  register(endpoint: WebhookEndpoint, signingSecret: string) {
-    return this.#inner.register(endpoint, signingSecret);
-  }
-  get(tenantId: string, merchantAccountId: string) {
-    return this.#inner.get(tenantId, merchantAccountId);
-  }
-  getForDelivery(tenantId: string, merchantAccountId: string) {
-    const key = `${tenantId}#${merchantAccountId}`;
-    let found = this.#cache.get(key);
-    if (!found) {
-      found = this.#inner.getForDelivery(tenantId, merchantAccountId);
-      // A failed read is not remembered: the next record tries again.
-      found.catch(() => this.#cache.delete(key));
-      this.#cache.set(key, found);
-    }
-    return found;
-  }
-}
-
-let endpoints: PerInvocationEndpoints | undefined;
-let ports: DeliveryPorts | undefined;
-function deliveryPorts(): DeliveryPorts {
-  if (!ports) {
-    const { allowLoopbackHttp } = merchantEndpointsConfig();
-    endpoints = new PerInvocationEndpoints(merchantEndpoints());
-    ports = {
-      endpoints,
-      log: deliveryLog(),
-      fetch: (input, init) => fetch(input, init),
-      now: () => new Date(),
-      allowLoopbackHttp,
-      timeoutMs: deliveryConfig().requestTimeoutMs,
-      resolvesInternally: (url) => resolvesInternally(url, allowLoopbackHttp),
-    };
-  }
-  return ports;
-}
-
-/**
  * Keyed on the notification id: once delivered (or skipped), the stored result answers every later
  * copy, so a merchant never gets it twice; a copy that arrives while another is being delivered
  * fails with IdempotencyAlreadyInProgressError and is retried later.
  */
-const idempotent = idempotentRecord('notification.notificationId', (input: DeliveryInput) =>
-  deliver(deliveryPorts(), input),
+const idempotent = idempotentRecord(
+  'notification.notificationId',
+  (input: DeliveryInput, deps: DeliveryWorkerDeps) => deliver(deps.ports, input),
 );
 
 export function parseNotification(record: SQSRecord): MerchantNotification {
@@ -224,15 +159,20 @@ export function parseNotification(record: SQSRecord): MerchantNotification {
 }
 
 /** The delivery worker: a batch of notifications, each delivered once, failures retried with backoff. */
-export async function main(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  idempotent.register(context);
-  endpoints?.reset();
-  return processQueueBatch(event, context, (record) =>
-    idempotent.run({ notification: parseNotification(record), attempt: receiveCountOf(record) }),
+export async function main(
+  event: SQSEvent,
+  deps: DeliveryWorkerDeps,
+  context: Context,
+): Promise<SQSBatchResponse> {
+  const { run, register } = idempotent(deps.idempotency);
+  register(context);
+  deps.startInvocation();
+  return processQueueBatch(event, context, deps.queue, (record) =>
+    run({ notification: parseNotification(record), attempt: receiveCountOf(record) }, deps),
   );
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return main(event, context);
+  return main(event, deliveryWorker(), context);
 };

@@ -1,18 +1,18 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbWebhookInbox } from '../../adapters/dynamodb-webhooks.ts';
 import { loseDispute, openDispute, winDispute } from '../../application/disputes.ts';
-import { confirmCapture } from '../../application/payments/commands.ts';
-import { recordRefundResult } from '../../application/payments/refunds.ts';
 import { retryOnConflict } from '../../application/retry.ts';
 import type { CommandContext } from '../../application/unit-of-work.ts';
+import { COMMAND_CONFLICT_RETRY } from '../../composition/ledger.ts';
+import {
+  type PaymentResults,
+  type ProcessorEventPorts,
+  type ProcessorEventsWorkerDeps,
+  processorEventsWorker,
+} from '../../composition/workers.ts';
 import { LedgerError } from '../../domain/errors.ts';
-import type { MerchantNotification, MerchantNotifier } from '../../domain/notifications.ts';
-import type { LedgerPorts } from '../../domain/ports.ts';
+import type { MerchantNotification } from '../../domain/notifications.ts';
 import type { TransferState } from '../../domain/transfer.ts';
-import type { WebhookInbox } from '../../domain/webhooks.ts';
 import { logger } from '../../shared/api.ts';
-import { processorWebhooksConfig } from '../../shared/config.ts';
-import { conflictBackoff, dynamoDbClient, ledgerPorts, MAX_COMMAND_ATTEMPTS } from '../../shared/ledger.ts';
 import {
   type InboundMessage,
   inboundMessage,
@@ -20,30 +20,9 @@ import {
   processorEvent,
 } from '../../shared/processor-events.ts';
 import { processQueueBatch } from '../../shared/sqs-batch.ts';
-import { idempotentRecord, merchantNotifier } from '../../shared/workers.ts';
+import { idempotentRecord } from '../../shared/workers.ts';
 
-/** What applying a processor event needs; tests pass their own. */
-export interface ProcessorEventPorts {
-  readonly ledger: LedgerPorts;
-  readonly inbox: WebhookInbox;
-  readonly notifier: MerchantNotifier;
-  /** The saga's commands for capture confirmations and refund results (issue 5). */
-  readonly payments: PaymentResults;
-}
-
-/** The payment saga's side of processor events. */
-export interface PaymentResults {
-  confirmCapture(
-    ports: LedgerPorts,
-    ctx: CommandContext,
-    input: { paymentId: string; processorPaymentId: string },
-  ): Promise<unknown>;
-  recordRefundResult(
-    ports: LedgerPorts,
-    ctx: CommandContext,
-    input: { paymentId: string; refundId: string; outcome: 'succeeded' | 'failed' },
-  ): Promise<unknown>;
-}
+export type { PaymentResults, ProcessorEventPorts, ProcessorEventsWorkerDeps };
 
 /** The stored result of one processor event: replayed as is for a duplicate. */
 export type ApplyResult =
@@ -83,8 +62,7 @@ async function applyEffect(
   event: ProcessorEvent,
   ctx: CommandContext,
 ): Promise<void> {
-  const retrying = <T>(run: () => Promise<T>) =>
-    retryOnConflict(run, { maxAttempts: MAX_COMMAND_ATTEMPTS, wait: conflictBackoff });
+  const retrying = <T>(run: () => Promise<T>) => retryOnConflict(run, COMMAND_CONFLICT_RETRY);
   const occurredAt = new Date(event.created * 1000).toISOString();
   switch (event.type) {
     case 'dispute.opened':
@@ -176,23 +154,9 @@ export async function applyProcessorEvent(
   return { outcome: 'applied', eventId: event.id, type: event.type };
 }
 
-let ports: ProcessorEventPorts | undefined;
-function workerPorts(): ProcessorEventPorts {
-  ports ??= {
-    ledger: ledgerPorts(),
-    inbox: new DynamoDbWebhookInbox({
-      client: dynamoDbClient(),
-      tableName: processorWebhooksConfig().inboxTableName,
-    }),
-    notifier: merchantNotifier(),
-    payments: { confirmCapture, recordRefundResult },
-  };
-  return ports;
-}
-
 /** Keyed on the processor's event id: the same event, however often it is queued, is applied once. */
-const idempotent = idempotentRecord('eventId', (message: InboundMessage) =>
-  applyProcessorEvent(workerPorts(), message),
+const idempotent = idempotentRecord('eventId', (message: InboundMessage, deps: ProcessorEventsWorkerDeps) =>
+  applyProcessorEvent(deps.ports, message),
 );
 
 /** Parses a queued message; one the receiver could not have produced goes (after retries) to the DLQ. */
@@ -210,12 +174,17 @@ export function parseInboundMessage(record: SQSRecord): InboundMessage {
 }
 
 /** The inbound worker: a batch of processor events, each applied once, failures reported per record. */
-export async function main(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  idempotent.register(context);
-  return processQueueBatch(event, context, (record) => idempotent.run(parseInboundMessage(record)));
+export async function main(
+  event: SQSEvent,
+  deps: ProcessorEventsWorkerDeps,
+  context: Context,
+): Promise<SQSBatchResponse> {
+  const { run, register } = idempotent(deps.idempotency);
+  register(context);
+  return processQueueBatch(event, context, deps.queue, (record) => run(parseInboundMessage(record), deps));
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  return main(event, context);
+  return main(event, processorEventsWorker(), context);
 };

@@ -1,22 +1,30 @@
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiHandler } from '../../../lambdas/shared/api.ts';
+import { buildLedgerPorts } from '../../../lambdas/composition/ledger.ts';
+import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
+import { main } from '../../../lambdas/handlers/api/get-account.ts';
+import { type ApiHandler, apiHandler, logger } from '../../../lambdas/shared/api.ts';
+import { readModelsConfig } from '../../../lambdas/shared/config.ts';
 import { apiEvent, bodyOf, lambdaContext } from '../../support/api-events.ts';
 
 const ddb = mockClient(DynamoDBClient);
 let getAccount: ApiHandler;
 
-beforeAll(async () => {
-  Object.assign(process.env, {
-    EVENTS_TABLE_NAME: 'events',
-    SNAPSHOTS_TABLE_NAME: 'snapshots',
-    ACCOUNT_VIEW_TABLES: 'view-blue,view-green',
-    READ_MODEL_POINTERS_TABLE: 'pointers',
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  ({ handler: getAccount } = await import('../../../lambdas/handlers/api/get-account.ts'));
+beforeAll(() => {
+  logger.setLogLevel('SILENT');
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  const deps = {
+    ports: buildLedgerPorts(client, { eventsTableName: 'events', snapshotsTableName: 'snapshots' }),
+    readModels: buildReadModels(
+      client,
+      readModelsConfig({
+        ACCOUNT_VIEW_TABLES: 'view-blue,view-green',
+        READ_MODEL_POINTERS_TABLE: 'pointers',
+      }),
+    ),
+  };
+  getAccount = apiHandler(main, () => deps);
 });
 
 beforeEach(() => {

@@ -12,10 +12,15 @@ import {
   openAccount,
   postTransfer,
 } from '../../../lambdas/application/commands.ts';
+import { buildLedgerPorts, conflictBackoff } from '../../../lambdas/composition/ledger.ts';
+import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
+import { STREAM_RECORDS } from '../../../lambdas/composition/streams.ts';
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
 import { Projector } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS } from '../../../lambdas/domain/projections/read-model.ts';
-import { ledgerPorts } from '../../../lambdas/shared/ledger.ts';
+import { main as project } from '../../../lambdas/handlers/projectors/projector.ts';
+import { logger } from '../../../lambdas/shared/api.ts';
+import { readModelsConfig } from '../../../lambdas/shared/config.ts';
 import { lambdaContext } from '../../support/api-events.ts';
 import {
   createEventsTable,
@@ -44,18 +49,16 @@ beforeAll(async () => {
   await createSnapshotsTable(ddb.client, 'snapshots');
   live = await createReadModelTables(ddb.client, 'live');
   stream = new StreamReader(ddb.client, ddb.endpoint, 'events');
-  Object.assign(process.env, {
-    ...readModelEnvironment(live),
-    EVENTS_TABLE_NAME: 'events',
-    SNAPSHOTS_TABLE_NAME: 'snapshots',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  ports = ledgerPorts();
-  ({ handler } = await import('../../../lambdas/handlers/projectors/projector.ts'));
+  logger.setLogLevel('SILENT');
+  ports = buildLedgerPorts(ddb.client, { eventsTableName: 'events', snapshotsTableName: 'snapshots' });
+  // What the projector's composition root builds, from the variables the stack would set.
+  const readModels = buildReadModels(ddb.client, readModelsConfig(readModelEnvironment(live)));
+  handler = (event, context) =>
+    project(
+      event,
+      { events: ports.events, readModels, backoff: conflictBackoff, records: STREAM_RECORDS },
+      context,
+    );
 }, 120_000);
 
 afterAll(async () => {

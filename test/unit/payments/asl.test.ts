@@ -75,9 +75,9 @@ function instantiate(cls: ErrorClass): Error {
   throw new Error(`Cannot construct ${cls.name} from ids, amounts or lists: give this test a fixture for it`);
 }
 
-const noPorts = () => ({}) as LedgerPorts;
+const noDeps = () => ({ ports: {} as LedgerPorts });
 const taskThrowing = (error: Error) =>
-  sagaTask('Step', () => Promise.reject(error), noPorts)({ tenantId: 't', paymentId: 'p' });
+  sagaTask('Step', noDeps, () => Promise.reject(error)).main({ tenantId: 't', paymentId: 'p' }, noDeps());
 
 describe('saga tasks and the ASL agree on error names', () => {
   it('rethrow every business rejection of the domain as the one business name, its class in the message', async () => {

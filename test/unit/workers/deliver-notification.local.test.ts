@@ -1,8 +1,16 @@
 // The delivery worker: deliver() against a real HTTP endpoint, then main() as deployed
 // (DynamoDB Local, fauxqs, the local Secrets Manager, real Powertools idempotency).
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbDeliveryLog } from '../../../lambdas/adapters/dynamodb-webhooks.ts';
 import { openAccount } from '../../../lambdas/application/commands.ts';
+import { buildMerchantEndpoints } from '../../../lambdas/composition/merchants.ts';
+import {
+  buildDeliveryWorker,
+  type DeliveryWorkerDeps,
+  retryDelaySeconds,
+} from '../../../lambdas/composition/workers.ts';
 import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import type {
   DeliveryAttempt,
@@ -18,10 +26,8 @@ import {
   SIGNATURE_HEADER,
 } from '../../../lambdas/handlers/workers/deliver-notification.ts';
 import { logger } from '../../../lambdas/shared/api.ts';
-import { ledgerPorts } from '../../../lambdas/shared/ledger.ts';
-import { deliveryLog, merchantEndpoints } from '../../../lambdas/shared/merchant-endpoints.ts';
-import { retryDelaySeconds } from '../../../lambdas/shared/sqs-batch.ts';
 import { verifyWebhook } from '../../../lambdas/shared/webhook-signature.ts';
+import { LOCAL_CREDENTIALS } from '../../../local/dynamodb.ts';
 import { arns } from '../../../local/naming.ts';
 import { type SecretsManagerEmulator, startSecretsManager } from '../../../local/secrets-manager.ts';
 import { lambdaContext } from '../../support/api-events.ts';
@@ -165,6 +171,10 @@ describe('delivery worker (main) with real idempotency', () => {
   let env: WorkerEnvironment;
   let secrets: SecretsManagerEmulator;
   let merchant: string;
+  let secretsClient: SecretsManagerClient;
+  let endpoints: MerchantEndpoints;
+  let log: DeliveryLog;
+  let deps: DeliveryWorkerDeps;
   const TENANT = 'tenant-delivery';
 
   beforeAll(async () => {
@@ -174,24 +184,37 @@ describe('delivery worker (main) with real idempotency', () => {
     const arn = arns.secret('us-east-1', 'endpoint-key');
     secrets.register({ logicalId: 'EndpointSecretsKey', name: 'endpoint-key', arn, properties: {} });
     const { QueueUrl } = await env.sqsClient.send(new CreateQueueCommand({ QueueName: 'deliveries-work' }));
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      ENDPOINT_SECRETS_KEY_ARN: arn,
-      WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
-      DELIVERY_TIMEOUT_MS: '1000',
-      WORK_QUEUE_URL: env.sqs.queueUrl('deliveries-work'),
-    });
     expect(QueueUrl).toBeDefined();
+    secretsClient = new SecretsManagerClient({
+      endpoint: secrets.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    // What the delivery worker's composition root builds from the variables the stack sets.
+    endpoints = buildMerchantEndpoints(
+      { dynamoDb: env.ddb.client, secrets: secretsClient },
+      { endpointsTableName: 'endpoints', secretsKeyArn: arn },
+    );
+    log = new DynamoDbDeliveryLog({ client: env.ddb.client, tableName: 'deliveries' });
+    deps = buildDeliveryWorker({
+      queue: env.workQueue(env.sqs.queueUrl('deliveries-work')),
+      idempotency: env.idempotency,
+      endpoints,
+      log,
+      allowLoopbackHttp: true,
+      timeoutMs: 1000,
+    });
     const ctx = { tenantId: TENANT, correlationId: 't', causationId: 't', actor: 'test' };
-    merchant = (await openAccount(ledgerPorts(), ctx, { currency: 'USD', kind: 'merchant' })).id;
+    merchant = (await openAccount(env.ledger, ctx, { currency: 'USD', kind: 'merchant' })).id;
   });
   afterAll(async () => {
+    secretsClient?.destroy();
     await secrets?.stop();
     await env?.stop();
   });
 
   async function register(url: string) {
-    await merchantEndpoints().register(
+    await endpoints.register(
       {
         endpointId: `we_${Date.now()}`,
         tenantId: TENANT,
@@ -227,13 +250,13 @@ describe('delivery worker (main) with real idempotency', () => {
       if (!record || !Messages?.[0]?.ReceiptHandle) throw new Error('no message');
       record.receiptHandle = Messages[0].ReceiptHandle;
 
-      const first = await main(event, lambdaContext());
+      const first = await main(event, deps, lambdaContext());
       expect(first.batchItemFailures).toHaveLength(1);
       for (let i = 0; i < 3; i++) {
-        expect(await main(sqsEvent([body], 2 + i), lambdaContext())).toEqual({ batchItemFailures: [] });
+        expect(await main(sqsEvent([body], 2 + i), deps, lambdaContext())).toEqual({ batchItemFailures: [] });
       }
       expect(server.received.map((r) => r.status)).toEqual([503, 200]);
-      const listed = await deliveryLog().list(TENANT, merchant, null, 10);
+      const listed = await log.list(TENANT, merchant, null, 10);
       expect(listed.attempts.map((a) => [a.attempt, a.outcome])).toEqual([
         [2, 'delivered'],
         [1, 'failed'],
@@ -248,10 +271,10 @@ describe('delivery worker (main) with real idempotency', () => {
     try {
       await register(server.url);
       const body = notification('pay_10.settled', merchant, TENANT);
-      const result = await main(sqsEvent([body, body]), lambdaContext());
+      const result = await main(sqsEvent([body, body]), deps, lambdaContext());
       expect(result.batchItemFailures).toHaveLength(1);
       expect(server.received).toHaveLength(1);
-      expect(await main(sqsEvent([body], 2), lambdaContext())).toEqual({ batchItemFailures: [] });
+      expect(await main(sqsEvent([body], 2), deps, lambdaContext())).toEqual({ batchItemFailures: [] });
       expect(server.received).toHaveLength(1);
     } finally {
       await server.stop();

@@ -7,7 +7,6 @@ import { deposit, getAccount, getTransfer, openAccount } from '../../../lambdas/
 import { disputeHoldId, disputesAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { main } from '../../../lambdas/handlers/workers/processor-events.ts';
 import { logger } from '../../../lambdas/shared/api.ts';
-import { ledgerPorts } from '../../../lambdas/shared/ledger.ts';
 import { lambdaContext } from '../../support/api-events.ts';
 import { disputeEvent } from '../../support/processor-events.ts';
 import {
@@ -31,9 +30,9 @@ afterAll(async () => {
   await env?.stop();
 });
 beforeEach(async () => {
-  const account = await openAccount(ledgerPorts(), ctx, { currency: 'USD', kind: 'merchant' });
+  const account = await openAccount(env.ledger, ctx, { currency: 'USD', kind: 'merchant' });
   merchant = account.id;
-  await deposit(ledgerPorts(), ctx, { accountId: merchant, amount: 10_000, currency: 'USD' });
+  await deposit(env.ledger, ctx, { accountId: merchant, amount: 10_000, currency: 'USD' });
   await env.sqsClient.send(new PurgeQueueCommand({ QueueUrl: env.queues.notifications }));
 });
 
@@ -50,8 +49,9 @@ function message(type: 'dispute.opened' | 'dispute.won' | 'dispute.lost', disput
   return { eventId, tenantId: TENANT, type, receivedAt: new Date().toISOString(), event };
 }
 
-const run = (bodies: unknown[], receiveCount = 1) => main(sqsEvent(bodies, receiveCount), lambdaContext());
-const merchantAccount = () => getAccount(ledgerPorts(), TENANT, merchant);
+const run = (bodies: unknown[], receiveCount = 1) =>
+  main(sqsEvent(bodies, receiveCount), env.processorEvents, lambdaContext());
+const merchantAccount = () => getAccount(env.ledger, TENANT, merchant);
 
 async function inboxItem(eventId: string) {
   const { Item } = await env.ddb.client.send(
@@ -101,9 +101,9 @@ describe('processor-events worker', () => {
     const account = await merchantAccount();
     expect(account.debitsPending).toBe(0);
     expect(account.debitsPosted).toBe(1000);
-    expect((await getTransfer(ledgerPorts(), TENANT, disputeHoldId(lostId))).status).toBe('posted');
-    expect((await getTransfer(ledgerPorts(), TENANT, disputeHoldId(wonId))).status).toBe('voided');
-    const disputes = await getAccount(ledgerPorts(), TENANT, disputesAccountId('USD'));
+    expect((await getTransfer(env.ledger, TENANT, disputeHoldId(lostId))).status).toBe('posted');
+    expect((await getTransfer(env.ledger, TENANT, disputeHoldId(wonId))).status).toBe('voided');
+    const disputes = await getAccount(env.ledger, TENANT, disputesAccountId('USD'));
     expect(disputes.creditsPosted).toBe(1000);
     expect(await queueDepth(env.sqsClient, env.queues.notifications)).toBe(4);
   });
@@ -123,7 +123,7 @@ describe('processor-events worker', () => {
     (unknownMerchant.event.metadata as Record<string, string>).merchantAccountId = 'acct_nobody';
     const floatAmount = message('dispute.opened', `dp_${sequence}_y`);
     (floatAmount.event.data as Record<string, unknown>).amount = 12.5;
-    const customer = await openAccount(ledgerPorts(), ctx, { currency: 'USD' });
+    const customer = await openAccount(env.ledger, ctx, { currency: 'USD' });
     const notMerchant = message('dispute.opened', `dp_${sequence}_z`);
     (notMerchant.event.metadata as Record<string, string>).merchantAccountId = customer.id;
 

@@ -1,6 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { STREAM_RECORDS } from '../../../lambdas/composition/streams.ts';
 import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import { relayRecord } from '../../../lambdas/handlers/relay/relay.ts';
 import { SecretBox } from '../../../lambdas/shared/secret-box.ts';
@@ -54,7 +55,7 @@ describe('relay', () => {
   it('forwards a MerchantNotificationRequested payload to the notifier as is', async () => {
     const sent: MerchantNotification[] = [];
     await relayRecord(
-      { enqueue: async (n) => void sent.push(n) },
+      { notifier: { enqueue: async (n) => void sent.push(n) }, records: STREAM_RECORDS },
       streamRecord('MerchantNotificationRequested', notification),
     );
     expect(sent).toEqual([notification]);
@@ -63,7 +64,10 @@ describe('relay', () => {
   it('ignores any other event', async () => {
     const sent: MerchantNotification[] = [];
     const other = streamRecord('FundsReserved', { paymentId: 'pay_1', transferId: 'pay_1-reserve' });
-    await relayRecord({ enqueue: async (n) => void sent.push(n) }, other);
+    await relayRecord(
+      { notifier: { enqueue: async (n) => void sent.push(n) }, records: STREAM_RECORDS },
+      other,
+    );
     expect(sent).toEqual([]);
   });
 

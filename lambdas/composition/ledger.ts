@@ -1,0 +1,55 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fullJitterDelay } from '../adapters/backoff.ts';
+import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
+import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
+import { systemClock, UlidGenerator } from '../adapters/ids.ts';
+import type { ConflictRetryOptions } from '../application/retry.ts';
+import type { LedgerPorts } from '../domain/ports.ts';
+import {
+  type IdempotencyConfigValues,
+  idempotencyConfig,
+  type LedgerConfig,
+  ledgerConfig,
+} from '../shared/config.ts';
+import type { IdempotencyStore } from '../shared/idempotency.ts';
+import { dynamoDbClient, perContainer } from './container.ts';
+
+/** The ledger's ports on DynamoDB. */
+export function buildLedgerPorts(client: DynamoDBClient, config: LedgerConfig): LedgerPorts {
+  return {
+    events: new DynamoDbEventStore({ client, tableName: config.eventsTableName }),
+    snapshots: new DynamoDbSnapshotStore({ client, tableName: config.snapshotsTableName }),
+    clock: systemClock,
+    ids: new UlidGenerator(),
+  };
+}
+
+/** The ledger's ports of this container. */
+export const ledgerPorts = perContainer(() => buildLedgerPorts(dynamoDbClient(), ledgerConfig()));
+
+/** The Powertools idempotency table of a function that writes. */
+export function buildIdempotencyStore(
+  client: DynamoDBClient,
+  config: IdempotencyConfigValues,
+): IdempotencyStore {
+  return { client, tableName: config.idempotencyTableName };
+}
+
+/** This container's idempotency table. */
+export const idempotencyStore = perContainer(() =>
+  buildIdempotencyStore(dynamoDbClient(), idempotencyConfig()),
+);
+
+/** Full-jitter backoff between conflict retries: up to 10 ms, 20 ms, … capped at 200 ms. */
+export function conflictBackoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, { base: 10, cap: 200 })));
+}
+
+/** How many times a command is tried in all before a conflict becomes a 409. */
+export const MAX_COMMAND_ATTEMPTS = 5;
+
+/** The conflict retries of a command: reload, decide again, a bounded number of times. */
+export const COMMAND_CONFLICT_RETRY: ConflictRetryOptions = {
+  maxAttempts: MAX_COMMAND_ATTEMPTS,
+  wait: conflictBackoff,
+};

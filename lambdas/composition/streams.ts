@@ -1,0 +1,54 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import {
+  decodeStreamRecord,
+  positionOf,
+  type StreamPosition,
+  sortByStreamAndVersion,
+} from '../adapters/stream-records.ts';
+import type { StoredEvent } from '../domain/events.ts';
+import type { MerchantNotifier } from '../domain/notifications.ts';
+import type { ProjectorPorts } from '../domain/projections/projector.ts';
+import { perContainer } from './container.ts';
+import { conflictBackoff, ledgerPorts } from './ledger.ts';
+import { merchantNotifier } from './merchants.ts';
+import { readModels } from './read-models.ts';
+
+/** How DynamoDB stream records become events (the stream adapter). */
+export interface StreamRecords {
+  readonly decode: (record: DynamoDBRecord) => StoredEvent;
+  readonly positionOf: (record: DynamoDBRecord) => StreamPosition | null;
+  readonly sortByStreamAndVersion: (records: readonly DynamoDBRecord[]) => DynamoDBRecord[];
+}
+
+/** The events table's stream records. */
+export const STREAM_RECORDS: StreamRecords = {
+  decode: decodeStreamRecord,
+  positionOf,
+  sortByStreamAndVersion,
+};
+
+/** The projector's dependencies: the event store (to fill gaps), the read models, the backoff, the decoder. */
+export interface ProjectorDeps extends ProjectorPorts {
+  readonly records: StreamRecords;
+}
+
+/** The projector's composition root. */
+export const projector = perContainer(
+  (): ProjectorDeps => ({
+    events: ledgerPorts().events,
+    readModels: readModels(),
+    backoff: conflictBackoff,
+    records: STREAM_RECORDS,
+  }),
+);
+
+/** The relay's dependencies: the notifications queue and the decoder. */
+export interface RelayDeps {
+  readonly notifier: MerchantNotifier;
+  readonly records: Pick<StreamRecords, 'decode'>;
+}
+
+/** The relay's composition root. */
+export const relay = perContainer(
+  (): RelayDeps => ({ notifier: merchantNotifier(), records: STREAM_RECORDS }),
+);

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { perContainer } from '../../../lambdas/composition/container.ts';
+import {
+  ledgerConfig,
+  processorClientConfig,
+  readModelsConfig,
+  workerQueueConfig,
+} from '../../../lambdas/shared/config.ts';
+import { ENV, READ_MODEL_TABLES_ENV } from '../../../lambdas/shared/env-names.ts';
+
+describe('config', () => {
+  it('reads the variables by their shared names', () => {
+    expect(ledgerConfig({ [ENV.eventsTable]: 'events', [ENV.snapshotsTable]: 'snapshots' })).toEqual({
+      eventsTableName: 'events',
+      snapshotsTableName: 'snapshots',
+    });
+    expect(
+      readModelsConfig({
+        [READ_MODEL_TABLES_ENV['account-view']]: 'blue,green',
+        [ENV.readModelPointersTable]: 'pointers',
+      }),
+    ).toEqual({ pointersTable: 'pointers', tables: { 'account-view': { blue: 'blue', green: 'green' } } });
+  });
+
+  it('fails fast, naming the missing variable', () => {
+    expect(() => ledgerConfig({ [ENV.eventsTable]: 'events' })).toThrow(ENV.snapshotsTable);
+    expect(() => readModelsConfig({ [ENV.readModelPointersTable]: 'p' })).toThrow(
+      READ_MODEL_TABLES_ENV['payment-view'],
+    );
+  });
+
+  it('applies defaults and refuses malformed numbers', () => {
+    const base = { [ENV.workQueueUrl]: 'q' };
+    expect(workerQueueConfig(base)).toEqual({ queueUrl: 'q', retryBaseSeconds: 5, retryCapSeconds: 900 });
+    expect(() => workerQueueConfig({ ...base, [ENV.retryBaseSeconds]: '-1' })).toThrow(ENV.retryBaseSeconds);
+    expect(
+      processorClientConfig({ [ENV.processorBaseUrl]: 'http://p', [ENV.processorSecretArn]: 'arn' }),
+    ).toMatchObject({ timeoutMs: 1500, maxAttempts: 2 });
+  });
+});
+
+describe('perContainer', () => {
+  it('builds on first use and keeps what it built', () => {
+    let builds = 0;
+    const deps = perContainer(() => ({ n: ++builds }));
+    expect(builds).toBe(0);
+    const first = deps();
+    expect(deps()).toBe(first);
+    expect(builds).toBe(1);
+  });
+});
