@@ -6,6 +6,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SlotTables } from '../lambdas/adapters/dynamodb-read-model-pointer.ts';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
+import { ENV, READ_MODEL_TABLES_ENV } from '../lambdas/shared/env-names.ts';
 import { OperatorError } from './errors.ts';
 import type { OperatorTarget, Template } from './target.ts';
 
@@ -23,13 +24,7 @@ export interface ProjectionTarget {
 }
 
 /** The variable holding each read model's blue/green tables. */
-const TABLE_VARIABLES: Readonly<Record<ReadModelName, string>> = {
-  'account-view': 'ACCOUNT_VIEW_TABLES',
-  'account-history': 'ACCOUNT_HISTORY_TABLES',
-  'transfer-view': 'TRANSFER_VIEW_TABLES',
-  'daily-totals': 'DAILY_TOTALS_TABLES',
-  'payment-view': 'PAYMENT_VIEW_TABLES',
-};
+const TABLE_VARIABLES: Readonly<Record<ReadModelName, string>> = READ_MODEL_TABLES_ENV;
 
 /** Resolves a template value (a string, `Ref`, or `Fn::Join` of those) with the target's resource ids. */
 export function resolveValue(value: unknown, refs: Readonly<Record<string, string>>): string {
@@ -79,9 +74,9 @@ export async function projectionTarget(target: OperatorTarget): Promise<Projecti
     dynamodb,
     streams,
     sqs,
-    eventsTable: resolve('EVENTS_TABLE_NAME'),
-    snapshotsTable: resolve('SNAPSHOTS_TABLE_NAME'),
-    pointersTable: resolve('READ_MODEL_POINTERS_TABLE'),
+    eventsTable: resolve(ENV.eventsTable),
+    snapshotsTable: resolve(ENV.snapshotsTable),
+    pointersTable: resolve(ENV.readModelPointersTable),
     tables,
     failureQueueUrl:
       target.outputs.ProjectorFailureQueueUrl ??

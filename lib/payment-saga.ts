@@ -7,15 +7,13 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction, PROJECT_ROOT } from './api-function.ts';
 import type { EventStore } from './event-store.ts';
 import type { SandboxProcessor } from './sandbox-processor.ts';
 
 /** The ASL file, relative to the project root. */
 export const PAYMENT_SAGA_DEFINITION = 'statemachines/payment-settlement.asl.json';
-
-/** Environment variable of the functions that start the saga. */
-export const PAYMENT_STATE_MACHINE_ENV = 'PAYMENT_STATE_MACHINE_ARN';
 
 /** One task function per ASL Task state: the `${<Name>FunctionArn}` substitution, its entry, what it may touch. */
 export const SAGA_TASKS = [
@@ -80,8 +78,8 @@ export class PaymentSaga extends Construct {
       else props.eventStore.grantRead(fn.function);
       if (task.processor) props.processor.grantCall(fn.function);
       if (task.name === 'AssessRisk') {
-        fn.function.addEnvironment('VELOCITY_TABLE_NAME', this.velocity.tableName);
-        if (props.riskPolicy) fn.function.addEnvironment('RISK_POLICY', props.riskPolicy);
+        fn.function.addEnvironment(ENV.velocityTable, this.velocity.tableName);
+        if (props.riskPolicy) fn.function.addEnvironment(ENV.riskPolicy, props.riskPolicy);
         Grant.addToPrincipal({
           grantee: fn.function,
           actions: ['dynamodb:UpdateItem', 'dynamodb:Query'],
@@ -132,7 +130,7 @@ export class PaymentSaga extends Construct {
 
   /** Lets `fn` start executions; sets PAYMENT_STATE_MACHINE_ARN. */
   public grantStart(fn: LambdaFunction): void {
-    fn.addEnvironment(PAYMENT_STATE_MACHINE_ENV, this.stateMachine.stateMachineArn);
+    fn.addEnvironment(ENV.paymentStateMachineArn, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(fn);
   }
 }

@@ -1,6 +1,7 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HAS_SORT_KEY, type SlotTables } from '../../lambdas/adapters/dynamodb-read-model-pointer.ts';
 import { READ_MODELS, type ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
+import { ENV, READ_MODEL_TABLES_ENV } from '../../lambdas/shared/env-names.ts';
 
 /** Table names of the read models as a test creates them: `<prefix>-<model>-blue|green` and the pointers. */
 export interface ReadModelTableNames {
@@ -43,15 +44,8 @@ async function createTable(client: DynamoDBClient, name: string, sorted: boolean
 
 /** The environment lib/read-models.ts sets on a function granted every read model. */
 export function readModelEnvironment(names: ReadModelTableNames): Record<string, string> {
-  const env: Record<string, string> = { READ_MODEL_POINTERS_TABLE: names.pointersTable };
-  const vars: Record<ReadModelName, string> = {
-    'account-view': 'ACCOUNT_VIEW_TABLES',
-    'account-history': 'ACCOUNT_HISTORY_TABLES',
-    'transfer-view': 'TRANSFER_VIEW_TABLES',
-    'daily-totals': 'DAILY_TOTALS_TABLES',
-    'payment-view': 'PAYMENT_VIEW_TABLES',
-  };
+  const env: Record<string, string> = { [ENV.readModelPointersTable]: names.pointersTable };
   for (const model of READ_MODELS)
-    env[vars[model]] = `${names.tables[model].blue},${names.tables[model].green}`;
+    env[READ_MODEL_TABLES_ENV[model]] = `${names.tables[model].blue},${names.tables[model].green}`;
   return env;
 }

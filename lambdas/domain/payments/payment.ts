@@ -21,16 +21,9 @@ export interface RefundState {
 }
 
 /** A payment as its stream defines it. */
-export interface PaymentState {
+export interface PaymentState extends Omit<PaymentInitiated['payload'], 'paymentId'> {
   readonly id: string;
   readonly tenantId: string;
-  readonly payerAccountId: string;
-  readonly merchantAccountId: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly paymentMethod: string;
-  readonly fee: number;
-  readonly description: string | null;
   readonly status: PaymentStatus;
   /** The two-phase transfer payer → clearing, once reserved. */
   readonly reserveTransferId: string | null;

@@ -1,10 +1,7 @@
 import { z } from 'zod';
+import { amount, currency, id, limit } from './schemas.ts';
 
 /** Payment request bodies and queries: the one definition that validates them. */
-
-const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
-const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, '_' or '-'");
 
 export const createPaymentBody = z.strictObject({
   payerAccountId: id,
@@ -19,13 +16,6 @@ export const createPaymentBody = z.strictObject({
 export const refundPaymentBody = z.strictObject({ amount });
 
 export const PAYMENT_STATUSES = ['pending', 'reserved', 'captured', 'settled', 'failed'] as const;
-
-const limit = z
-  .string()
-  .regex(/^[1-9][0-9]{0,2}$/, 'an integer from 1 to 100')
-  .transform(Number)
-  .refine((n) => n <= 100, 'at most 100')
-  .default(50);
 
 export const listPaymentsQuery = z.strictObject({
   status: z.enum(PAYMENT_STATUSES).optional(),

@@ -2,10 +2,11 @@ import { z } from 'zod';
 
 /** Request bodies: the one definition that validates input (and will generate the OpenAPI document). */
 
-const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
+/** Shared field schemas: payment-schemas.ts uses the same ones. */
+export const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 /** Integer minor units; floats and strings are refused, never rounded. */
-const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, '_' or '-'");
+export const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, '_' or '-'");
 const reference = z.string().min(1).max(256);
 
 export const openAccountBody = z.strictObject({
@@ -49,7 +50,7 @@ export const freezeAccountBody = z.strictObject({ reason: z.string().min(1).max(
 /** Query strings: the one definition that validates them. */
 
 /** Page size: 1-100, default 50. */
-const limit = z
+export const limit = z
   .string()
   .regex(/^[1-9][0-9]{0,2}$/, 'an integer from 1 to 100')
   .transform(Number)
