@@ -25,7 +25,11 @@ let resources: Record<string, Resource>;
 
 beforeAll(() => {
   const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Json };
-  stack = new LedgerlineStack(new App({ context }), 'Ledgerline');
+  // Functions are not bundled: these tests read wiring, not code (ledgerline-stack.test.ts bundles).
+  stack = new LedgerlineStack(
+    new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }),
+    'Ledgerline',
+  );
   resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
 });
 

@@ -34,7 +34,11 @@ beforeAll(() => {
   const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Json };
   outdir = mkdtempSync(join(tmpdir(), 'ledgerline-workers-'));
   // cdk-nag runs on the whole stack in ledgerline-stack.test.ts and at `cdk synth`.
-  stack = new LedgerlineStack(new App({ context, outdir }), 'Ledgerline');
+  // Functions are not bundled: these tests read wiring, not code (ledgerline-stack.test.ts bundles).
+  stack = new LedgerlineStack(
+    new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] }, outdir }),
+    'Ledgerline',
+  );
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Record<string, Resource>;
 });
