@@ -33,8 +33,11 @@ export const feeAccountId = (currency: string): string => systemAccountId('fees'
 /** The tenant's internal account that holds disputed funds in one currency. */
 export const disputesAccountId = (currency: string): string => systemAccountId('disputes', currency);
 
-/** Prefixes of the transfer ids the ledger derives: payments (`pay_…-reserve`, …) and disputes. */
-export const SYSTEM_TRANSFER_PREFIXES = { payment: 'pay_', dispute: 'dispute-' } as const;
+/**
+ * Prefixes of the transfer ids the ledger derives: payments (`pay_…-reserve`, …), disputes and refunds
+ * (`rf_…-hold`, `rf_…-return`).
+ */
+export const SYSTEM_TRANSFER_PREFIXES = { payment: 'pay_', dispute: 'dispute-', refund: 'rf_' } as const;
 
 /** The hold's transfer id of a processor dispute: one per dispute. */
 export function disputeHoldId(disputeId: string): string {
@@ -83,7 +86,7 @@ export class SystemTransferError extends LedgerError {
   readonly code = 'system-transfer';
   constructor(transferId: string, options?: ErrorOptions) {
     super(
-      `Transfer id ${transferId} belongs to a payment or a dispute; only the ledger creates or resolves it`,
+      `Transfer id ${transferId} belongs to a payment, a refund or a dispute; only the ledger creates or resolves it`,
       { transferId },
       options,
     );
@@ -96,7 +99,7 @@ export function clientAccountId(accountId: string): string {
   return accountId;
 }
 
-/** A transfer id a client may create, post or void: never one derived for a payment or a dispute. */
+/** A transfer id a client may create, post or void: never one derived for a payment, a refund or a dispute. */
 export function clientTransferId(transferId: string): string {
   if (isSystemTransfer(transferId)) throw new SystemTransferError(transferId);
   return transferId;

@@ -8,6 +8,9 @@
  * processor carry the processor's idempotency key (`<paymentId>.capture`), so they are safe to
  * repeat before our event is written. Each step is a declaration for `paymentStep` (step.ts).
  */
+
+import { merchantAccount } from '../../domain/disputes.ts';
+import { CurrencyMismatchError } from '../../domain/errors.ts';
 import {
   assertMayFail,
   assertNotCompensating,
@@ -32,6 +35,7 @@ import { assessRules, type PaymentVelocity, type RiskLimits } from '../../domain
 import type { LedgerPorts } from '../../domain/ports.ts';
 import {
   clearingAccountId,
+  clientAccountId,
   feeAccountId,
   feeTransferId,
   payoutTransferId,
@@ -39,13 +43,28 @@ import {
 } from '../../domain/system-ids.ts';
 import { postDecision, unlessExpired, voidDecision } from '../../domain/transfer-decisions.ts';
 import { openTransferStep, resolveStep } from '../commands.ts';
-import { loadPayment } from '../repository.ts';
+import { loadAccount, loadPayment } from '../repository.ts';
 import { type CommandContext, LedgerWork } from '../unit-of-work.ts';
 import { type PaymentRef, paymentStep } from './step.ts';
 
 type WithProcessor = LedgerPorts & { readonly processor: PaymentProcessor };
 
 export type InitiatePaymentInput = InitiatePaymentCommand;
+
+/**
+ * The fences checked before anything is written or the card touched: neither side is a system account,
+ * and the merchant exists, is a `merchant` account and holds the payment's currency. Checked here, at
+ * initiation, so the saga's shape is unchanged and a bad request starts no execution.
+ */
+async function assertPaymentParties(ports: LedgerPorts, tenantId: string, input: InitiatePaymentInput) {
+  clientAccountId(input.payerAccountId);
+  clientAccountId(input.merchantAccountId);
+  const loaded = await loadAccount(ports, tenantId, input.merchantAccountId);
+  const merchant = merchantAccount(loaded.state, input.merchantAccountId);
+  if (merchant.currency !== input.currency) {
+    throw new CurrencyMismatchError(merchant.id, merchant.currency, input.currency);
+  }
+}
 
 /**
  * Records a new payment (status `pending`); the saga does the rest. The same id with the same
@@ -57,6 +76,7 @@ export async function initiatePayment(
   input: InitiatePaymentInput,
 ): Promise<{ payment: PaymentState; created: boolean }> {
   validatePayment(input);
+  await assertPaymentParties(ports, ctx.tenantId, input);
   const work = new LedgerWork(ports, ctx);
   const tracked = await work.paymentStream(input.paymentId);
   const existing = tracked.state;

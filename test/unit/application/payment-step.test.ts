@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { openAccount } from '../../../lambdas/application/commands.ts';
 import { initiatePayment } from '../../../lambdas/application/payments/commands.ts';
 import { paymentStep } from '../../../lambdas/application/payments/step.ts';
 import { PaymentNotFoundError, PaymentStateError } from '../../../lambdas/domain/payments/errors.ts';
@@ -10,10 +11,11 @@ const c = ctx();
 
 beforeEach(async () => {
   ports = inMemoryPorts();
+  const shop = await openAccount(ports, c, { currency: 'USD', kind: 'merchant' });
   await initiatePayment(ports, c, {
     paymentId: 'pay_1',
     payerAccountId: 'payer',
-    merchantAccountId: 'shop',
+    merchantAccountId: shop.id,
     amount: 1_000,
     currency: 'USD',
     paymentMethod: 'tok',

@@ -52,7 +52,7 @@ describe("the ledger's own accounts and transfer ids", () => {
     }
   });
 
-  it("cannot be claimed, posted or voided: a payment's reservation or a dispute hold", async () => {
+  it("cannot be claimed, posted or voided: a payment's reservation, a refund's legs or a dispute hold", async () => {
     const claim = await call('create-transfer', '/transfers', {
       body: {
         id: 'pay_X-reserve',
@@ -63,10 +63,23 @@ describe("the ledger's own accounts and transfer ids", () => {
       },
     });
     expect(claim.json.type).toBe('urn:ledgerline:problem:system-transfer');
+    const refundLeg = await call('create-transfer', '/transfers', {
+      body: {
+        id: 'rf_X-return',
+        debitAccountId: 'acct_1',
+        creditAccountId: 'acct_2',
+        amount: 1,
+        currency: 'USD',
+      },
+    });
+    expect(refundLeg.json.type).toBe('urn:ledgerline:problem:system-transfer');
     for (const [route, id] of [
       ['post-transfer', 'pay_ABC-reserve'],
       ['void-transfer', 'pay_ABC-reserve'],
       ['void-transfer', 'dispute-dp_1'],
+      ['void-transfer', 'rf_ABC-hold'],
+      ['post-transfer', 'rf_ABC-hold'],
+      ['post-transfer', 'rf_ABC-return'],
     ] as const) {
       const reply = await call(route, `/transfers/{id}/${route.split('-')[0]}`, { pathParameters: { id } });
       expect(reply).toMatchObject({ status: 422, json: { type: 'urn:ledgerline:problem:system-transfer' } });

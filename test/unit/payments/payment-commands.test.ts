@@ -15,7 +15,13 @@ import {
 } from '../../../lambdas/application/payments/commands.ts';
 import { recordRefundResult, refundPayment } from '../../../lambdas/application/payments/refunds.ts';
 import { availableBalance } from '../../../lambdas/domain/account.ts';
-import { AccountFrozenError, InsufficientFundsError } from '../../../lambdas/domain/errors.ts';
+import { NotAMerchantAccountError } from '../../../lambdas/domain/disputes.ts';
+import {
+  AccountFrozenError,
+  AccountNotFoundError,
+  CurrencyMismatchError,
+  InsufficientFundsError,
+} from '../../../lambdas/domain/errors.ts';
 import type { StoredEvent } from '../../../lambdas/domain/events.ts';
 import {
   CaptureConflictError,
@@ -33,7 +39,12 @@ import {
   type RefundRequest,
 } from '../../../lambdas/domain/payments/processor.ts';
 import type { PaymentVelocity, RiskLimits } from '../../../lambdas/domain/payments/risk.ts';
-import { clearingAccountId, feeAccountId, settlementAccountId } from '../../../lambdas/domain/system-ids.ts';
+import {
+  clearingAccountId,
+  feeAccountId,
+  SystemAccountError,
+  settlementAccountId,
+} from '../../../lambdas/domain/system-ids.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
 /** A processor double with the sandbox's semantics: idempotent per key, tombstones on blind refunds. */
@@ -218,6 +229,58 @@ describe('settling a payment', () => {
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     await expect(initiate('pay_1', 20_000)).rejects.toThrow(/different fields/);
+  });
+});
+
+describe('fences at initiation (before anything is written or the card touched)', () => {
+  it('refuses a system account as payer or merchant', async () => {
+    for (const [payerAccountId, merchantAccountId] of [
+      ['settlement-USD', merchant],
+      ['clearing-USD', merchant],
+      ['fees-USD', merchant],
+      [payer, 'fees-USD'],
+      [payer, 'disputes-USD'],
+    ]) {
+      const before = ports.events.all().length;
+      await expect(
+        initiatePayment(ports, c, {
+          paymentId: 'pay_sys',
+          payerAccountId: payerAccountId ?? '',
+          merchantAccountId: merchantAccountId ?? '',
+          amount: 100,
+          currency: 'USD',
+          paymentMethod: 'pm_card_visa',
+          fee: 0,
+        }),
+      ).rejects.toBeInstanceOf(SystemAccountError);
+      expect(ports.events.all().length).toBe(before);
+    }
+  });
+
+  it('refuses a merchant that does not exist, is not a merchant, or holds another currency', async () => {
+    const customer = (await openAccount(ports, c, { currency: 'USD' })).id;
+    const euroMerchant = (await openAccount(ports, c, { currency: 'EUR', kind: 'merchant' })).id;
+    const cases = [
+      ['acct_missing', AccountNotFoundError],
+      [customer, NotAMerchantAccountError],
+      [euroMerchant, CurrencyMismatchError],
+    ] as const;
+    for (const [merchantAccountId, error] of cases) {
+      const before = ports.events.all().length;
+      await expect(
+        initiatePayment(ports, c, {
+          paymentId: 'pay_bad_merchant',
+          payerAccountId: payer,
+          merchantAccountId,
+          amount: 100,
+          currency: 'USD',
+          paymentMethod: 'pm_card_visa',
+          fee: 0,
+        }),
+      ).rejects.toBeInstanceOf(error);
+      expect(ports.events.all().length).toBe(before);
+    }
+    expect(ports.processor.captureCalls).toBe(0);
   });
 });
 
