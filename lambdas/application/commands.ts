@@ -106,6 +106,8 @@ export function createTransfer(ports: LedgerPorts, ctx: CommandContext, input: C
 }
 
 export interface MoneyMovementInput {
+  /** The command's identity (see `CreateTransferInput.id`); minted when absent. */
+  readonly id?: string;
   readonly accountId: string;
   readonly amount: number;
   readonly currency: string;
@@ -189,18 +191,38 @@ export async function getTransfer(
   return recorded(await loadTransfer(ports, tenantId, transferId), transferId);
 }
 
+/**
+ * How a post or a void recognises its own resolution, already there (a retry after a crash between the
+ * ledger commit and the idempotency record, or a lost response): by kind and amount. A two-phase transfer
+ * already posted for the amount asked (the whole reservation when none is given) answers a post; one
+ * already voided answers a void. Anything else (a post after a void, a void after a post, a post of
+ * another amount, an expired or single-phase transfer) stays TransferAlreadyResolvedError. No command id
+ * is recorded on the event, so two clients asking for the same resolution get the same answer: both asked
+ * for the state the transfer is in, and no money moves twice.
+ */
+export function isOwnResolution(
+  transfer: TransferState,
+  asked: { readonly kind: 'post'; readonly amount?: number | undefined } | { readonly kind: 'void' },
+): boolean {
+  if (!transfer.twoPhase) return false;
+  if (asked.kind === 'void') return transfer.status === 'voided';
+  return transfer.status === 'posted' && transfer.postedAmount === (asked.amount ?? transfer.amount);
+}
+
 /** Posts a pending transfer, in full or in part (`amount` ≤ the reserved amount); the rest is released. */
 export async function postTransfer(
   ports: LedgerPorts,
   ctx: CommandContext,
   input: { transferId: string; amount?: number },
 ): Promise<TransferState> {
-  return unlessExpired(await resolve(ports, ctx, input.transferId, postDecision(input.amount)));
+  const own = (t: TransferState) => isOwnResolution(t, { kind: 'post', amount: input.amount });
+  return unlessExpired(await resolve(ports, ctx, input.transferId, postDecision(input.amount), own));
 }
 
 /** Voids a pending transfer: the whole reservation is released. Allowed on frozen accounts. */
 export async function voidTransfer(ports: LedgerPorts, ctx: CommandContext, input: { transferId: string }) {
-  return unlessExpired(await resolve(ports, ctx, input.transferId, voidDecision));
+  const own = (t: TransferState) => isOwnResolution(t, { kind: 'void' });
+  return unlessExpired(await resolve(ports, ctx, input.transferId, voidDecision, own));
 }
 
 /** Expires a pending transfer whose time has come, releasing the reservation (for a sweeper). */
@@ -217,15 +239,19 @@ export interface Resolution {
 /**
  * Resolves a pending transfer exactly once: the transfer stream's expected version makes a second
  * resolution a conflict, and the reload then sees it resolved. A reservation past its expiry is
- * expired instead, which releases the funds.
+ * expired instead, which releases the funds. A transfer that already carries this command's own
+ * resolution (`isOwn`, see `isOwnResolution`) is returned as it is, writing nothing.
  */
 async function resolve(
   ports: LedgerPorts,
   ctx: CommandContext,
   transferId: string,
   decide: ResolveDecision,
+  isOwn: (transfer: TransferState) => boolean = () => false,
 ): Promise<Resolution> {
   const work = new LedgerWork(ports, ctx);
+  const existing = (await work.transfer(transferId)).state;
+  if (existing && isOwn(existing)) return { transfer: existing, expired: false };
   const resolution = await resolveStep(work, transferId, decide);
   await work.commit();
   return resolution;

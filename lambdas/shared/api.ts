@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -25,6 +26,54 @@ export interface RouteRequest<B> {
   readonly idempotencyKey?: string | undefined;
 }
 
+/** A request to a command route: a route request with the identity of what it creates. */
+export interface CommandRequest<B> extends RouteRequest<B> {
+  /**
+   * The id of the transfer this request creates, fixed once per request (never per conflict retry):
+   * derived from (tenant, route, Idempotency-Key) when a key is given (`commandTransferId`), else minted
+   * on first call and the same on every later call. A retry after a crash between the ledger commit and
+   * the idempotency record converges on it.
+   */
+  readonly transferId: () => string;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A request's transfer id: derived from its key, or minted lazily (routes that move no money mint none). */
+function requestTransferId(
+  ports: LedgerPorts,
+  tenantId: string,
+  route: string,
+  key: string | undefined,
+): () => string {
+  if (key !== undefined) {
+    const derived = commandTransferId(tenantId, route, key);
+    return () => derived;
+  }
+  let minted: string | undefined;
+  return () => {
+    minted ??= ports.ids.next('tr');
+    return minted;
+  };
+}
+
+/**
+ * A transfer id derived from (tenant, route, Idempotency-Key): `tr_` and 26 Crockford base32 characters
+ * (130 bits of SHA-256), shaped like the ids the ledger mints. Parts are length-prefixed so that
+ * ("ab","c") and ("a","bc") never collide.
+ */
+export function commandTransferId(tenantId: string, route: string, idempotencyKey: string): string {
+  const hash = createHash('sha256');
+  for (const part of ['transfer', tenantId, route, idempotencyKey]) hash.update(`${part.length}:${part}`);
+  let value = BigInt(`0x${hash.digest('hex')}`);
+  let out = '';
+  for (let i = 0; i < 26; i++) {
+    out += CROCKFORD[Number(value & 31n)] ?? '0';
+    value >>= 5n;
+  }
+  return `tr_${out}`;
+}
+
 /** What every route gets from its composition root. */
 export interface QueryDeps {
   readonly ports: LedgerPorts;
@@ -38,10 +87,10 @@ export interface CommandDeps extends QueryDeps {
   readonly idempotency?: IdempotencyStore | undefined;
 }
 
-export interface RouteSpec<D, B, R> {
+export interface RouteSpec<D, B, R, Q = RouteRequest<B>> {
   /** Validates the JSON body; routes without one accept no body or `{}`. */
   readonly body?: z.ZodType<B>;
-  readonly run: (deps: D, request: RouteRequest<B>) => Promise<R>;
+  readonly run: (deps: D, request: Q) => Promise<R>;
   readonly status: 200 | 201 | 202;
   readonly present: (result: R) => unknown;
   /**
@@ -218,7 +267,7 @@ interface IdempotentInput<B> {
   readonly idempotencyKey: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly body: B | null;
-  readonly request: RouteRequest<B>;
+  readonly request: CommandRequest<B>;
 }
 
 /**
@@ -228,9 +277,12 @@ interface IdempotentInput<B> {
  * in flight is 409 with Retry-After. Rule violations are answers and are stored; conflicts and
  * unexpected errors are not, so a retry runs again.
  */
-export function commandRoute<D extends CommandDeps, B, R>(deps: () => D, spec: RouteSpec<D, B, R>): Route<D> {
+export function commandRoute<D extends CommandDeps, B, R>(
+  deps: () => D,
+  spec: RouteSpec<D, B, R, CommandRequest<B>>,
+): Route<D> {
   let executions = 0;
-  const execute = async (request: RouteRequest<B>, d: D): Promise<StoredResponse> => {
+  const execute = async (request: CommandRequest<B>, d: D): Promise<StoredResponse> => {
     executions++;
     try {
       const result = await retryOnConflict(() => spec.run(d, request), d.retry);
@@ -259,7 +311,7 @@ export function commandRoute<D extends CommandDeps, B, R>(deps: () => D, spec: R
     if (key === undefined && spec.requireIdempotencyKey) {
       throw new ApiError(400, 'idempotency-key-required', 'This endpoint needs an Idempotency-Key header.');
     }
-    const request: RouteRequest<B> = {
+    const request: CommandRequest<B> = {
       tenantId,
       ctx,
       body,
@@ -267,6 +319,7 @@ export function commandRoute<D extends CommandDeps, B, R>(deps: () => D, spec: R
       query: queryOf(event),
       path: event.path,
       idempotencyKey: key,
+      transferId: requestTransferId(d.ports, tenantId, event.resource, key),
     };
     if (key === undefined || spec.replayResponses === false) return execute(request, d);
     if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {

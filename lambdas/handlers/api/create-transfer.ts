@@ -8,10 +8,11 @@ import { createTransferBody } from './schemas.ts';
 /** POST /transfers: between accounts the tenant opened; system accounts and ids are the ledger's own. */
 export const { main, handler } = commandRoute(ledgerApi, {
   body: createTransferBody,
-  run: ({ ports }, { ctx, body }) =>
+  run: ({ ports }, { ctx, body, transferId }) =>
     createTransfer(ports, ctx, {
       ...body,
-      ...(body.id === undefined ? {} : { id: clientTransferId(body.id) }),
+      // A client-given id wins; otherwise the request's own (derived from its Idempotency-Key).
+      id: body.id === undefined ? transferId() : clientTransferId(body.id),
       debitAccountId: clientAccountId(body.debitAccountId),
       creditAccountId: clientAccountId(body.creditAccountId),
     }),

@@ -8,8 +8,8 @@ import { moneyMovementBody } from './schemas.ts';
 /** POST /accounts/{id}/withdrawals */
 export const { main, handler } = commandRoute(ledgerApi, {
   body: moneyMovementBody,
-  run: ({ ports }, { ctx, body, pathParameters }) =>
-    withdraw(ports, ctx, { ...body, accountId: clientAccountId(pathParameters.id ?? '') }),
+  run: ({ ports }, { ctx, body, pathParameters, transferId }) =>
+    withdraw(ports, ctx, { ...body, id: transferId(), accountId: clientAccountId(pathParameters.id ?? '') }),
   status: 201,
   present: presentTransfer,
 });

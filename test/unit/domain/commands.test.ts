@@ -253,10 +253,11 @@ describe('two-phase transfers', () => {
     );
   });
 
-  it('resolves a reservation exactly once: post after post, void after post are refused', async () => {
+  it('resolves a reservation exactly once: a repeated post answers as the first, another post or a void is refused', async () => {
     const { pending } = await reserve(400);
-    await postTransfer(ports, c, { transferId: pending.id });
-    await expect(postTransfer(ports, c, { transferId: pending.id })).rejects.toThrow(
+    const posted = await postTransfer(ports, c, { transferId: pending.id });
+    expect(await postTransfer(ports, c, { transferId: pending.id })).toEqual(posted);
+    await expect(postTransfer(ports, c, { transferId: pending.id, amount: 100 })).rejects.toThrow(
       TransferAlreadyResolvedError,
     );
     await expect(voidTransfer(ports, c, { transferId: pending.id })).rejects.toThrow(
