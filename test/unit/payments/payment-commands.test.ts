@@ -233,53 +233,40 @@ describe('settling a payment', () => {
 });
 
 describe('fences at initiation (before anything is written or the card touched)', () => {
+  /** Initiates a payment between two parties; expects `error` and that nothing was written. */
+  async function expectRefused(
+    payerAccountId: string,
+    merchantAccountId: string,
+    error: new (...args: never[]) => Error,
+  ) {
+    const before = ports.events.all().length;
+    const input = {
+      paymentId: 'pay_fenced',
+      payerAccountId,
+      merchantAccountId,
+      amount: 100,
+      currency: 'USD',
+    };
+    await expect(
+      initiatePayment(ports, c, { ...input, paymentMethod: 'pm_card_visa', fee: 0 }),
+    ).rejects.toBeInstanceOf(error);
+    expect(ports.events.all().length).toBe(before);
+  }
+
   it('refuses a system account as payer or merchant', async () => {
-    for (const [payerAccountId, merchantAccountId] of [
-      ['settlement-USD', merchant],
-      ['clearing-USD', merchant],
-      ['fees-USD', merchant],
-      [payer, 'fees-USD'],
-      [payer, 'disputes-USD'],
-    ]) {
-      const before = ports.events.all().length;
-      await expect(
-        initiatePayment(ports, c, {
-          paymentId: 'pay_sys',
-          payerAccountId: payerAccountId ?? '',
-          merchantAccountId: merchantAccountId ?? '',
-          amount: 100,
-          currency: 'USD',
-          paymentMethod: 'pm_card_visa',
-          fee: 0,
-        }),
-      ).rejects.toBeInstanceOf(SystemAccountError);
-      expect(ports.events.all().length).toBe(before);
-    }
+    await expectRefused('settlement-USD', merchant, SystemAccountError);
+    await expectRefused('clearing-USD', merchant, SystemAccountError);
+    await expectRefused('fees-USD', merchant, SystemAccountError);
+    await expectRefused(payer, 'fees-USD', SystemAccountError);
+    await expectRefused(payer, 'disputes-USD', SystemAccountError);
   });
 
   it('refuses a merchant that does not exist, is not a merchant, or holds another currency', async () => {
     const customer = (await openAccount(ports, c, { currency: 'USD' })).id;
     const euroMerchant = (await openAccount(ports, c, { currency: 'EUR', kind: 'merchant' })).id;
-    const cases = [
-      ['acct_missing', AccountNotFoundError],
-      [customer, NotAMerchantAccountError],
-      [euroMerchant, CurrencyMismatchError],
-    ] as const;
-    for (const [merchantAccountId, error] of cases) {
-      const before = ports.events.all().length;
-      await expect(
-        initiatePayment(ports, c, {
-          paymentId: 'pay_bad_merchant',
-          payerAccountId: payer,
-          merchantAccountId,
-          amount: 100,
-          currency: 'USD',
-          paymentMethod: 'pm_card_visa',
-          fee: 0,
-        }),
-      ).rejects.toBeInstanceOf(error);
-      expect(ports.events.all().length).toBe(before);
-    }
+    await expectRefused(payer, 'acct_missing', AccountNotFoundError);
+    await expectRefused(payer, customer, NotAMerchantAccountError);
+    await expectRefused(payer, euroMerchant, CurrencyMismatchError);
     expect(ports.processor.captureCalls).toBe(0);
   });
 });
