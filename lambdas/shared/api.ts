@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -8,6 +7,7 @@ import { type ConflictRetryOptions, retryOnConflict } from '../application/retry
 import type { CommandContext } from '../application/unit-of-work.ts';
 import { LedgerError } from '../domain/errors.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
+import { transferIdFor } from './command-ids.ts';
 import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 import { ApiError, json, problemResponse } from './problems.ts';
 
@@ -30,14 +30,12 @@ export interface RouteRequest<B> {
 export interface CommandRequest<B> extends RouteRequest<B> {
   /**
    * The id of the transfer this request creates, fixed once per request (never per conflict retry):
-   * derived from (tenant, route, Idempotency-Key) when a key is given (`commandTransferId`), else minted
+   * derived from (tenant, route, Idempotency-Key) when a key is given (`transferIdFor`), else minted
    * on first call and the same on every later call. A retry after a crash between the ledger commit and
    * the idempotency record converges on it.
    */
   readonly transferId: () => string;
 }
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** A request's transfer id: derived from its key, or minted lazily (routes that move no money mint none). */
 function requestTransferId(
@@ -47,7 +45,7 @@ function requestTransferId(
   key: string | undefined,
 ): () => string {
   if (key !== undefined) {
-    const derived = commandTransferId(tenantId, route, key);
+    const derived = transferIdFor(tenantId, route, key);
     return () => derived;
   }
   let minted: string | undefined;
@@ -55,23 +53,6 @@ function requestTransferId(
     minted ??= ports.ids.next('tr');
     return minted;
   };
-}
-
-/**
- * A transfer id derived from (tenant, route, Idempotency-Key): `tr_` and 26 Crockford base32 characters
- * (130 bits of SHA-256), shaped like the ids the ledger mints. Parts are length-prefixed so that
- * ("ab","c") and ("a","bc") never collide.
- */
-export function commandTransferId(tenantId: string, route: string, idempotencyKey: string): string {
-  const hash = createHash('sha256');
-  for (const part of ['transfer', tenantId, route, idempotencyKey]) hash.update(`${part.length}:${part}`);
-  let value = BigInt(`0x${hash.digest('hex')}`);
-  let out = '';
-  for (let i = 0; i < 26; i++) {
-    out += CROCKFORD[Number(value & 31n)] ?? '0';
-    value >>= 5n;
-  }
-  return `tr_${out}`;
 }
 
 /** What every route gets from its composition root. */

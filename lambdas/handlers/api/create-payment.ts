@@ -2,7 +2,7 @@ import { initiatePayment } from '../../application/payments/commands.ts';
 import { paymentsApi } from '../../composition/ledger-api.ts';
 import { feeFor } from '../../domain/payments/risk.ts';
 import { commandRoute } from '../../shared/api.ts';
-import { paymentIdFor } from '../../shared/payment-ids.ts';
+import { paymentIdFor } from '../../shared/command-ids.ts';
 import { createPaymentBody } from './payment-schemas.ts';
 import { presentPayment } from './present-payment.ts';
 

@@ -1,7 +1,7 @@
 import { refundPayment } from '../../application/payments/refunds.ts';
 import { refundsApi } from '../../composition/ledger-api.ts';
 import { commandRoute } from '../../shared/api.ts';
-import { refundIdFor } from '../../shared/payment-ids.ts';
+import { refundIdFor } from '../../shared/command-ids.ts';
 import { refundPaymentBody } from './payment-schemas.ts';
 import { presentRefund } from './present-payment.ts';
 

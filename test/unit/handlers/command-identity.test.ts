@@ -68,7 +68,7 @@ describe('a retry after a crash that lost the idempotency record', () => {
     const retry = await deposits(alice, 500, 'dep-1');
     expect(first.status).toBe(201);
     expect(retry).toEqual(first);
-    expect(first.json.id).toMatch(/^tr_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(first.json.id).toMatch(/^tr_[A-Za-z0-9]{26}$/);
     const out = {
       headers: key('wd-1'),
       pathParameters: { id: alice },

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+/** Ids derived from a request's identity (tenant and Idempotency-Key), never minted per attempt. */
+
 function digest(...parts: readonly string[]): string {
   // Length-prefixed parts: ("ab","c") and ("a","bc") never collide.
   const hash = createHash('sha256');
@@ -22,4 +24,12 @@ export function paymentIdFor(tenantId: string, idempotencyKey: string): string {
 /** A refund's id from the tenant, the payment and the request's Idempotency-Key. */
 export function refundIdFor(tenantId: string, paymentId: string, idempotencyKey: string): string {
   return `rf_${digest('refund', tenantId, paymentId, idempotencyKey)}`;
+}
+
+/**
+ * A transfer's id from (tenant, route, Idempotency-Key): a retried transfer, deposit or withdrawal after
+ * a crash between the ledger commit and the idempotency record books the same transfer, not a second one.
+ */
+export function transferIdFor(tenantId: string, route: string, idempotencyKey: string): string {
+  return `tr_${digest('transfer', tenantId, route, idempotencyKey)}`;
 }
