@@ -4,24 +4,83 @@ import { isIP } from 'node:net';
 /** Hosts `WEBHOOK_ALLOW_LOOPBACK_HTTP` lets through over plain http (a non-production stage). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
-/** Addresses a webhook may never reach: loopback, private, link-local (metadata), CGNAT, unspecified. */
-export function isInternalAddress(address: string): boolean {
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) {
-    const [a = 0, b = 0] = v4.split('.').map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      a >= 224
-    );
+/** Whether an IPv4 address (four octets) is public unicast: not private, loopback, link-local, shared, documentation, benchmark, multicast or reserved. */
+function isPublicV4([a = 0, b = 0, c = 0]: readonly number[]): boolean {
+  return !(
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) ||
+    (a === 192 && b === 88 && c === 99) ||
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    (a === 198 && b === 51 && c === 100) ||
+    (a === 203 && b === 0 && c === 113) ||
+    a >= 224
+  );
+}
+
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail and a zone id allowed), or null. */
+function ipv6Groups(address: string): number[] | null {
+  let text = address.split('%')[0] ?? '';
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted?.[1]) {
+    const octets = dotted[1].split('.').map(Number);
+    const [a = 0, b = 0, c = 0, d = 0] = octets;
+    text = `${text.slice(0, -dotted[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  const v6 = address.toLowerCase();
-  return v6 === '::1' || v6 === '::' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith('ff');
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string | undefined) =>
+    part ? part.split(':').map((g) => Number.parseInt(g, 16)) : [];
+  const head = parse(halves[0]);
+  const tail = parse(halves[1]);
+  const groups =
+    halves.length === 2 ? [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail] : head;
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : null;
+}
+
+/** The IPv4 address in the low 32 bits of an IPv6 address, as octets. */
+const embeddedV4 = (groups: readonly number[]): number[] => {
+  const [hi = 0, lo = 0] = groups.slice(6);
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff];
+};
+
+/**
+ * Whether a webhook may reach this address: public unicast only. IPv4-mapped (`::ffff:a.b.c.d`,
+ * which URL parsing rewrites to `::ffff:7f00:1`), IPv4-compatible (`::a.b.c.d`) and NAT64
+ * (`64:ff9b::/96`) addresses are judged by the IPv4 address they carry; any other IPv6 address
+ * must be global unicast (2000::/3) outside the special-purpose blocks.
+ */
+export function isPublicUnicastAddress(address: string): boolean {
+  const kind = isIP(address.split('%')[0] ?? '');
+  if (kind === 4) return isPublicV4(address.split('.').map(Number));
+  if (kind !== 6) return false;
+  const g = ipv6Groups(address.toLowerCase());
+  if (g === null) return false;
+  const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeros(5) && g[5] === 0xffff) return isPublicV4(embeddedV4(g));
+  if (zeros(6)) return isPublicV4(embeddedV4(g));
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))
+    return isPublicV4(embeddedV4(g));
+  const [first = 0, second = 0] = g;
+  if ((first & 0xe000) !== 0x2000) return false;
+  return !(
+    (first === 0x2001 && second < 0x200) || // IETF protocol assignments (Teredo, ORCHID, …)
+    (first === 0x2001 && second === 0xdb8) || // documentation
+    first === 0x2002 || // 6to4 carries any IPv4 address
+    (first === 0x3fff && second < 0x1000) // documentation
+  );
+}
+
+/** Addresses a webhook may never reach: anything that is not public unicast (see isPublicUnicastAddress). */
+export function isInternalAddress(address: string): boolean {
+  return !isPublicUnicastAddress(address);
 }
 
 /**
