@@ -109,8 +109,10 @@ describe('saga tasks and the ASL agree on error names', () => {
         cause: rejection,
       });
       // The stable code in brackets is what failureReason reads; the message stays for the history.
-      expect(thrown.message, cls.name).toMatch(new RegExp(`^${rejection.name} \\[${rejection.code}[\\]:]`));
-      expect(thrown.message, cls.name).toContain(`]: ${rejection.message}`);
+      const { message } = thrown as Error;
+      const { code } = rejection as LedgerError;
+      expect(message, cls.name).toMatch(new RegExp(`^${rejection.name} \\[${code}[\\]:]`));
+      expect(message, cls.name).toContain(`]: ${rejection.message}`);
       expect(TRANSIENT_ERRORS, cls.name).not.toContain(rejection.name);
       expect(text, cls.name).not.toContain(`"${rejection.name}"`);
     }
