@@ -1,4 +1,6 @@
 import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 
 /** Hosts `WEBHOOK_ALLOW_LOOPBACK_HTTP` lets through over plain http (a non-production stage). */
@@ -116,4 +118,64 @@ export async function resolvesInternally(url: URL, allowLoopbackHttp: boolean): 
   if (allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname)) return false;
   const addresses = isIP(host) !== 0 ? [{ address: host }] : await lookup(host, { all: true });
   return addresses.some(({ address }) => isInternalAddress(address));
+}
+
+/** The connection's host resolved only to internal addresses: nothing was sent. */
+export class InternalAddressError extends Error {
+  override readonly name = 'InternalAddressError';
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | { address: string; family: number }[],
+  family?: number,
+) => void;
+
+/**
+ * A `fetch` for webhook deliveries whose connection goes to the address that was checked: the
+ * socket's own DNS lookup keeps only public unicast addresses (the connection uses exactly those),
+ * so a name that rebinds between a check and the connection cannot reach inside. No redirect is
+ * followed.
+ */
+export function pinnedFetch(allowLoopbackHttp: boolean): typeof fetch {
+  const checkedLookup = (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
+    lookup(hostname, { all: true }).then(
+      (addresses) => {
+        const allowed = addresses.filter(
+          ({ address }) => !isInternalAddress(address) || (allowLoopbackHttp && LOOPBACK_HOSTS.has(hostname)),
+        );
+        const [first] = allowed;
+        if (!first) {
+          callback(new InternalAddressError(`${hostname} resolves to internal addresses only`), '', 0);
+        } else if (options.all) {
+          callback(null, allowed);
+        } else {
+          callback(null, first.address, first.family);
+        }
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
+  };
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    return await new Promise<Response>((resolve, reject) => {
+      const req = request(
+        url,
+        { method: init?.method ?? 'GET', headers, lookup: checkedLookup, signal: init?.signal ?? undefined },
+        (res: IncomingMessage) => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (typeof value === 'string') responseHeaders.set(name, value);
+          }
+          res.resume();
+          resolve(new Response(null, { status: res.statusCode ?? 502, headers: responseHeaders }));
+        },
+      );
+      // An aborted request rejects with the signal's reason (a TimeoutError), as fetch does.
+      req.on('error', (error) => reject(init?.signal?.aborted ? init.signal.reason : error));
+      req.end(typeof init?.body === 'string' ? init.body : undefined);
+    });
+  }) as typeof fetch;
 }

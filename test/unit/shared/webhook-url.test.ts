@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   isInternalAddress,
+  pinnedFetch,
   resolvesInternally,
   webhookUrlProblem,
 } from '../../../lambdas/shared/webhook-url.ts';
@@ -60,5 +61,29 @@ describe('the check at delivery time', () => {
   it('refuses a mapped loopback address when it is what the host resolves to', async () => {
     expect(await resolvesInternally(new URL('https://[::ffff:7f00:1]:3000/'), false)).toBe(true);
     expect(await resolvesInternally(new URL('https://[64:ff9b::a9fe:a9fe]/'), false)).toBe(true);
+  });
+});
+
+describe('the pinned delivery fetch', () => {
+  it('does not connect when the name resolves only to internal addresses', async () => {
+    const { createServer } = await import('node:http');
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits += 1;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // `localhost` resolves to loopback: refused when loopback is not allowed, sent when it is.
+      const url = `http://localhost:${port}/hook`;
+      await expect(pinnedFetch(false)(url, { method: 'POST', body: '{}' })).rejects.toThrow(/internal/);
+      expect(hits).toBe(0);
+      const response = await pinnedFetch(true)(url, { method: 'POST', body: '{}' });
+      expect(response.status).toBe(200);
+      expect(hits).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 });
