@@ -10,12 +10,40 @@ export class AwsJsonError extends Error {
   }
 }
 
-/** The whole request body. */
-export function readBody(request: IncomingMessage): Promise<Buffer> {
+/** A request body over the limit a caller set: nothing beyond the limit was kept. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/**
+ * The whole request body, up to `maxBytes`: a longer body rejects with BodyTooLargeError as soon as
+ * it passes the limit (a Content-Length over it at once) and the rest is drained, never buffered.
+ */
+export function readBody(request: IncomingMessage, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      request.resume();
+      reject(new BodyTooLargeError(`The body declares ${declared} bytes, over ${maxBytes}`));
+      return;
+    }
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    let length = 0;
+    let over = false;
+    request.on('data', (chunk: Buffer) => {
+      if (over) return;
+      length += chunk.length;
+      if (length > maxBytes) {
+        over = true;
+        chunks.length = 0;
+        reject(new BodyTooLargeError(`The body is over ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!over) resolve(Buffer.concat(chunks));
+    });
     request.on('error', reject);
   });
 }

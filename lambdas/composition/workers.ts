@@ -17,7 +17,7 @@ import {
 import type { IdempotencyStore } from '../shared/idempotency.ts';
 import { PerInvocationEndpoints } from '../shared/per-invocation-endpoints.ts';
 import type { WorkQueue } from '../shared/sqs-batch.ts';
-import { resolvesInternally } from '../shared/webhook-url.ts';
+import { pinnedFetch, resolvesInternally } from '../shared/webhook-url.ts';
 import { dynamoDbClient, perContainer, sqsClient } from './container.ts';
 import { idempotencyStore, ledgerPorts } from './ledger.ts';
 import { deliveryLog, merchantEndpoints, merchantNotifier } from './merchants.ts';
@@ -84,7 +84,8 @@ export function buildDeliveryWorker(
     ports: {
       endpoints,
       log: parts.log,
-      fetch: (input, init) => fetch(input, init),
+      // The connection goes to an address checked as public (unless loopback is allowed).
+      fetch: pinnedFetch(allowLoopbackHttp),
       now: () => new Date(),
       allowLoopbackHttp,
       timeoutMs: parts.timeoutMs,

@@ -54,6 +54,34 @@ const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   conflict: 409,
 };
 
+/** The SDK's names for a DynamoDB request refused for capacity (single calls and transactions). */
+const THROTTLING_NAMES: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * DynamoDB refused the request for capacity: a throttling error, a transaction cancelled only
+ * because of throttling, or either one as the `cause` of an adapter's error. Recognised by name
+ * (the SDK's classes and re-thrown copies both count); shared code may not import the adapters.
+ */
+export function isDynamoDbThrottling(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (THROTTLING_NAMES.has(current.name)) return true;
+    if (current.name === 'TransactionCanceledException') {
+      const reasons =
+        (current as { CancellationReasons?: readonly { Code?: string }[] }).CancellationReasons ?? [];
+      const codes = reasons
+        .map((reason) => reason.Code)
+        .filter((code) => code !== undefined && code !== 'None');
+      if (codes.length > 0 && codes.every((code) => code === 'ThrottlingError')) return true;
+    }
+    current = current.cause;
+  }
+  return false;
+}
+
 /** The one place where errors become HTTP statuses. Unknown errors are 500 and reveal nothing. */
 export function toProblem(
   error: unknown,
@@ -117,6 +145,9 @@ export function toProblem(
       'processor-unavailable',
       'The payment processor is unavailable; retry with the same Idempotency-Key.',
     );
+  }
+  if (isDynamoDbThrottling(error)) {
+    return make(503, 'throttled', 'The ledger is busy; retry after the Retry-After delay.');
   }
   return make(500, 'internal', 'An unexpected error occurred. It has been logged.');
 }

@@ -24,7 +24,14 @@ export const TRANSIENT_ERRORS = [
   'DynamoDbAdapterError',
 ] as const;
 
-/** A business rejection (any {@link LedgerError}) as the state machine sees it: one name, the class in the message. */
+/** A processor's decline code is the merchant's own information; anything else in it is dropped. */
+const DECLINE_CODE = /^[a-z0-9_]{1,64}$/;
+
+/**
+ * A business rejection (any {@link LedgerError}) as the state machine sees it: one name, and in the
+ * message the class, its stable code in brackets (plus the processor's decline code for a decline),
+ * then the full message for the execution history: `InsufficientFundsError [insufficient-funds]: …`.
+ */
 export class BusinessRejectionError extends Error {
   override readonly name = BUSINESS_REJECTION;
   /** The class that said no, e.g. `InsufficientFundsError`. */
@@ -32,7 +39,12 @@ export class BusinessRejectionError extends Error {
   readonly kind: LedgerError['kind'];
   readonly code: string;
   constructor(rejection: LedgerError) {
-    super(`${rejection.name}: ${rejection.message}`, { cause: rejection });
+    const decline = rejection.details.declineCode;
+    const code =
+      typeof decline === 'string' && DECLINE_CODE.test(decline)
+        ? `${rejection.code}:${decline}`
+        : rejection.code;
+    super(`${rejection.name} [${code}]: ${rejection.message}`, { cause: rejection });
     this.rejectedBy = rejection.name;
     this.kind = rejection.kind;
     this.code = rejection.code;
@@ -54,20 +66,32 @@ export interface CaughtError {
   readonly Cause?: string;
 }
 
+/** The stable code merchants see for a failure that was not a business rejection, by `Error` name. */
+const CODE_OF_ERROR: Readonly<Record<string, string>> = {
+  ProcessorUnavailableError: 'processor-unavailable',
+  ConcurrencyConflictError: 'concurrent-modification',
+  DynamoDbAdapterError: 'ledger-unavailable',
+  'States.Timeout': 'timeout',
+  'Sandbox.Timedout': 'timeout',
+};
+
 /**
- * Why a payment failed, from the caught error: `<ErrorClass>: <message>`, at most 500 characters. A
- * business rejection reads as the class that said no (`InsufficientFundsError: Account …`), not as
- * {@link BUSINESS_REJECTION}; a `States.*` error's plain-text cause is taken as it is.
+ * Why a payment failed, as the stable code a merchant may see (`insufficient-funds`,
+ * `payment-declined:card_declined`, `processor-unavailable`, …): never a message, which can carry
+ * another party's balance or ids. The full error stays in the execution history and the logs.
  */
 export function failureReason(error: CaughtError | undefined): string {
   if (!error?.Error) return 'unknown';
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // Not JSON: a States.* error's cause is plain text.
+  if (error.Error === BUSINESS_REJECTION) {
+    let message = error.Cause ?? '';
+    try {
+      const parsed = JSON.parse(message) as { errorMessage?: unknown };
+      if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+    } catch {
+      // Not JSON: taken as the message itself.
+    }
+    return /^[A-Za-z]+Error \[([a-z0-9:_-]{1,140})\]: /.exec(message)?.[1] ?? 'rejected';
   }
-  const reason = error.Error === BUSINESS_REJECTION ? message : `${error.Error}: ${message}`;
-  return reason.slice(0, 500);
+  if (error.Error.startsWith('Lambda.')) return 'ledger-unavailable';
+  return CODE_OF_ERROR[error.Error] ?? 'internal-error';
 }

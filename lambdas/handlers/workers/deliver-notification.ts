@@ -143,12 +143,13 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
 }
 
 /**
- * Keyed on the notification id: once delivered (or skipped), the stored result answers every later
+ * Keyed on the tenant and the notification id: once delivered (or skipped), the stored result answers every later
  * copy, so a merchant never gets it twice; a copy that arrives while another is being delivered
  * fails with IdempotencyAlreadyInProgressError and is retried later.
  */
 const idempotent = idempotentRecord(
-  'notification.notificationId',
+  // Notification ids are unique per tenant only: the tenant is part of the key.
+  '[notification.tenantId, notification.notificationId]',
   (input: DeliveryInput, deps: DeliveryWorkerDeps) => deliver(deps.ports, input),
 );
 

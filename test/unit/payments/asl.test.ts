@@ -106,9 +106,13 @@ describe('saga tasks and the ASL agree on error names', () => {
       const thrown = await taskThrowing(rejection).catch((e: Error) => e);
       expect(thrown, cls.name).toMatchObject({
         name: BUSINESS_REJECTION,
-        message: `${rejection.name}: ${rejection.message}`,
         cause: rejection,
       });
+      // The stable code in brackets is what failureReason reads; the message stays for the history.
+      const { message } = thrown as Error;
+      const { code } = rejection as LedgerError;
+      expect(message, cls.name).toMatch(new RegExp(`^${rejection.name} \\[${code}[\\]:]`));
+      expect(message, cls.name).toContain(`]: ${rejection.message}`);
       expect(TRANSIENT_ERRORS, cls.name).not.toContain(rejection.name);
       expect(text, cls.name).not.toContain(`"${rejection.name}"`);
     }
@@ -279,13 +283,13 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
     ]);
   });
 
-  it('on insufficient funds fails at once, with nothing to void, and the reason names the class', async () => {
+  it('on insufficient funds fails at once, with nothing to void, and the reason is the stable code', async () => {
     const rejection = new InsufficientFundsError('acct_1', 0, 500);
     const { visited, attempts, reason, error } = await run({ ReserveFunds: rejection });
     expect(error).toBeNull();
     expect(attempts.ReserveFunds).toBe(1);
     expect(visited).toEqual(['ReserveFunds', 'MarkPaymentFailed']);
-    expect(reason()).toBe('InsufficientFundsError: Account acct_1 has 0 available, 500 requested');
+    expect(reason()).toBe('insufficient-funds');
   });
 
   it('after a reservation that kept conflicting, voids it and records the conflict as the reason', async () => {
@@ -293,7 +297,7 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
     const { visited, attempts, reason } = await run({ ReserveFunds: Array(10).fill(conflict) });
     expect(attempts.ReserveFunds).toBe(5);
     expect(visited.slice(-2)).toEqual(['VoidReservation', 'MarkPaymentFailed']);
-    expect(reason()).toBe('ConcurrencyConflictError: Concurrent write to account#t#acct_1');
+    expect(reason()).toBe('concurrent-modification');
   }, 60_000);
 
   it('on a decline voids the reservation once, with no retry and no refund', async () => {
@@ -303,7 +307,7 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
     expect(error).toBeNull();
     expect(attempts.CaptureAtProcessor).toBe(1);
     expect(visited.slice(-3)).toEqual(['CaptureAtProcessor', 'VoidReservation', 'MarkPaymentFailed']);
-    expect(reason()).toBe('PaymentDeclinedError: The processor declined payment p: card_declined');
+    expect(reason()).toBe('payment-declined:card_declined');
   });
 
   it('retries a transient capture failure and goes on', async () => {
@@ -347,30 +351,39 @@ describe('executing the ASL (aws-local-stepfunctions, tasks stubbed)', () => {
 });
 
 describe('the caught error as a failure reason', () => {
-  it('reads a task error as its class and message', () => {
+  it('reads a task error as a stable code, without its message', () => {
     const cause = JSON.stringify({ errorType: 'DynamoDbAdapterError', errorMessage: 'throttled', trace: [] });
-    expect(failureReason({ Error: 'DynamoDbAdapterError', Cause: cause })).toBe(
-      'DynamoDbAdapterError: throttled',
+    expect(failureReason({ Error: 'DynamoDbAdapterError', Cause: cause })).toBe('ledger-unavailable');
+    expect(failureReason({ Error: 'ProcessorUnavailableError', Cause: 'down' })).toBe(
+      'processor-unavailable',
     );
+    expect(failureReason({ Error: 'Lambda.ServiceException', Cause: 'x' })).toBe('ledger-unavailable');
   });
 
-  it('reads a business rejection as the class that said no, not the collapsed name', () => {
+  it("reads a business rejection as its stable code, never the payer's balance or account id", () => {
+    const error = asLambdaError(new InsufficientFundsError('acct_payer1', 499900, 900000));
+    const reason = failureReason({ Error: error.name, Cause: error.message });
+    expect(reason).toBe('insufficient-funds');
+    expect(reason).not.toMatch(/499900|acct_payer1/);
+  });
+
+  it('keeps the full message of a rejection for the execution history', () => {
     const error = asLambdaError(new InsufficientFundsError('acct_1', 3, 9));
-    expect(failureReason({ Error: error.name, Cause: error.message })).toBe(
-      'InsufficientFundsError: Account acct_1 has 3 available, 9 requested',
-    );
+    expect(error.message).toContain('InsufficientFundsError [insufficient-funds]: Account acct_1');
   });
 
-  it('takes the plain-text cause of a States error as it is', () => {
-    expect(failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toBe(
-      'States.Timeout: Task timed out',
-    );
+  it('reads a decline as its code and the processor decline code', () => {
+    const error = asLambdaError(new PaymentDeclinedError('pay_1', 'card_declined'));
+    expect(failureReason({ Error: error.name, Cause: error.message })).toBe('payment-declined:card_declined');
   });
 
-  it('says unknown without an error, and keeps at most 500 characters', () => {
+  it('reads a States timeout as timeout and anything unknown as internal-error', () => {
+    expect(failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toBe('timeout');
+    expect(failureReason({ Error: 'TypeError', Cause: 'x of acct_9 is undefined' })).toBe('internal-error');
+  });
+
+  it('says unknown without an error', () => {
     expect(failureReason(undefined)).toBe('unknown');
     expect(failureReason({ Cause: 'x' })).toBe('unknown');
-    const long = JSON.stringify({ errorMessage: 'y'.repeat(600) });
-    expect(failureReason({ Error: 'E', Cause: long })).toBe(`E: ${'y'.repeat(497)}`);
   });
 });

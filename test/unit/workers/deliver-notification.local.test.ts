@@ -280,4 +280,32 @@ describe('delivery worker (main) with real idempotency', () => {
       await server.stop();
     }
   });
+
+  it('keys idempotency on the tenant too: the same notification id in another tenant is delivered', async () => {
+    const server = await startMerchantServer();
+    try {
+      await register(server.url);
+      const other = 'tenant-delivery-other';
+      const ctx = { tenantId: other, correlationId: 't', causationId: 't', actor: 'test' };
+      const otherMerchant = (await openAccount(env.ledger, ctx, { currency: 'USD', kind: 'merchant' })).id;
+      await endpoints.register(
+        {
+          endpointId: `we_other_${Date.now()}`,
+          tenantId: other,
+          merchantAccountId: otherMerchant,
+          url: server.url,
+          createdAt: new Date().toISOString(),
+          secretHint: 'test',
+        },
+        SECRET,
+      );
+      const ours = notification('pay_11.settled', merchant, TENANT);
+      const theirs = notification('pay_11.settled', otherMerchant, other);
+      expect(await main(sqsEvent([ours]), deps, lambdaContext())).toEqual({ batchItemFailures: [] });
+      expect(await main(sqsEvent([theirs]), deps, lambdaContext())).toEqual({ batchItemFailures: [] });
+      expect(server.received).toHaveLength(2);
+    } finally {
+      await server.stop();
+    }
+  });
 });
