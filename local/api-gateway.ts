@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiKey, ApiModel, AuthorizerSpec } from './api-model.ts';
 import { matchRoute } from './api-routing.ts';
-import { BodyTooLargeError, closeServer, listen, readBody } from './http-server.ts';
+import { BodyTooLargeError, closeServer, isLoopbackHost, listen, readBody } from './http-server.ts';
 import type { LambdaPool } from './lambda-pool.ts';
 import { LOCAL_ACCOUNT_ID } from './naming.ts';
 
@@ -48,16 +48,6 @@ const INTERNAL = () =>
 /** API Gateway's payload limit for a REST API request. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const TOO_LARGE = () => gatewayError(413, 'RequestTooLongException', { message: 'Request Too Long' });
-
-/** Host names the local gateway answers to: a page on another name (DNS rebinding) never reaches it. */
-const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** The Host header's name without its port, lower-cased; empty when there is none. */
-function hostName(host: string | undefined): string {
-  const value = (host ?? '').trim().toLowerCase();
-  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
-  return value.split(':')[0] ?? '';
-}
 
 /** `21/Nov/2026:16:08:00 +0000`, the `requestTime` format. */
 function requestTime(date: Date): string {
@@ -209,7 +199,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   }
 
   async function handle(request: IncomingMessage): Promise<GatewayResponse> {
-    if (!LOOPBACK_NAMES.has(hostName(request.headers.host))) {
+    if (!isLoopbackHost(request.headers.host)) {
       return gatewayError(403, 'ForbiddenException', {
         message: `Host '${request.headers.host ?? ''}' is not a loopback name: the local gateway answers only localhost, 127.0.0.1 and [::1] (with any port)`,
       });
@@ -218,9 +208,9 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     try {
       body = await readBody(request, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError)
-        return { ...TOO_LARGE(), headers: { ...TOO_LARGE().headers, connection: 'close' } };
-      throw error;
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      const tooLarge = TOO_LARGE();
+      return { ...tooLarge, headers: { ...tooLarge.headers, connection: 'close' } };
     }
     const parts = parseRequest(request, body);
     const match = matchRoute(model.routes, parts.method, parts.path);

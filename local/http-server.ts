@@ -63,3 +63,13 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
   });
 }
+
+/** Host names the local servers answer to: a page on another name (DNS rebinding) never reaches them. */
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether a Host header names a loopback host (any port). */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const value = (host ?? '').trim().toLowerCase();
+  const name = value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : (value.split(':')[0] ?? '');
+  return LOOPBACK_NAMES.has(name);
+}
