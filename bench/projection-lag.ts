@@ -17,6 +17,7 @@ import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/r
 import { rebuild } from '../lambdas/operations/rebuild.ts';
 import { apiKeyIdFor, startLocalRuntime } from '../local/runtime.ts';
 import { ensureAssembly } from '../local/synth.ts';
+import { percentile } from './support/stats.ts';
 
 const root = join(import.meta.dirname, '..');
 const KEY = 'bench-lag-tenant-0123456789';
@@ -152,10 +153,6 @@ try {
     return { ids: answered, failed: ids.length - answered.length, achievedEventsPerSecond };
   }
 
-  const percentile = (values: number[], p: number) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-  };
   const waitDrained = async (ids: string[], timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     while (ids.some((id) => !visibleAt.has(id)) && Date.now() < deadline) await sleep(10);

@@ -8,6 +8,7 @@ import { PAYMENT_SAGA_DEFINITION } from '../lib/payment-saga.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { ensureAssembly } from '../local/synth.ts';
 import { happyPath, type StateMachineJson } from '../scripts/asl-paths.ts';
+import { percentile } from './support/stats.ts';
 
 const root = join(import.meta.dirname, '..');
 const KEY = 'bench-settlement-0123456789abcdef';
@@ -38,9 +39,6 @@ async function call(method: string, route: string, body?: unknown, headers: Reco
   const text = await response.text();
   return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
 try {
   const merchant = String((await call('POST', '/accounts', { currency: 'USD', kind: 'merchant' })).json.id);
@@ -93,7 +91,6 @@ try {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
   const result = {
     bench: 'settlement',
     stateTransitions: path.length,
