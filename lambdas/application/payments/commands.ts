@@ -23,12 +23,7 @@ import {
   settledNotification,
   validatePayment,
 } from '../../domain/payments/decide.ts';
-import {
-  CaptureConflictError,
-  PaymentNotFoundError,
-  PaymentStateError,
-  RiskRejectedError,
-} from '../../domain/payments/errors.ts';
+import { CaptureConflictError, PaymentStateError, RiskRejectedError } from '../../domain/payments/errors.ts';
 import { PAYMENT, type PaymentState } from '../../domain/payments/payment.ts';
 import type { PaymentProcessor } from '../../domain/payments/processor.ts';
 import { assessRules, type PaymentVelocity, type RiskLimits } from '../../domain/payments/risk.ts';
@@ -43,7 +38,7 @@ import {
 } from '../../domain/system-ids.ts';
 import { postDecision, unlessExpired, voidDecision } from '../../domain/transfer-decisions.ts';
 import { openTransferStep, resolveStep } from '../commands.ts';
-import { loadAccount, loadPayment } from '../repository.ts';
+import { loadAccount } from '../repository.ts';
 import { type CommandContext, LedgerWork } from '../unit-of-work.ts';
 import { type PaymentRef, paymentStep } from './step.ts';
 
@@ -85,17 +80,6 @@ export async function initiatePayment(
   for (const event of events) work.record(PAYMENT, tracked, event);
   await work.commit();
   return { payment: (await work.payment(input.paymentId)).state, created: true };
-}
-
-/** Reads a payment from its stream (strongly consistent). */
-export async function getPayment(
-  ports: LedgerPorts,
-  tenantId: string,
-  paymentId: string,
-): Promise<PaymentState> {
-  const loaded = await loadPayment(ports, tenantId, paymentId);
-  if (!loaded.state) throw new PaymentNotFoundError(paymentId);
-  return loaded.state;
 }
 
 /** ReserveFunds: a two-phase transfer payer → clearing; insufficient funds is a business rejection. */
