@@ -9,7 +9,6 @@
  * repeat before our event is written. Each step is a declaration for `paymentStep` (step.ts).
  */
 
-import { merchantAccount } from '../../domain/disputes.ts';
 import { CurrencyMismatchError } from '../../domain/errors.ts';
 import {
   assertMayFail,
@@ -38,7 +37,7 @@ import {
 } from '../../domain/system-ids.ts';
 import { postDecision, unlessExpired, voidDecision } from '../../domain/transfer-decisions.ts';
 import { openTransferStep, resolveStep } from '../commands.ts';
-import { loadAccount } from '../repository.ts';
+import { getMerchantAccount } from '../disputes.ts';
 import { type CommandContext, LedgerWork } from '../unit-of-work.ts';
 import { type PaymentRef, paymentStep } from './step.ts';
 
@@ -54,8 +53,7 @@ export type InitiatePaymentInput = InitiatePaymentCommand;
 async function assertPaymentParties(ports: LedgerPorts, tenantId: string, input: InitiatePaymentInput) {
   clientAccountId(input.payerAccountId);
   clientAccountId(input.merchantAccountId);
-  const loaded = await loadAccount(ports, tenantId, input.merchantAccountId);
-  const merchant = merchantAccount(loaded.state, input.merchantAccountId);
+  const merchant = await getMerchantAccount(ports, tenantId, input.merchantAccountId);
   if (merchant.currency !== input.currency) {
     throw new CurrencyMismatchError(merchant.id, merchant.currency, input.currency);
   }
