@@ -194,7 +194,8 @@ function toPosting(item: Record<string, unknown>, tenantId: string): Posting {
     amount: read.integer('amount'),
     currency: read.string('currency'),
     counterpartyAccountId: read.string('counterpartyAccountId'),
-    postedBalanceAfter: read.integer('postedBalanceAfter'),
+    postedBalanceAfter: item.postedBalanceAfter === null ? null : read.integer('postedBalanceAfter'),
     accountVersion: read.integer('accountVersion'),
+    ...(item.stream === undefined ? {} : { stream: read.string('stream') }),
   };
 }

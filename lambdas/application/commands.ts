@@ -10,6 +10,7 @@ import { TransferNotFoundError } from '../domain/errors.ts';
 import type { AccountFlags, AccountKind, TransferPurpose } from '../domain/events.ts';
 import { currency as parseCurrency } from '../domain/money.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
+import { combineShards, shardStreamId } from '../domain/shards.ts';
 import { settlementAccountId } from '../domain/system-ids.ts';
 import type { TransferState } from '../domain/transfer.ts';
 import {
@@ -24,23 +25,32 @@ import {
   validateTransfer,
   voidDecision,
 } from '../domain/transfer-decisions.ts';
-import { loadAccount, loadTransfer } from './repository.ts';
+import { loadTransfer } from './repository.ts';
 import { type CommandContext, LedgerWork, type Tracked } from './unit-of-work.ts';
 
 export interface OpenAccountInput {
   readonly currency: string;
   readonly kind?: AccountKind;
   readonly flags?: Partial<AccountFlags>;
+  /** Replicas for a hot account (see shards.ts). @default the layout's `hotShards` for a merchant, else 0 */
+  readonly shards?: number;
 }
 
+/**
+ * Decides an account command on the whole account and records its events on every stream of it (a hot
+ * account's replicas carry its lifecycle too, so a credit decided on one sees the account's status).
+ */
 async function runAccountCommand(
   work: LedgerWork,
-  tracked: Tracked<AccountState>,
+  streams: readonly Tracked<AccountState>[],
   command: AccountCommand,
 ): Promise<AccountState> {
-  for (const event of decideAccount(command, tracked.state)) work.record(ACCOUNT, tracked, event);
+  const whole = combineShards(streams.flatMap((s) => s.state ?? []));
+  for (const event of decideAccount(command, whole)) {
+    for (const stream of streams) work.record(ACCOUNT, stream, event);
+  }
   await work.commit();
-  return existingAccount(tracked.state, command.accountId);
+  return existingAccount(combineShards(streams.flatMap((s) => s.state ?? [])), command.accountId);
 }
 
 /** Opens an account in one currency; customer and merchant accounts cannot go below zero by default. */
@@ -49,22 +59,23 @@ export async function openAccount(ports: LedgerPorts, ctx: CommandContext, input
   const accountId = ports.ids.next('acct');
   const work = new LedgerWork(ports, ctx);
   const kind = input.kind ?? 'customer';
-  const command: AccountCommand = { type: 'OpenAccount', accountId, currency, kind, flags: input.flags };
-  return runAccountCommand(work, await work.newAccount(accountId), command);
+  // Merchants are hot: every payment credits them (see shards.ts).
+  const shards = input.shards ?? (kind === 'merchant' ? work.layout.hotShards : 0);
+  const command: AccountCommand = {
+    type: 'OpenAccount',
+    accountId,
+    currency,
+    kind,
+    flags: input.flags,
+    shards,
+  };
+  const streams = [accountId, ...Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k))];
+  return runAccountCommand(work, await Promise.all(streams.map((id) => work.newAccount(id))), command);
 }
 
 async function changeAccount(ports: LedgerPorts, ctx: CommandContext, command: AccountCommand) {
   const work = new LedgerWork(ports, ctx);
-  return runAccountCommand(work, await work.account(command.accountId), command);
-}
-
-/** Reads an account; another tenant's account does not exist. */
-export async function getAccount(
-  ports: LedgerPorts,
-  tenantId: string,
-  accountId: string,
-): Promise<AccountState> {
-  return existingAccount((await loadAccount(ports, tenantId, accountId)).state, accountId);
+  return runAccountCommand(work, await work.streams(command.accountId), command);
 }
 
 /** Freezes an open account: no new transfers, no posting of reservations; voids still release funds. */
@@ -174,11 +185,13 @@ export async function openTransferStep(
     return tracked.state;
   }
   const [debit, credit] = await Promise.all([
-    work.account(command.debitAccountId, command.currency),
-    work.account(command.creditAccountId, command.currency),
+    work.leg(command.debitAccountId, 'debit', command.transferId, command.currency),
+    work.leg(command.creditAccountId, 'credit', command.transferId, command.currency),
   ]);
-  const given = { transfer: null, debit: debit.state, credit: credit.state };
-  for (const event of decideOpenTransfer(command, given)) work.recordTransfer(event, tracked, debit, credit);
+  const given = { transfer: null, debit: debit.given, credit: credit.given };
+  for (const event of decideOpenTransfer(command, given)) {
+    work.recordTransfer(event, tracked, debit.stream, credit.stream);
+  }
   return recorded(tracked, command.transferId);
 }
 
@@ -266,10 +279,10 @@ export async function resolveStep(
   const tracked = await work.transfer(transferId);
   const pending = pendingTransfer(transferId, tracked.state);
   const [debit, credit] = await Promise.all([
-    work.account(pending.debitAccountId),
-    work.account(pending.creditAccountId),
+    work.leg(pending.debitAccountId, 'debit', transferId),
+    work.leg(pending.creditAccountId, 'credit', transferId),
   ]);
-  const given = { transfer: pending, debit: debit.state, credit: credit.state, now: work.now() };
+  const given = { transfer: pending, debit: debit.given, credit: credit.given, now: work.now() };
   const { event, expired } = decideResolution(given, transferId, decide);
-  return { transfer: work.recordTransfer(event, tracked, debit, credit), expired };
+  return { transfer: work.recordTransfer(event, tracked, debit.stream, credit.stream), expired };
 }

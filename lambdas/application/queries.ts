@@ -1,6 +1,6 @@
 import { ACCOUNT, type AccountState, evolveAccount } from '../domain/account.ts';
 import { AccountNotFoundError, TransferNotFoundError } from '../domain/errors.ts';
-import type { StoredEvent } from '../domain/events.ts';
+import type { StoredEvent, StreamRef } from '../domain/events.ts';
 import { PaymentNotFoundError } from '../domain/payments/errors.ts';
 import type { PaymentState } from '../domain/payments/payment.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
@@ -10,18 +10,63 @@ import type {
   PostingPosition,
   ReadModelQueries,
 } from '../domain/projections/read-model.ts';
-
+import {
+  combineShards,
+  DEFAULT_SHARD_LAYOUT,
+  isShardStream,
+  ShardedAsOfVersionError,
+  type ShardLayout,
+  shardStreamId,
+} from '../domain/shards.ts';
+import { isSystemAccount } from '../domain/system-ids.ts';
 import type { TransferState } from '../domain/transfer.ts';
+import { loadAccount } from './repository.ts';
 
-/** Reads an account from the account view (eventually consistent); another tenant's is not found. */
+/**
+ * The streams an account is kept on, in their documented order: the main stream (a system account has
+ * one only if it predates shards), then shards 0..N-1 (a system account's N is the layout's; a hot
+ * account's is fixed when it opens). `read` gives a stream's state, or null when it does not exist.
+ */
+async function wholeAccount(
+  accountId: string,
+  layout: ShardLayout,
+  read: (streamId: string) => Promise<AccountState | null>,
+): Promise<{ account: AccountState; streams: string[] }> {
+  if (isShardStream(accountId)) throw new AccountNotFoundError(accountId);
+  const main = await read(accountId);
+  const shards = isSystemAccount(accountId) ? layout.systemShards : (main?.shards ?? 0);
+  const ids = Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k));
+  const parts = await Promise.all(ids.map(read));
+  const account = combineShards([main, ...parts].flatMap((part) => part ?? []));
+  if (!account) throw new AccountNotFoundError(accountId);
+  return { account, streams: main ? [accountId, ...ids] : ids };
+}
+
+type StorePorts = Pick<LedgerPorts, 'events' | 'snapshots' | 'shards'>;
+
+/** An account from the event store, with the streams it is kept on. */
+function storedAccount(ports: StorePorts, tenantId: string, accountId: string) {
+  const read = async (id: string) => (await loadAccount(ports, tenantId, id)).state;
+  return wholeAccount(accountId, ports.shards ?? DEFAULT_SHARD_LAYOUT, read);
+}
+
+/** Reads an account from the event store as the sum of its streams; another tenant's is not found. */
+export async function getAccount(
+  ports: StorePorts,
+  tenantId: string,
+  accountId: string,
+): Promise<AccountState> {
+  return (await storedAccount(ports, tenantId, accountId)).account;
+}
+
+/** Reads an account from the account view (eventually consistent) as the sum of its streams' rows. */
 export async function getAccountView(
   views: ReadModelQueries,
   tenantId: string,
   accountId: string,
+  layout: ShardLayout = DEFAULT_SHARD_LAYOUT,
 ): Promise<AccountState> {
-  const account = await views.account(tenantId, accountId);
-  if (!account) throw new AccountNotFoundError(accountId);
-  return account;
+  return (await wholeAccount(accountId, layout, (id) => views.account(tenantId, id))).account;
 }
 
 /** A point in an account's past: after its `version`-th event, or at an instant. */
@@ -29,45 +74,84 @@ export type AsOf = { readonly version: number } | { readonly time: string };
 
 /**
  * An account as it was (time travel), replayed from the event store: never from a snapshot newer
- * than the target. Before the account was opened it does not exist.
+ * than the target. Before the account was opened it does not exist. A sharded account has no single
+ * version to go back to: it answers `asOf` an instant only (each stream replayed up to it, then summed).
  */
 export async function getAccountAsOf(
-  ports: Pick<LedgerPorts, 'events' | 'snapshots'>,
+  ports: StorePorts,
   tenantId: string,
   accountId: string,
   asOf: AsOf,
 ): Promise<AccountState> {
-  const stream = { type: 'account' as const, tenantId, id: accountId };
-  let state: AccountState | null = null;
+  const { streams } = await storedAccount(ports, tenantId, accountId);
   if ('version' in asOf) {
-    const snapshot = await ports.snapshots.get<AccountState>(stream, ACCOUNT.reducerVersion);
-    const usable = snapshot && snapshot.version <= asOf.version ? snapshot : null;
-    const events = await ports.events.readStream(stream, (usable?.version ?? 0) + 1, asOf.version);
-    state = events.reduce(evolveAccount, usable?.state ?? null);
-  } else {
-    const until = Date.parse(asOf.time);
-    for (const event of await ports.events.readStream(stream)) {
-      if (Date.parse(event.occurredAt) > until) break;
-      state = evolveAccount(state, event);
-    }
+    if (streams.length !== 1 || streams[0] !== accountId) throw new ShardedAsOfVersionError(accountId);
+    return streamAsOfVersion(ports, { type: 'account', tenantId, id: accountId }, asOf.version);
   }
-  if (!state) throw new AccountNotFoundError(accountId);
+  const until = Date.parse(asOf.time);
+  const states = await Promise.all(
+    streams.map(async (id) => {
+      let state: AccountState | null = null;
+      for (const event of await ports.events.readStream({ type: 'account', tenantId, id })) {
+        if (Date.parse(event.occurredAt) > until) break;
+        state = evolveAccount(state, event);
+      }
+      return state;
+    }),
+  );
+  const account = combineShards(states.flatMap((state) => state ?? []));
+  if (!account) throw new AccountNotFoundError(accountId);
+  return account;
+}
+
+async function streamAsOfVersion(
+  ports: StorePorts,
+  stream: StreamRef,
+  version: number,
+): Promise<AccountState> {
+  const snapshot = await ports.snapshots.get<AccountState>(stream, ACCOUNT.reducerVersion);
+  const usable = snapshot && snapshot.version <= version ? snapshot : null;
+  const events = await ports.events.readStream(stream, (usable?.version ?? 0) + 1, version);
+  const state = events.reduce(evolveAccount, usable?.state ?? null);
+  if (!state) throw new AccountNotFoundError(stream.id);
   return state;
 }
 
-/** A page of an account's events (the audit trail), oldest first, after version `after`. */
+/** Where a page of an account's events ends: the stream (its index in the documented order) and version. */
+export interface EventsPosition {
+  readonly stream: number;
+  readonly version: number;
+}
+
+/**
+ * A page of an account's events (the audit trail) after `after`: stream by stream in the documented order
+ * (the main stream, then shards 0..N-1), each oldest first; each event names its stream. `last` is where
+ * the page ended, for the next page's `after`.
+ */
 export async function listAccountEvents(
-  ports: Pick<LedgerPorts, 'events'>,
+  ports: StorePorts,
   tenantId: string,
   accountId: string,
-  after: number,
+  after: EventsPosition,
   limit: number,
-): Promise<{ events: StoredEvent[]; more: boolean }> {
-  const stream = { type: 'account' as const, tenantId, id: accountId };
-  // Versions have no gaps, so the page is a version range; one more tells whether another follows.
-  const events = await ports.events.readStream(stream, after + 1, after + limit + 1);
-  if (after === 0 && events.length === 0) throw new AccountNotFoundError(accountId);
-  return { events: events.slice(0, limit), more: events.length > limit };
+): Promise<{ events: StoredEvent[]; more: boolean; last: EventsPosition }> {
+  const { streams } = await storedAccount(ports, tenantId, accountId);
+  const page: { event: StoredEvent; stream: number }[] = [];
+  let from = after.version;
+  // Versions have no gaps, so a page of one stream is a version range; one more tells whether another follows.
+  for (let index = after.stream; index < streams.length && page.length <= limit; index++) {
+    const stream = { type: 'account' as const, tenantId, id: streams[index] ?? '' };
+    const events = await ports.events.readStream(stream, from + 1, from + limit + 1 - page.length);
+    page.push(...events.map((event) => ({ event, stream: index })));
+    from = 0;
+  }
+  const kept = page.slice(0, limit);
+  const end = kept.at(-1);
+  return {
+    events: kept.map((p) => p.event),
+    more: page.length > limit,
+    last: end ? { stream: end.stream, version: end.event.version } : after,
+  };
 }
 
 /** A page of an account's postings in (postedAt, transferId) order, after `after`. */

@@ -10,6 +10,15 @@ import {
 import { PaymentNotFoundError } from '../domain/payments/errors.ts';
 import { PAYMENT, type PaymentState } from '../domain/payments/payment.ts';
 import type { LedgerPorts, NewEvent } from '../domain/ports.ts';
+import {
+  combineShards,
+  DEFAULT_SHARD_LAYOUT,
+  helpingSide,
+  type LegSide,
+  type ShardLayout,
+  shardOf,
+  shardStreamId,
+} from '../domain/shards.ts';
 import { isSystemAccount } from '../domain/system-ids.ts';
 import { TRANSFER, type TransferState } from '../domain/transfer.ts';
 import {
@@ -56,6 +65,12 @@ export interface Tracked<S> {
   readonly events: NewEvent[];
 }
 
+/** Where one side of a transfer lands, and the account state the decision reads for that side. */
+export interface Leg {
+  readonly stream: Tracked<AccountState>;
+  readonly given: AccountState | null;
+}
+
 /** A tracked stream that exists (its opening event is in). */
 export type TrackedExisting<S> = Tracked<S> & { state: S };
 
@@ -81,16 +96,72 @@ export class LedgerWork {
     this.#ctx = ctx;
   }
 
-  /** An account of the work; a system account of currency `code` opens itself. */
-  account(accountId: string, code?: string): Promise<Tracked<AccountState>> {
-    return this.#tracked(this.#accounts, accountId, async () => {
-      const entry = track(await loadAccount(this.#ports, this.#ctx.tenantId, accountId));
+  /** The shard layout of the work's ports. */
+  get layout(): ShardLayout {
+    return this.#ports.shards ?? DEFAULT_SHARD_LAYOUT;
+  }
+
+  /** An account's main stream (a plain or hot client account); system accounts live on shards (see `leg`). */
+  account(accountId: string): Promise<Tracked<AccountState>> {
+    return this.#stream(accountId);
+  }
+
+  #stream(streamId: string): Promise<Tracked<AccountState>> {
+    return this.#tracked(this.#accounts, streamId, async () =>
+      track(await loadAccount(this.#ports, this.#ctx.tenantId, streamId)),
+    );
+  }
+
+  /** Shard `k` of a system account; on first use, in currency `code`, it opens itself inside the work. */
+  #systemShard(accountId: string, shard: number, code: string | undefined): Promise<Tracked<AccountState>> {
+    const streamId = shardStreamId(accountId, shard);
+    return this.#tracked(this.#accounts, streamId, async () => {
+      const entry = track(await loadAccount(this.#ports, this.#ctx.tenantId, streamId));
       if (!entry.state && code !== undefined && isSystemAccount(accountId, code)) {
         const command = { type: 'OpenAccount', accountId, currency: code, kind: 'internal' } as const;
         for (const event of decideAccount(command, null)) this.record(ACCOUNT, entry, event);
       }
+      // Why its shards need no coordination: no leg on one can break a limit.
+      if (entry.state && helpingSide(entry.state) !== null) {
+        throw new Error(`System account ${accountId} carries a limit; its shards would need coordination`);
+      }
       return entry;
     });
+  }
+
+  /**
+   * Where one side of a transfer lands, and the account state its decision reads: a system account's
+   * shard (it opens itself in currency `code`); a hot account's replica for the side that can only help
+   * its limit; otherwise the main stream, whose decision reads the main stream plus every replica (the
+   * replicas are read, not locked: what lands on them can only help).
+   */
+  async leg(accountId: string, side: LegSide, transferId: string, code?: string): Promise<Leg> {
+    if (isSystemAccount(accountId)) {
+      const stream = await this.#systemShard(accountId, shardOf(transferId, this.layout.systemShards), code);
+      return { stream, given: stream.state };
+    }
+    const main = await this.account(accountId);
+    if (!main.state || main.state.shards === 0) return { stream: main, given: main.state };
+    if (helpingSide(main.state) === side) {
+      const replica = await this.#stream(shardStreamId(accountId, shardOf(transferId, main.state.shards)));
+      return { stream: replica, given: replica.state };
+    }
+    return { stream: main, given: await this.whole(accountId) };
+  }
+
+  /** An account's streams: the main one, then a hot account's replicas (every one of them). */
+  async streams(accountId: string): Promise<Tracked<AccountState>[]> {
+    const main = await this.account(accountId);
+    const shards = main.state?.shards ?? 0;
+    const replicas = Array.from({ length: shards }, (_, k) => this.#stream(shardStreamId(accountId, k)));
+    return [main, ...(await Promise.all(replicas))];
+  }
+
+  /** A client account as the sum of its streams, as the steps so far left them. */
+  async whole(accountId: string): Promise<AccountState | null> {
+    const streams = await this.streams(accountId);
+    if (!streams[0]?.state) return null;
+    return combineShards(streams.flatMap((s) => s.state ?? []));
   }
 
   /** A new account stream (its id was just generated, so there is nothing to load). */

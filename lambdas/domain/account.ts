@@ -30,13 +30,15 @@ export interface AccountState {
   readonly debitsPosted: number;
   readonly creditsPending: number;
   readonly creditsPosted: number;
-  /** The stream version this state reflects. */
+  /** Replicas of a hot account (0: a plain account; see shards.ts). Fixed when it opens. */
+  readonly shards: number;
+  /** The stream version this state reflects (for a sharded account: the events across its streams). */
   readonly version: number;
   readonly createdAt: string;
 }
 
 /** Bump whenever the account's evolve changes meaning: snapshots of other versions are then ignored. */
-export const ACCOUNT_REDUCER_VERSION = 1;
+export const ACCOUNT_REDUCER_VERSION = 2;
 
 /** The default limits per account kind: customers and merchants cannot go below zero. */
 export function defaultFlags(kind: AccountKind): AccountFlags {
@@ -70,6 +72,7 @@ function applyAccountEvent(state: AccountState | null, event: StoredEvent<Accoun
         kind: event.payload.kind,
         status: 'open',
         flags: event.payload.flags,
+        shards: event.payload.shards ?? 0,
         debitsPending: 0,
         debitsPosted: 0,
         creditsPending: 0,
@@ -150,6 +153,8 @@ export type AccountCommand =
       readonly currency: string;
       readonly kind: AccountKind;
       readonly flags?: Partial<AccountFlags>;
+      /** Replicas of a hot account (see shards.ts); 0 or absent for a plain one. */
+      readonly shards?: number;
     }
   | { readonly type: 'FreezeAccount'; readonly accountId: string; readonly reason: string }
   | { readonly type: 'UnfreezeAccount'; readonly accountId: string }
@@ -196,7 +201,10 @@ export function decideAccount(command: AccountCommand, state: AccountState | nul
     case 'OpenAccount': {
       const flags = { ...defaultFlags(command.kind), ...command.flags };
       const currency = parseCurrency(command.currency);
-      return [{ type: 'AccountOpened', payload: { accountId, currency, kind: command.kind, flags } }];
+      const shards = command.shards ? { shards: command.shards } : {};
+      return [
+        { type: 'AccountOpened', payload: { accountId, currency, kind: command.kind, flags, ...shards } },
+      ];
     }
     case 'FreezeAccount':
       transition(state, accountId, ['open'], 'frozen');

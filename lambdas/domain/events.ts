@@ -31,6 +31,8 @@ export type AccountLifecycleEvent =
         readonly currency: string;
         readonly kind: AccountKind;
         readonly flags: AccountFlags;
+        /** Replicas of a hot account (see shards.ts); absent for a plain account. */
+        readonly shards?: number;
       };
     }
   | {

@@ -1,4 +1,5 @@
 import type { EventMetadata, LedgerEvent, StoredEvent, StreamRef } from './events.ts';
+import type { ShardLayout } from './shards.ts';
 
 /** A new event to append: the envelope fields the store does not derive itself. */
 export type NewEvent = LedgerEvent &
@@ -62,4 +63,6 @@ export interface LedgerPorts {
   readonly snapshots: SnapshotStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** How many shard streams sharded accounts get (see shards.ts). @default DEFAULT_SHARD_LAYOUT */
+  readonly shards?: ShardLayout;
 }

@@ -4,6 +4,7 @@
  * transfer ids it derives for payments and disputes. Clients may never name either.
  */
 import { LedgerError } from './errors.ts';
+import { isShardStream } from './shards.ts';
 
 /** The tenant's system accounts per currency, by role. */
 export const SYSTEM_ACCOUNTS = {
@@ -93,9 +94,12 @@ export class SystemTransferError extends LedgerError {
   }
 }
 
-/** An account a client may name in a money movement or a status change: one it opened, never a system account. */
+/**
+ * An account a client may name in a money movement or a status change: one it opened, never a system
+ * account nor one shard stream of a sharded account.
+ */
 export function clientAccountId(accountId: string): string {
-  if (isSystemAccount(accountId)) throw new SystemAccountError(accountId);
+  if (isSystemAccount(accountId) || isShardStream(accountId)) throw new SystemAccountError(accountId);
   return accountId;
 }
 

@@ -9,6 +9,7 @@ import type {
   SnapshotStore,
   StreamWrite,
 } from '../../lambdas/domain/ports.ts';
+import type { ShardLayout } from '../../lambdas/domain/shards.ts';
 
 /** An event store with the DynamoDB adapter's semantics: atomic multi-stream appends, gap-free versions. */
 export class InMemoryEventStore implements EventStore {
@@ -100,13 +101,24 @@ export interface TestPorts extends LedgerPorts {
   readonly clock: ManualClock;
 }
 
-export function inMemoryPorts(): TestPorts {
+export function inMemoryPorts(shards?: ShardLayout): TestPorts {
   return {
     events: new InMemoryEventStore(),
     snapshots: new InMemorySnapshotStore(),
     clock: new ManualClock(),
     ids: new SequentialIds(),
+    ...(shards ? { shards } : {}),
   };
+}
+
+/** The event types of every stream of an account (main, then shards 0, 1, …), by stream id. */
+export function accountStreams(ports: TestPorts, accountId: string, tenantId = 'tenant-a') {
+  const prefix = `account#${tenantId}#${accountId}`;
+  return new Map(
+    [...ports.events.streams.entries()]
+      .filter(([key]) => key === prefix || key.startsWith(`${prefix}~`))
+      .map(([key, events]) => [key.slice(`account#${tenantId}#`.length), events]),
+  );
 }
 
 export const ctx = (tenantId = 'tenant-a') => ({

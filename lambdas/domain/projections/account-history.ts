@@ -1,11 +1,14 @@
 import type { StoredEvent, StreamRef } from '../events.ts';
 import { addMinor } from '../money.ts';
+import { accountOfStream, isShardStream } from '../shards.ts';
 import type { Posting, PostingPosition, Projection, RowKey } from './read-model.ts';
 
 /** What the history keeps per account besides its rows: the posted totals, for `postedBalanceAfter`. */
 export interface HistoryState {
   readonly debitsPosted: number;
   readonly creditsPosted: number;
+  /** The stream is one of several of its account (a shard, or a hot account's main stream). */
+  readonly sharded?: boolean;
 }
 
 /** Partition of an account's history rows: `<tenantId>#<accountId>`. */
@@ -18,15 +21,20 @@ export function historySortKey(position: PostingPosition): string {
   return `${position.postedAt}#${position.transferId}`;
 }
 
-/** The guard lives in its own partition, so a history Query returns postings only. */
-export function historyGuardKey(tenantId: string, accountId: string): RowKey {
-  return { pk: `guard#${tenantId}#${accountId}`, sk: 'guard' };
+/**
+ * The guard lives in its own partition, so a history Query returns postings only; one guard per stream
+ * (a sharded account's shards each have theirs, their postings share the account's partition).
+ */
+export function historyGuardKey(tenantId: string, streamId: string): RowKey {
+  return { pk: `guard#${tenantId}#${streamId}`, sk: 'guard' };
 }
 
 function posting(state: HistoryState, event: StoredEvent): { state: HistoryState; row: Posting } | null {
   if (event.type !== 'TransferPosted' && event.type !== 'PendingTransferPosted') return null;
   const p = event.payload;
-  const accountId = event.stream.id;
+  // A shard's postings are the account's: one history per account, whatever stream the leg landed on.
+  const accountId = accountOfStream(event.stream.id);
+  const sharded = state.sharded === true || isShardStream(event.stream.id);
   const direction =
     p.debitAccountId === accountId ? 'debit' : p.creditAccountId === accountId ? 'credit' : null;
   if (direction === null) return null;
@@ -45,8 +53,10 @@ function posting(state: HistoryState, event: StoredEvent): { state: HistoryState
       amount: p.amount,
       currency: p.currency,
       counterpartyAccountId: direction === 'debit' ? p.creditAccountId : p.debitAccountId,
-      postedBalanceAfter: next.creditsPosted - next.debitsPosted,
+      // A shard's running total is not the account's balance: only a single stream's is.
+      postedBalanceAfter: sharded ? null : next.creditsPosted - next.debitsPosted,
       accountVersion: event.version,
+      ...(sharded ? { stream: event.stream.id } : {}),
     },
   };
 }
@@ -61,6 +71,9 @@ export const accountHistory: Projection<HistoryState> = {
   guardKey: (stream: StreamRef) => historyGuardKey(stream.tenantId, stream.id),
   apply: (state, event) => {
     const current = state ?? { debitsPosted: 0, creditsPosted: 0 };
+    if (event.type === 'AccountOpened' && (event.payload.shards ?? 0) > 0) {
+      return { state: { ...current, sharded: true }, changes: [] };
+    }
     const posted = posting(current, event);
     if (posted === null) return { state: current, changes: [] };
     const key = {

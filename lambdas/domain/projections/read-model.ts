@@ -124,10 +124,15 @@ export interface Posting {
   readonly amount: number;
   readonly currency: string;
   readonly counterpartyAccountId: string;
-  /** Posted credits minus posted debits of the account right after this posting. */
-  readonly postedBalanceAfter: number;
-  /** The account stream version of the posting event. */
+  /**
+   * Posted credits minus posted debits of the account right after this posting; null on a sharded
+   * account, whose postings land on several streams with no order between them.
+   */
+  readonly postedBalanceAfter: number | null;
+  /** The version of the posting event in its stream. */
   readonly accountVersion: number;
+  /** The shard stream it landed on (`<id>~<k>`), for a sharded account; absent for the main stream. */
+  readonly stream?: string;
 }
 
 /** Keyset position in an account's history: `(postedAt, transferId)` of the last row seen. */

@@ -45,6 +45,8 @@ export function presentTransfer(transfer: TransferState) {
 /** The public shape of an event in the audit trail. */
 export function presentEvent(event: StoredEvent) {
   return {
+    /** The stream it was appended to: the account's id, or one of its shards (`<id>~<k>`). */
+    stream: event.stream.id,
     version: event.version,
     eventId: event.eventId,
     type: event.type,
@@ -69,6 +71,7 @@ export function presentPosting(posting: Posting) {
     counterpartyAccountId: posting.counterpartyAccountId,
     postedBalanceAfter: posting.postedBalanceAfter,
     accountVersion: posting.accountVersion,
+    ...(posting.stream === undefined ? {} : { stream: posting.stream }),
   };
 }
 

@@ -73,7 +73,11 @@ export const getAccountQuery = z.strictObject({
 export const pageQuery = z.strictObject({ cursor: z.string().min(1).max(512).optional(), limit });
 
 /** The events cursor holds the last version seen. */
-export const eventsCursor = z.strictObject({ v: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const eventsCursor = z.strictObject({
+  /** The stream (its index in the account's documented order: main, then shards); absent = 0. */
+  s: z.number().int().nonnegative().max(4096).optional(),
+  v: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+});
 
 /** The history cursor holds the last row's key: (postedAt, transferId). */
 export const transactionsCursor = z.strictObject({

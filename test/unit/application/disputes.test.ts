@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deposit, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { deposit, openAccount } from '../../../lambdas/application/commands.ts';
 import { openDispute } from '../../../lambdas/application/disputes.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { InsufficientFundsError } from '../../../lambdas/domain/errors.ts';
 import { disputesAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';

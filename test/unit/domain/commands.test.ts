@@ -5,7 +5,6 @@ import {
   deposit,
   expireTransfer,
   freezeAccount,
-  getAccount,
   getTransfer,
   openAccount,
   postTransfer,
@@ -13,6 +12,7 @@ import {
   voidTransfer,
   withdraw,
 } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { availableBalance } from '../../../lambdas/domain/account.ts';
 import {
   AccountClosedError,
@@ -30,6 +30,7 @@ import {
   TransferNotFoundError,
   UnknownCurrencyError,
 } from '../../../lambdas/domain/errors.ts';
+import { DEFAULT_SHARD_LAYOUT, shardOf, shardStreamId } from '../../../lambdas/domain/shards.ts';
 import { settlementAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
@@ -88,7 +89,11 @@ describe('deposits and withdrawals', () => {
     const transfer = await deposit(ports, c, { accountId: id, amount: 500, currency: 'USD' });
     expect(transfer).toMatchObject({ status: 'posted', purpose: 'deposit', amount: 500 });
     expect(ports.events.appendCalls).toBe(2); // open + one atomic deposit
-    expect(streamTypes(settlementAccountId('USD'))).toEqual(['AccountOpened', 'TransferPosted']);
+    const shard = shardStreamId(
+      settlementAccountId('USD'),
+      shardOf(transfer.id, DEFAULT_SHARD_LAYOUT.systemShards),
+    );
+    expect(streamTypes(shard)).toEqual(['AccountOpened', 'TransferPosted']);
     const settlement = await getAccount(ports, 'tenant-a', settlementAccountId('USD'));
     expect(settlement).toMatchObject({ kind: 'internal', debitsPosted: 500 });
     expect(availableBalance(await getAccount(ports, 'tenant-a', id))).toBe(500);

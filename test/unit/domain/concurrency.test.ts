@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createTransfer,
-  deposit,
-  getAccount,
-  openAccount,
-  withdraw,
-} from '../../../lambdas/application/commands.ts';
+import { createTransfer, deposit, openAccount, withdraw } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { retryOnConflict } from '../../../lambdas/application/retry.ts';
 import { availableBalance } from '../../../lambdas/domain/account.ts';
 import { ConcurrencyConflictError, InsufficientFundsError } from '../../../lambdas/domain/errors.ts';

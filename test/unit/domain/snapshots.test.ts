@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { deposit, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { deposit, openAccount } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { SNAPSHOT_EVERY } from '../../../lambdas/application/repository.ts';
 import { ACCOUNT_REDUCER_VERSION, evolveAccount } from '../../../lambdas/domain/account.ts';
 import { ctx, inMemoryPorts } from '../../support/in-memory-ports.ts';

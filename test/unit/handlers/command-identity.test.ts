@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { openAccount } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { COMMAND_CONFLICT_RETRY } from '../../../lambdas/composition/ledger.ts';
 import type { LedgerApiDeps } from '../../../lambdas/composition/ledger-api.ts';
 import { ConcurrencyConflictError } from '../../../lambdas/domain/errors.ts';

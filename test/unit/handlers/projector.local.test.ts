@@ -7,11 +7,11 @@ import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts'
 import {
   createTransfer,
   deposit,
-  getAccount,
   getTransfer,
   openAccount,
   postTransfer,
 } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { buildLedgerPorts, conflictBackoff } from '../../../lambdas/composition/ledger.ts';
 import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
 import { STREAM_RECORDS } from '../../../lambdas/composition/streams.ts';

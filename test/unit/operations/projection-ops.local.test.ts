@@ -9,7 +9,8 @@ import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-mode
 import { DynamoDbSnapshotStore } from '../../../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../../../lambdas/adapters/ids.ts';
 import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts';
-import { createTransfer, deposit, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { createTransfer, deposit, openAccount } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
 import { Projector, type ProjectorPorts } from '../../../lambdas/domain/projections/projector.ts';
 import { READ_MODELS, type ReadModelName } from '../../../lambdas/domain/projections/read-model.ts';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deposit, freezeAccount, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { deposit, freezeAccount, openAccount } from '../../../lambdas/application/commands.ts';
 import {
   assessRisk,
   captureAtProcessor,
@@ -14,6 +14,7 @@ import {
   voidReservation,
 } from '../../../lambdas/application/payments/commands.ts';
 import { recordRefundResult, refundPayment } from '../../../lambdas/application/payments/refunds.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { availableBalance } from '../../../lambdas/domain/account.ts';
 import { NotAMerchantAccountError } from '../../../lambdas/domain/disputes.ts';
 import {
@@ -39,13 +40,14 @@ import {
   type RefundRequest,
 } from '../../../lambdas/domain/payments/processor.ts';
 import type { PaymentVelocity, RiskLimits } from '../../../lambdas/domain/payments/risk.ts';
+import { accountOfStream } from '../../../lambdas/domain/shards.ts';
 import {
   clearingAccountId,
   feeAccountId,
   SystemAccountError,
   settlementAccountId,
 } from '../../../lambdas/domain/system-ids.ts';
-import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
+import { accountStreams, ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
 /** A processor double with the sandbox's semantics: idempotent per key, tombstones on blind refunds. */
 class FakeProcessor implements PaymentProcessor {
@@ -123,7 +125,7 @@ function ledgerSum(): number {
     if (event.stream.type !== 'account') continue;
     if (event.type === 'TransferPosted' || event.type === 'PendingTransferPosted') {
       const p = event.payload;
-      const id = event.stream.id;
+      const id = accountOfStream(event.stream.id);
       const delta = (p.creditAccountId === id ? p.amount : 0) - (p.debitAccountId === id ? p.amount : 0);
       totals.set(id, (totals.get(id) ?? 0) + delta);
     }
@@ -204,14 +206,16 @@ describe('settling a payment', () => {
     const before = ports.events.appendCalls;
     await postPaymentTransfer(ports, c, { paymentId: 'pay_1' });
     expect(ports.events.appendCalls - before).toBe(1);
-    const clearing = ports.events.streams.get(`account#tenant-a#${clearingAccountId('USD')}`) ?? [];
-    expect(clearing.map((e) => e.type)).toEqual([
-      'AccountOpened',
-      'TransferPending',
+    // Each leg lands on the clearing shard its transfer id picks; each shard opened itself on first use.
+    const shards = [...accountStreams(ports, clearingAccountId('USD')).values()];
+    const legs = shards.flatMap((events) => events.map((e) => e.type).filter((t) => t !== 'AccountOpened'));
+    expect(legs.sort()).toEqual([
       'PendingTransferPosted',
+      'TransferPending',
       'TransferPosted',
       'TransferPosted',
     ]);
+    for (const events of shards) expect(events[0]?.type).toBe('AccountOpened');
   });
 
   it('runs every step twice with the effect of once (idempotent by payment and step)', async () => {

@@ -17,7 +17,7 @@ export async function ledgerScenario(): Promise<{ ports: TestPorts; ids: Record<
   const a = ctx('tenant-a');
   const b = ctx('tenant-b');
   const alice = (await openAccount(ports, a, { currency: 'USD' })).id;
-  const bob = (await openAccount(ports, a, { currency: 'USD' })).id;
+  const bob = (await openAccount(ports, a, { currency: 'USD', kind: 'merchant' })).id;
   const yen = (await openAccount(ports, a, { currency: 'JPY' })).id;
   const carol = (await openAccount(ports, b, { currency: 'USD' })).id;
   ports.clock.advance(1);

@@ -3,7 +3,8 @@ import { DeleteItemCommand, GetItemCommand, ScanCommand } from '@aws-sdk/client-
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deposit, getAccount, getTransfer, openAccount } from '../../../lambdas/application/commands.ts';
+import { deposit, getTransfer, openAccount } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { disputeHoldId, disputesAccountId } from '../../../lambdas/domain/system-ids.ts';
 import { main } from '../../../lambdas/handlers/workers/processor-events.ts';
 import { logger } from '../../../lambdas/shared/api.ts';
