@@ -5,6 +5,7 @@ import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
 import type { ConflictRetryOptions } from '../application/retry.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
+import { DEFAULT_SHARD_LAYOUT } from '../domain/shards.ts';
 import {
   type IdempotencyConfigValues,
   idempotencyConfig,
@@ -21,6 +22,7 @@ export function buildLedgerPorts(client: DynamoDBClient, config: LedgerConfig): 
     snapshots: new DynamoDbSnapshotStore({ client, tableName: config.snapshotsTableName }),
     clock: systemClock,
     ids: new UlidGenerator(),
+    shards: config.shards ?? DEFAULT_SHARD_LAYOUT,
   };
 }
 

@@ -29,6 +29,15 @@ export interface ShardLayout {
   readonly hotShards: number;
 }
 
+/**
+ * The most shards an account may have. System shards: readers sum them all, so more is a slower view,
+ * not a limit. Hot replicas: a lifecycle change appends to the main stream and each replica, with a
+ * version check on each, in one transaction of at most 100 items.
+ */
+export const MAX_SHARDS = 1024;
+/** The most replicas a hot account may have (see MAX_SHARDS). */
+export const MAX_HOT_SHARDS = 48;
+
 /** What a stage gets unless it says otherwise. */
 export const DEFAULT_SHARD_LAYOUT: ShardLayout = { systemShards: 16, hotShards: 16 };
 

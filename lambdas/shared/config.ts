@@ -1,3 +1,4 @@
+import { DEFAULT_SHARD_LAYOUT, MAX_HOT_SHARDS, MAX_SHARDS, type ShardLayout } from '../domain/shards.ts';
 import { ENV, READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from './env-names.ts';
 
 /**
@@ -19,6 +20,8 @@ function required(env: Env, name: string): string {
 export interface LedgerConfig {
   readonly eventsTableName: string;
   readonly snapshotsTableName: string;
+  /** Shard streams of system and hot accounts (per stage; see domain/shards.ts). @default DEFAULT_SHARD_LAYOUT */
+  readonly shards?: ShardLayout;
 }
 
 export interface IdempotencyConfigValues {
@@ -29,7 +32,18 @@ export interface IdempotencyConfigValues {
 export const ledgerConfig = (env: Env = process.env): LedgerConfig => ({
   eventsTableName: required(env, ENV.eventsTable),
   snapshotsTableName: required(env, ENV.snapshotsTable),
+  shards: {
+    systemShards: shardCount(env, ENV.systemShards, DEFAULT_SHARD_LAYOUT.systemShards, MAX_SHARDS),
+    hotShards: shardCount(env, ENV.hotShards, DEFAULT_SHARD_LAYOUT.hotShards, MAX_HOT_SHARDS),
+  },
 });
+
+/** A number of shards, 1..`max` (see MAX_SHARDS and MAX_HOT_SHARDS for why there is a ceiling). */
+function shardCount(env: Env, name: string, fallback: number, max: number): number {
+  const value = nonNegativeInteger(env, name, fallback);
+  if (value < 1 || value > max) throw new Error(`${name} must be 1..${max}, got ${value}`);
+  return value;
+}
 
 /** The Powertools idempotency table, set only on functions that write. */
 export const idempotencyConfig = (env: Env = process.env): IdempotencyConfigValues => ({

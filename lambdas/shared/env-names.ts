@@ -5,6 +5,8 @@
 export const ENV = {
   eventsTable: 'EVENTS_TABLE_NAME',
   snapshotsTable: 'SNAPSHOTS_TABLE_NAME',
+  systemShards: 'LEDGER_SYSTEM_SHARDS',
+  hotShards: 'LEDGER_HOT_SHARDS',
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
   readModelPointersTable: 'READ_MODEL_POINTERS_TABLE',
   webhookInboxTable: 'WEBHOOK_INBOX_TABLE_NAME',

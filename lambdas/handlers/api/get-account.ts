@@ -9,7 +9,9 @@ export const { main, handler } = queryRoute(readApi, {
   run: ({ ports, readModels }, { tenantId, pathParameters, query }) => {
     const { asOf } = parseQuery(getAccountQuery, query);
     const id = pathParameters.id ?? '';
-    return asOf ? getAccountAsOf(ports, tenantId, id, asOf) : getAccountView(readModels, tenantId, id);
+    return asOf
+      ? getAccountAsOf(ports, tenantId, id, asOf)
+      : getAccountView(readModels, tenantId, id, ports.shards);
   },
   present: presentAccount,
 });

@@ -13,6 +13,7 @@ describe('config', () => {
     expect(ledgerConfig({ [ENV.eventsTable]: 'events', [ENV.snapshotsTable]: 'snapshots' })).toEqual({
       eventsTableName: 'events',
       snapshotsTableName: 'snapshots',
+      shards: { systemShards: 16, hotShards: 16 },
     });
     expect(
       readModelsConfig({
@@ -20,6 +21,14 @@ describe('config', () => {
         [ENV.readModelPointersTable]: 'pointers',
       }),
     ).toEqual({ pointersTable: 'pointers', tables: { 'account-view': { blue: 'blue', green: 'green' } } });
+  });
+
+  it('reads the shard layout per stage, within its ceilings', () => {
+    const tables = { [ENV.eventsTable]: 'events', [ENV.snapshotsTable]: 'snapshots' };
+    const layout = { ...tables, [ENV.systemShards]: '64', [ENV.hotShards]: '8' };
+    expect(ledgerConfig(layout).shards).toEqual({ systemShards: 64, hotShards: 8 });
+    expect(() => ledgerConfig({ ...tables, [ENV.systemShards]: '0' })).toThrow(ENV.systemShards);
+    expect(() => ledgerConfig({ ...tables, [ENV.hotShards]: '49' })).toThrow(ENV.hotShards);
   });
 
   it('fails fast, naming the missing variable', () => {
