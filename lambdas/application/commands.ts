@@ -179,15 +179,16 @@ export async function openTransferStep(
     now: work.now(),
   };
   validateTransfer(command);
-  const tracked = await work.transfer(command.transferId);
+  // Read the transfer and both legs at once: a new transfer (the usual case) then costs one round of reads.
+  const [tracked, debit, credit] = await Promise.all([
+    work.transfer(command.transferId),
+    work.leg(command.debitAccountId, 'debit', command.transferId, command.currency),
+    work.leg(command.creditAccountId, 'credit', command.transferId, command.currency),
+  ]);
   if (tracked.state) {
     decideOpenTransfer(command, { transfer: tracked.state, debit: null, credit: null });
     return tracked.state;
   }
-  const [debit, credit] = await Promise.all([
-    work.leg(command.debitAccountId, 'debit', command.transferId, command.currency),
-    work.leg(command.creditAccountId, 'credit', command.transferId, command.currency),
-  ]);
   const given = { transfer: null, debit: debit.given, credit: credit.given };
   for (const event of decideOpenTransfer(command, given)) {
     work.recordTransfer(event, tracked, debit.stream, credit.stream);

@@ -63,6 +63,11 @@ export interface Tracked<S> {
   readonly loaded: Loaded<S>;
   state: S | null;
   readonly events: NewEvent[];
+  /**
+   * Events already folded into `state` but appended only with the first event recorded on the stream
+   * (a system shard's opening): a stream the work only read is not written.
+   */
+  opening?: NewEvent[];
 }
 
 /** Where one side of a transfer lands, and the account state the decision reads for that side. */
@@ -120,6 +125,8 @@ export class LedgerWork {
       if (!entry.state && code !== undefined && isSystemAccount(accountId, code)) {
         const command = { type: 'OpenAccount', accountId, currency: code, kind: 'internal' } as const;
         for (const event of decideAccount(command, null)) this.record(ACCOUNT, entry, event);
+        // It opens only if a leg lands on it.
+        entry.opening = entry.events.splice(0);
       }
       // Why its shards need no coordination: no leg on one can break a limit.
       if (entry.state && helpingSide(entry.state) !== null) {
@@ -140,13 +147,29 @@ export class LedgerWork {
       const stream = await this.#systemShard(accountId, shardOf(transferId, this.layout.systemShards), code);
       return { stream, given: stream.state };
     }
+    const known = this.#ports.hotAccounts?.get(`${this.#ctx.tenantId}#${accountId}`);
+    if (known !== undefined) {
+      // A replica carries the account's opening and lifecycle: enough to decide the side that helps.
+      const replica = await this.#stream(shardStreamId(accountId, shardOf(transferId, known)));
+      if (replica.state && helpingSide(replica.state) === side)
+        return { stream: replica, given: replica.state };
+    }
     const main = await this.account(accountId);
     if (!main.state || main.state.shards === 0) return { stream: main, given: main.state };
+    this.#remember(accountId, main.state.shards);
     if (helpingSide(main.state) === side) {
       const replica = await this.#stream(shardStreamId(accountId, shardOf(transferId, main.state.shards)));
       return { stream: replica, given: replica.state };
     }
     return { stream: main, given: await this.whole(accountId) };
+  }
+
+  /** Remembers a hot account's replica count for the container (bounded: forgets all past 10,000). */
+  #remember(accountId: string, shards: number): void {
+    const known = this.#ports.hotAccounts;
+    if (!known) return;
+    if (known.size >= 10_000) known.clear();
+    known.set(`${this.#ctx.tenantId}#${accountId}`, shards);
   }
 
   /** An account's streams: the main one, then a hot account's replicas (every one of them). */
@@ -214,6 +237,7 @@ export class LedgerWork {
     occurredAt?: string,
   ): S {
     const stamped = newEvent(this.#ports, this.#ctx, event, occurredAt);
+    if (tracked.opening) tracked.events.push(...tracked.opening.splice(0));
     const version = tracked.loaded.version + tracked.events.length + 1;
     const stored: StoredEvent<E> = { ...stamped, stream: tracked.loaded.stream, version };
     const next = aggregate.evolve(tracked.state, stored);

@@ -23,6 +23,7 @@ export function buildLedgerPorts(client: DynamoDBClient, config: LedgerConfig): 
     clock: systemClock,
     ids: new UlidGenerator(),
     shards: config.shards ?? DEFAULT_SHARD_LAYOUT,
+    hotAccounts: new Map(),
   };
 }
 

@@ -65,4 +65,9 @@ export interface LedgerPorts {
   readonly ids: IdGenerator;
   /** How many shard streams sharded accounts get (see shards.ts). @default DEFAULT_SHARD_LAYOUT */
   readonly shards?: ShardLayout;
+  /**
+   * The replica count of hot accounts seen so far (`<tenantId>#<accountId>` → N), per container: fixed when
+   * an account opens, so a credit to a known hot account reads its replica only. @default none kept
+   */
+  readonly hotAccounts?: Map<string, number>;
 }

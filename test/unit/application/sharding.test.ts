@@ -89,6 +89,18 @@ describe('sharded system accounts', () => {
     for (const events of streams.values()) expect(events[0]?.type).toBe('AccountOpened');
   });
 
+  it('opens a shard only when a leg lands on it: a retried deposit opens nothing', async () => {
+    const x = await funded(0);
+    await deposit(ports, c, { id: 'tr_1', accountId: x, amount: 5, currency: 'USD' });
+    const appends = ports.events.appendCalls;
+    const streams = ports.events.streams.size;
+    // More shards now: the retry's id picks a shard nobody opened, but the transfer is already there.
+    const wider = { ...ports, shards: { systemShards: 64, hotShards: 4 } };
+    expect(shardOf('tr_1', 64)).not.toBe(shardOf('tr_1', LAYOUT.systemShards));
+    await deposit(wider, c, { id: 'tr_1', accountId: x, amount: 5, currency: 'USD' });
+    expect([ports.events.appendCalls, ports.events.streams.size]).toEqual([appends, streams]);
+  });
+
   it('refuses a shard stream id where a client names an account', () => {
     expect(() => clientAccountId(shardStreamId(settlementAccountId('USD'), 3))).toThrow(SystemAccountError);
     expect(() => clientAccountId(shardStreamId('acct_1', 0))).toThrow(SystemAccountError);
@@ -143,6 +155,28 @@ describe('hot client accounts', () => {
     await expect(closeAccount(ports, c, { accountId: merchant })).rejects.toThrow(AccountNotEmptyError);
     await withdraw(ports, c, { accountId: merchant, amount: 40, currency: 'USD' });
     expect(await closeAccount(ports, c, { accountId: merchant })).toMatchObject({ status: 'closed' });
+  });
+
+  it('reads only the replica for a credit to a hot account the container has seen', async () => {
+    const remembering = { ...ports, hotAccounts: new Map<string, number>() };
+    const merchant = (await openAccount(remembering, c, { currency: 'USD', kind: 'merchant' })).id;
+    const reads: string[] = [];
+    const events = ports.events;
+    const counting = {
+      ...remembering,
+      events: { readStream: events.readStream.bind(events), append: events.append.bind(events) },
+    };
+    counting.events.readStream = (stream, from, to) => {
+      reads.push(stream.id);
+      return events.readStream(stream, from, to);
+    };
+    await deposit(counting, c, { id: 'tr_1', accountId: merchant, amount: 5, currency: 'USD' });
+    expect(reads).toContain(merchant);
+    reads.length = 0;
+    await deposit(counting, c, { id: 'tr_2', accountId: merchant, amount: 5, currency: 'USD' });
+    expect(reads).not.toContain(merchant);
+    expect(reads).toContain(shardStreamId(merchant, shardOf('tr_2', LAYOUT.hotShards)));
+    expect((await getAccount(ports, 'tenant-a', merchant)).creditsPosted).toBe(10);
   });
 
   it('keeps customers plain unless asked', async () => {
