@@ -109,6 +109,8 @@ export interface CreateTransferInput {
   /** For a pending transfer: it expires this many seconds after it was created. */
   readonly timeoutSeconds?: number;
   readonly reference?: string | null;
+  /** A fact from outside, booked whatever the accounts' status and limits (see `OpenTransferCommand.fact`). */
+  readonly fact?: boolean;
 }
 
 /** Moves money between two accounts of one currency, posted at once or reserved (two-phase). */
@@ -177,6 +179,7 @@ export async function openTransferStep(
     reference: input.reference ?? null,
     purpose,
     now: work.now(),
+    fact: input.fact ?? false,
   };
   validateTransfer(command);
   // Read the transfer and both legs at once: a new transfer (the usual case) then costs one round of reads.
@@ -227,10 +230,11 @@ export function isOwnResolution(
 export async function postTransfer(
   ports: LedgerPorts,
   ctx: CommandContext,
-  input: { transferId: string; amount?: number },
+  input: { transferId: string; amount?: number; fact?: boolean },
 ): Promise<TransferState> {
   const own = (t: TransferState) => isOwnResolution(t, { kind: 'post', amount: input.amount });
-  return unlessExpired(await resolve(ports, ctx, input.transferId, postDecision(input.amount), own));
+  const decide = postDecision(input.amount, { fact: input.fact ?? false });
+  return unlessExpired(await resolve(ports, ctx, input.transferId, decide, own));
 }
 
 /** Voids a pending transfer: the whole reservation is released. Allowed on frozen accounts. */

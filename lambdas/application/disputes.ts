@@ -29,6 +29,8 @@ export interface OpenDisputeInput {
 /**
  * Holds the disputed amount on the merchant's balance (its available balance drops by it). The
  * tenant's `disputes-<CCY>` account opens itself in the same atomic write, like every system account.
+ * The processor already took the money: the hold is a fact, booked even when the merchant is frozen or
+ * holds less than the amount (its available balance goes negative; `fact: true` on the event).
  */
 export async function openDispute(
   ports: LedgerPorts,
@@ -46,6 +48,7 @@ export async function openDispute(
     currency: code,
     pending: true,
     reference: `dispute:${input.disputeId}`,
+    fact: true,
   });
 }
 
@@ -58,7 +61,7 @@ async function resolveDispute(
   const holdId = disputeHoldId(disputeId);
   try {
     return wanted === 'posted'
-      ? await postTransfer(ports, ctx, { transferId: holdId })
+      ? await postTransfer(ports, ctx, { transferId: holdId, fact: true })
       : await voidTransfer(ports, ctx, { transferId: holdId });
   } catch (error) {
     if (error instanceof TransferNotFoundError) throw new DisputeNotOpenedError(disputeId, { cause: error });

@@ -50,6 +50,8 @@ export type TransferEvent =
         readonly amount: number;
         readonly purpose: TransferPurpose;
         readonly reference: string | null;
+        /** Booked as a fact from outside (see `OpenTransferCommand.fact`); absent otherwise. */
+        readonly fact?: true;
       };
     }
   | {
@@ -59,11 +61,18 @@ export type TransferEvent =
         readonly purpose: TransferPurpose;
         readonly reference: string | null;
         readonly expiresAt: string | null;
+        /** Booked as a fact from outside (see `OpenTransferCommand.fact`); absent otherwise. */
+        readonly fact?: true;
       };
     }
   | {
       readonly type: 'PendingTransferPosted';
-      readonly payload: TransferLegs & { readonly pendingAmount: number; readonly amount: number };
+      readonly payload: TransferLegs & {
+        readonly pendingAmount: number;
+        readonly amount: number;
+        /** Posted as a fact from outside, whatever the accounts' status; absent otherwise. */
+        readonly fact?: true;
+      };
     }
   | {
       readonly type: 'PendingTransferVoided';

@@ -34,6 +34,12 @@ export interface OpenTransferCommand {
   readonly purpose: TransferPurpose;
   /** The command's time. */
   readonly now: Date;
+  /**
+   * A fact from outside: money the processor already moved (a dispute's hold, a chargeback, a completed
+   * refund). It is booked whatever the accounts' status and limits, so an account may go below its
+   * limit; the event says `fact: true`, and the caller raises the alarm. Only processor facts set it.
+   */
+  readonly fact?: boolean;
 }
 
 /** The states a transfer decision reads. */
@@ -80,9 +86,9 @@ export function decideOpenTransfer(command: OpenTransferCommand, given: Transfer
     if (account.currency !== command.currency) {
       throw new CurrencyMismatchError(account.id, account.currency, command.currency);
     }
-    assertOpen(account);
+    if (!command.fact) assertOpen(account);
   }
-  assertWithinLimits(debit, credit, command.amount);
+  if (!command.fact) assertWithinLimits(debit, credit, command.amount);
   const legs: TransferLegs = {
     transferId: command.transferId,
     debitAccountId: debit.id,
@@ -90,9 +96,12 @@ export function decideOpenTransfer(command: OpenTransferCommand, given: Transfer
     currency: command.currency,
   };
   const { amount, purpose, reference } = command;
-  if (!command.pending) return [{ type: 'TransferPosted', payload: { ...legs, amount, purpose, reference } }];
+  const fact = command.fact ? ({ fact: true } as const) : {};
+  if (!command.pending) {
+    return [{ type: 'TransferPosted', payload: { ...legs, amount, purpose, reference, ...fact } }];
+  }
   const expiresAt = expiry(command.now, command.timeoutSeconds);
-  return [{ type: 'TransferPending', payload: { ...legs, amount, purpose, reference, expiresAt } }];
+  return [{ type: 'TransferPending', payload: { ...legs, amount, purpose, reference, expiresAt, ...fact } }];
 }
 
 function expiry(now: Date, timeoutSeconds: number | undefined): string | null {
@@ -115,15 +124,19 @@ function assertWithinLimits(debit: AccountState, credit: AccountState, amount: n
 /** Decides how a pending transfer is resolved: the event to record (post or void). */
 export type ResolveDecision = (pending: TransferState, accounts: readonly AccountState[]) => TransferEvent;
 
-/** Posting a reservation, in full or in part (`amount` ≤ the reserved amount); both accounts must be open. */
-export function postDecision(amount?: number): ResolveDecision {
+/**
+ * Posting a reservation, in full or in part (`amount` ≤ the reserved amount); both accounts must be open,
+ * unless it is a fact from outside (a lost dispute's chargeback: see `OpenTransferCommand.fact`).
+ */
+export function postDecision(amount?: number, options: { readonly fact?: boolean } = {}): ResolveDecision {
   return (pending, accounts) => {
     const posted = assertPositiveAmount(amount ?? pending.amount);
     if (posted > pending.amount) throw new PostAmountExceedsPendingError(pending.id, pending.amount, posted);
-    for (const account of accounts) assertOpen(account);
+    if (!options.fact) for (const account of accounts) assertOpen(account);
+    const fact = options.fact ? ({ fact: true } as const) : {};
     return {
       type: 'PendingTransferPosted',
-      payload: { ...legsOf(pending), pendingAmount: pending.amount, amount: posted },
+      payload: { ...legsOf(pending), pendingAmount: pending.amount, amount: posted, ...fact },
     };
   };
 }

@@ -116,7 +116,9 @@ const completeRefund = paymentStep<RefundRef & { readonly processorRefundId: str
   },
   decide: async (p, { refundId, processorRefundId }, { work, now }) => {
     const refund = refundOf(p, refundId);
-    unlessExpired(await resolveStep(work, refundHoldTransferId(refundId), postDecision()));
+    // The processor has refunded: a fact, booked even if the merchant or the payer is frozen by now.
+    const fact = { fact: true } as const;
+    unlessExpired(await resolveStep(work, refundHoldTransferId(refundId), postDecision(undefined, fact)));
     await openTransferStep(work, {
       id: refundReturnTransferId(refundId),
       debitAccountId: clearingAccountId(p.currency),
@@ -124,6 +126,7 @@ const completeRefund = paymentStep<RefundRef & { readonly processorRefundId: str
       amount: refund.amount,
       currency: p.currency,
       reference: paymentReference(p.id),
+      ...fact,
     });
     const transferIds = [refundHoldTransferId(refundId), refundReturnTransferId(refundId)];
     const { amount } = refund;

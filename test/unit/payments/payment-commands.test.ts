@@ -452,6 +452,20 @@ describe('refunds', () => {
     expect((await balances())[payer]).toMatchObject({ posted: 42_000 });
   });
 
+  it('completes a refund the processor made although payer and merchant were frozen since', async () => {
+    ports.processor.refundFailure = new ProcessorUnavailableError('503');
+    await refundPayment(ports, c, { paymentId: 'pay_1', refundId: 'rf_1', amount: 2_000 }).catch(() => {});
+    for (const accountId of [payer, merchant]) await freezeAccount(ports, c, { accountId, reason: 'review' });
+    const done = await recordRefundResult(ports, c, {
+      paymentId: 'pay_1',
+      refundId: 'rf_1',
+      outcome: 'succeeded',
+    });
+    expect(done.refunds[0]?.status).toBe('succeeded');
+    expect((await balances())[payer]).toMatchObject({ posted: 42_000 });
+    expect(ledgerSum()).toBe(0);
+  });
+
   it('releases the hold when the processor reports the refund failed', async () => {
     ports.processor.refundFailure = new ProcessorUnavailableError('503');
     await refundPayment(ports, c, { paymentId: 'pay_1', refundId: 'rf_1', amount: 2_000 }).catch(() => {});

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { openAccount } from '../../../lambdas/application/commands.ts';
 import { confirmCapture } from '../../../lambdas/application/payments/commands.ts';
 import { recordRefundResult } from '../../../lambdas/application/payments/refunds.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
+import { availableBalance } from '../../../lambdas/domain/account.ts';
 import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import type { InboxOutcome, WebhookInbox } from '../../../lambdas/domain/webhooks.ts';
 import {
@@ -80,7 +82,7 @@ describe('applyProcessorEvent', () => {
     ]);
   });
 
-  it('records a hold the merchant cannot cover as rejected, and tells nobody', async () => {
+  it('books a hold the merchant cannot cover: the processor already took the money', async () => {
     const { ports, sent } = setup();
     const merchant = await openAccount(ports.ledger, ctx(), { currency: 'EUR', kind: 'merchant' });
     const data = { disputeId: 'dp_9', processorPaymentId: 'ch_9', amount: 300, currency: 'EUR' };
@@ -88,9 +90,10 @@ describe('applyProcessorEvent', () => {
       ports,
       envelope('evt_d', 'dispute.opened', { merchantAccountId: merchant.id }, data),
     );
-    // The merchant has no funds: the ledger refuses the hold (a permanent answer).
-    expect(result).toMatchObject({ outcome: 'rejected', code: 'insufficient-funds' });
-    expect(sent).toEqual([]);
+    // The merchant has no funds, yet the hold is booked: a fact from outside is never refused.
+    expect(result).toMatchObject({ outcome: 'applied' });
+    const after = await getAccount(ports.ledger, ctx().tenantId, merchant.id);
+    expect(availableBalance(after)).toBe(-300);
   });
 
   it('rejects a queued envelope that does not match the signed event', async () => {
