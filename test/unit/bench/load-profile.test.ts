@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpuAgainstBaseline, readBaselineText } from '../../../bench/support/load-baseline.ts';
 import { type CpuProfile, ownerOf, summarizeProfiles } from '../../../bench/support/load-profile-summary.ts';
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
@@ -38,5 +39,29 @@ describe('load profile summary', () => {
     // Only the samples at 3,000 … 4,000 µs: idle and the gateway.
     const window = summarizeProfiles([profile], 1, { fromUs: 2_500, toUs: 4_000 });
     expect(window.byOwner).toEqual([{ name: 'local/api-gateway.ts', msPerOp: 1 }]);
+  });
+});
+
+describe('load bench against a baseline', () => {
+  const baseline = readBaselineText(
+    JSON.stringify({ bench: 'load', cpuMsPerTransfer: { machineAt16: 92.8, stackAt16: 51.7 } }),
+  );
+
+  it('reads CPU per transfer at 16 clients from an earlier result, and refuses anything else', () => {
+    expect(baseline).toEqual({ machineAt16: 92.8, stackAt16: 51.7 });
+    expect(() => readBaselineText('{"bench":"other"}')).toThrow(/cpuMsPerTransfer/);
+  });
+
+  it('prints this run as a fraction of it, halved at ≤ 0.5', () => {
+    expect(cpuAgainstBaseline(baseline, { machineMsPerOp: 46.4, stackMsPerOp: 30 })).toEqual({
+      baseline,
+      machineAt16OverBaseline: 0.5,
+      stackAt16OverBaseline: 0.58,
+      machineHalved: true,
+      stackHalved: false,
+    });
+    expect(cpuAgainstBaseline(baseline, { machineMsPerOp: null, stackMsPerOp: 20 }).machineHalved).toBe(
+      false,
+    );
   });
 });
