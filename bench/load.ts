@@ -12,13 +12,11 @@
 // Usage: npm exec -- node bench/load.ts [--quick] [--baseline bench/results/load-baseline.json]. Progress on stderr, one JSON line on stdout, a copy in
 // bench/results/load.json.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { startLocalRuntime } from '../local/runtime.ts';
-import { ensureAssembly } from '../local/synth.ts';
 import { createEventsTable } from '../test/support/dynamodb-local.ts';
 import { type CpuSample, startCpu } from './support/cpu.ts';
 import { cpuAgainstBaseline, type LoadBaseline, readBaselineText } from './support/load-baseline.ts';
+import { startBenchRuntime } from './support/load-runtime.ts';
 import { emitResult, progress } from './support/output.ts';
 import { latencySummary, ratio, round } from './support/stats.ts';
 
@@ -27,7 +25,6 @@ const QUICK = process.argv.includes('--quick');
 const BASELINE_FILE = process.argv[process.argv.indexOf('--baseline') + 1];
 const BASELINE =
   process.argv.includes('--baseline') && BASELINE_FILE ? readBaseline(BASELINE_FILE) : undefined;
-const root = join(import.meta.dirname, '..');
 const KEY = 'bench-load-tenant-0123456789abcdef';
 const CLIENTS = 16;
 const PAYMENTS_IN_FLIGHT = 20;
@@ -163,16 +160,7 @@ function summarize(
 }
 
 progress(`load bench${QUICK ? ' (--quick)' : ''}: synthesizing if needed, starting the local runtime`);
-await ensureAssembly(root, join(root, 'cdk.out'), true);
-const runtime = await startLocalRuntime({
-  cdkOut: join(root, 'cdk.out'),
-  projectRoot: root,
-  port: 0,
-  host: '127.0.0.1',
-  apiKeys: [KEY],
-  log: () => {},
-  functionLog: () => {},
-});
+const runtime = await startBenchRuntime(KEY);
 const endpoint = runtime.endpoints.dynamodb;
 if (!endpoint) throw new Error('the stack has no DynamoDB tables');
 const ddb = new DynamoDBClient({

@@ -7,26 +7,15 @@
 // The first prints the CPU per op and the measured window (monotonic µs, as the profiles' timestamps); the second prints a table (ms per transfer by owner) as JSON.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLocalRuntime } from '../../local/runtime.ts';
-import { ensureAssembly } from '../../local/synth.ts';
 import { startCpu } from './cpu.ts';
 import { type CpuProfile, summarizeProfiles } from './load-profile-summary.ts';
+import { startBenchRuntime } from './load-runtime.ts';
 import { progress } from './output.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const KEY = 'bench-profile-tenant-0123456789ab';
 
 async function drive(clients: number, ops: number): Promise<void> {
-  await ensureAssembly(root, join(root, 'cdk.out'), true);
-  const runtime = await startLocalRuntime({
-    cdkOut: join(root, 'cdk.out'),
-    projectRoot: root,
-    port: 0,
-    host: '127.0.0.1',
-    apiKeys: [KEY],
-    log: () => {},
-    functionLog: () => {},
-  });
+  const runtime = await startBenchRuntime(KEY);
   const call = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
     const response = await fetch(`${runtime.apiUrl}${route}`, {
       method: 'POST',
