@@ -1,26 +1,30 @@
 // Load benchmark on the local runtime (issue 10, item 4). Every scenario runs in ONE run against ONE stack,
 // so the ratios compare like with like:
 //   - transfers between independent account pairs at 1 and 16 concurrent clients;
-//   - deposits from 16 clients into 16 different accounts (all of them write `settlement-USD` today);
+//   - deposits from 16 clients into 16 different accounts (all of them write `settlement-USD` today), and
+//     withdrawals from 16 clients out of 16 different accounts (the same system account, debited);
 //   - payments to one merchant at 1 and 20 in flight, POST /payments → `settled` in GET /payments/{id};
 //   - raw 3-item TransactWriteItems (conditional puts, a transfer append's shape) at 16 clients on the
 //     runtime's own DynamoDB Local: the ceiling;
 // with 409s seen by clients, p50/p99, and CPU per operation: the machine's (all cores, /proc/stat; the
 // machine may be shared) and the stack's (this process with the runtime's worker threads, plus java).
 // Clients are closed loops that do not retry a 409 (it is counted). Every loop is bounded in count and time.
-// Usage: npm exec -- node bench/load.ts [--quick]. Progress on stderr, one JSON line on stdout, a copy in
+// Usage: npm exec -- node bench/load.ts [--quick] [--baseline bench/results/load-baseline.json]. Progress on stderr, one JSON line on stdout, a copy in
 // bench/results/load.json.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { startLocalRuntime } from '../local/runtime.ts';
-import { ensureAssembly } from '../local/synth.ts';
 import { createEventsTable } from '../test/support/dynamodb-local.ts';
 import { type CpuSample, startCpu } from './support/cpu.ts';
+import { cpuAgainstBaseline, type LoadBaseline, readBaselineText } from './support/load-baseline.ts';
+import { startBenchRuntime } from './support/load-runtime.ts';
 import { emitResult, progress } from './support/output.ts';
 import { latencySummary, ratio, round } from './support/stats.ts';
 
 const QUICK = process.argv.includes('--quick');
-const root = join(import.meta.dirname, '..');
+/** `--baseline <file>`: an earlier result of this bench; CPU per transfer is then also printed as a fraction of it. */
+const BASELINE_FILE = process.argv[process.argv.indexOf('--baseline') + 1];
+const BASELINE =
+  process.argv.includes('--baseline') && BASELINE_FILE ? readBaseline(BASELINE_FILE) : undefined;
 const KEY = 'bench-load-tenant-0123456789abcdef';
 const CLIENTS = 16;
 const PAYMENTS_IN_FLIGHT = 20;
@@ -36,6 +40,7 @@ const BUDGET = QUICK
       transfers1: { ms: 3_000, ops: 200 },
       transfers16: { ms: 4_000, ops: 1_000 },
       deposits16: { ms: 4_000, ops: 1_000 },
+      withdrawals16: { ms: 4_000, ops: 1_000 },
       raw16: { ms: 3_000, ops: 20_000 },
       payments1: { ms: 4_000, ops: 20, drainMs: 20_000 },
       payments20: { ms: 500, ops: 20, drainMs: 40_000 },
@@ -44,10 +49,15 @@ const BUDGET = QUICK
       transfers1: { ms: 12_000, ops: 1_000 },
       transfers16: { ms: 15_000, ops: 5_000 },
       deposits16: { ms: 15_000, ops: 5_000 },
+      withdrawals16: { ms: 15_000, ops: 5_000 },
       raw16: { ms: 10_000, ops: 100_000 },
       payments1: { ms: 15_000, ops: 100, drainMs: 30_000 },
       payments20: { ms: 35_000, ops: 400, drainMs: 60_000 },
     };
+
+function readBaseline(file: string): LoadBaseline {
+  return readBaselineText(readFileSync(file, 'utf8'));
+}
 
 interface Outcome {
   readonly ok: boolean;
@@ -150,16 +160,7 @@ function summarize(
 }
 
 progress(`load bench${QUICK ? ' (--quick)' : ''}: synthesizing if needed, starting the local runtime`);
-await ensureAssembly(root, join(root, 'cdk.out'), true);
-const runtime = await startLocalRuntime({
-  cdkOut: join(root, 'cdk.out'),
-  projectRoot: root,
-  port: 0,
-  host: '127.0.0.1',
-  apiKeys: [KEY],
-  log: () => {},
-  functionLog: () => {},
-});
+const runtime = await startBenchRuntime(KEY);
 const endpoint = runtime.endpoints.dynamodb;
 if (!endpoint) throw new Error('the stack has no DynamoDB tables');
 const ddb = new DynamoDBClient({
@@ -221,6 +222,8 @@ const transfer = (from: string, to: string) => () =>
   call('POST', '/transfers', { debitAccountId: from, creditAccountId: to, amount: 1, currency: 'USD' });
 const deposit = (to: string) => () =>
   call('POST', `/accounts/${to}/deposits`, { amount: 1, currency: 'USD' });
+const withdrawal = (from: string) => () =>
+  call('POST', `/accounts/${from}/withdrawals`, { amount: 1, currency: 'USD' });
 
 try {
   // Setup: 16 funded pairs (no stream shared between pairs), one merchant, payers for the payments.
@@ -291,6 +294,10 @@ try {
     const [, to] = pairs[client] as readonly [string, string];
     return timed(deposit(to), 201);
   });
+  const withdrawals16 = await closedLoop('withdrawals@16', CLIENTS, BUDGET.withdrawals16, pids, (client) => {
+    const [from] = pairs[client] as readonly [string, string];
+    return timed(withdrawal(from), 201);
+  });
 
   // The ceiling: what DynamoDB Local itself does with a transfer append's shape (a fresh transfer stream at
   // version 1 and two account streams at their next version, conditional puts of event-sized items).
@@ -358,6 +365,7 @@ try {
     scenarios: {
       transfers: { at1: transfers1, at16: transfers16 },
       deposits: { at16: deposits16 },
+      withdrawals: { at16: withdrawals16 },
       payments: {
         merchant: 'one merchant',
         pollMs: { at1: 50, at20: 500 },
@@ -370,18 +378,22 @@ try {
       transfers1: transfers1.conflicts409,
       transfers16: transfers16.conflicts409,
       deposits16: deposits16.conflicts409,
+      withdrawals16: withdrawals16.conflicts409,
       payments1: payments1.conflicts409,
       payments20: payments20.conflicts409,
     },
     cpuMsPerTransfer: {
       machineAt1: transfers1.cpu.machineMsPerOp,
       machineAt16: transfers16.cpu.machineMsPerOp,
+      stackAt1: transfers1.cpu.stackMsPerOp,
       stackAt16: transfers16.cpu.stackMsPerOp,
       rawTransactMachineAt16: raw16.cpu.machineMsPerOp,
+      ...(BASELINE ? { againstBaseline: cpuAgainstBaseline(BASELINE, transfers16.cpu) } : {}),
     },
     ratios: {
       transfers16OverRaw16: ratio(transfers16.perSecond, raw16.perSecond),
       deposits16OverTransfers16: ratio(deposits16.perSecond, transfers16.perSecond),
+      withdrawals16OverTransfers16: ratio(withdrawals16.perSecond, transfers16.perSecond),
       payments20OverPayments1: ratio(payments20.perSecond, payments1.perSecond),
       transfers16OverTransfers1: ratio(transfers16.perSecond, transfers1.perSecond),
     },
@@ -389,7 +401,9 @@ try {
       transfers16AtLeastQuarterOfRaw: (ratio(transfers16.perSecond, raw16.perSecond) ?? 0) >= 0.25,
       transfers16P99UnderOneSecond: (transfers16.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= 1_000,
       deposits16AtLeast08OfTransfers16: (ratio(deposits16.perSecond, transfers16.perSecond) ?? 0) >= 0.8,
-      no409s: [transfers16, deposits16, payments1, payments20].every((s) => s.conflicts409 === 0),
+      no409s: [transfers16, deposits16, withdrawals16, payments1, payments20].every(
+        (s) => s.conflicts409 === 0,
+      ),
       payments20AtLeast4xPayments1: (ratio(payments20.perSecond, payments1.perSecond) ?? 0) >= 4,
       payments20P99Under10s: (payments20.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= 10_000,
     },

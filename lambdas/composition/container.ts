@@ -15,12 +15,27 @@ export function perContainer<T>(build: () => T): () => T {
   };
 }
 
+/** The SDK's per-call logging step: the one middleware a client can do without. */
+export const SDK_LOGGER_MIDDLEWARE = 'loggerMiddleware';
+
+/**
+ * A client without the SDK's logger middleware. That step copies every command's input and output through
+ * the schema's sensitive-data filter before handing them to the client's logger, which is a no-op here (no
+ * `logger` is configured): about 5 % of a transfer's CPU in the API function, for nothing.
+ */
+export function withoutSdkLogging<C extends { middlewareStack: { remove(name: string): boolean } }>(
+  client: C,
+): C {
+  client.middlewareStack.remove(SDK_LOGGER_MIDDLEWARE);
+  return client;
+}
+
 // Endpoint and region come from the standard AWS_* variables (AWS_ENDPOINT_URL_<SERVICE> locally).
 /** One DynamoDB client per container. */
-export const dynamoDbClient = perContainer(() => new DynamoDBClient({}));
+export const dynamoDbClient = perContainer(() => withoutSdkLogging(new DynamoDBClient({})));
 /** One SQS client per container. */
-export const sqsClient = perContainer(() => new SQSClient({}));
+export const sqsClient = perContainer(() => withoutSdkLogging(new SQSClient({})));
 /** One Secrets Manager client per container. */
-export const secretsManagerClient = perContainer(() => new SecretsManagerClient({}));
+export const secretsManagerClient = perContainer(() => withoutSdkLogging(new SecretsManagerClient({})));
 /** One Step Functions client per container. */
-export const sfnClient = perContainer(() => new SFNClient({}));
+export const sfnClient = perContainer(() => withoutSdkLogging(new SFNClient({})));
