@@ -3,10 +3,22 @@ import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_SHARD_LAYOUT,
+  MAX_HOT_SHARDS,
+  MAX_SHARDS,
+  type ShardLayout,
+} from '../lambdas/domain/shards.ts';
 import { ENV } from '../lambdas/shared/env-names.ts';
 
 /** Environment variables the handlers read (lambdas/shared/config.ts). */
 export const EVENT_STORE_ENV = { eventsTable: ENV.eventsTable, snapshotsTable: ENV.snapshotsTable } as const;
+
+/** Context keys of the shard layout per stage (lambdas/domain/shards.ts): `-c ledgerline:systemShards=64`. */
+export const SHARD_CONTEXT = {
+  systemShards: 'ledgerline:systemShards',
+  hotShards: 'ledgerline:hotShards',
+} as const;
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
 /**
@@ -23,6 +35,12 @@ export interface EventStoreProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Shard streams per system account and per hot account, set on every function that writes or reads
+   * events. Raise `systemShards` only: readers sum shards 0..N-1.
+   * @default the context keys in SHARD_CONTEXT, else DEFAULT_SHARD_LAYOUT
+   */
+  readonly shards?: ShardLayout;
 }
 
 /**
@@ -35,10 +53,31 @@ export class EventStore extends Construct {
   public readonly eventsTable: TableV2;
   /** `pk` (S) + `reducerVersion` (N): the newest snapshot per stream and reducer version. */
   public readonly snapshotsTable: TableV2;
+  /** The shard layout every function of the stack is told. */
+  public readonly shards: ShardLayout;
 
   constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const fromContext = (key: string, fallback: number) => Number(this.node.tryGetContext(key) ?? fallback);
+    this.shards = props.shards ?? {
+      systemShards: fromContext(SHARD_CONTEXT.systemShards, DEFAULT_SHARD_LAYOUT.systemShards),
+      hotShards: fromContext(SHARD_CONTEXT.hotShards, DEFAULT_SHARD_LAYOUT.hotShards),
+    };
+    if (
+      !Number.isInteger(this.shards.systemShards) ||
+      this.shards.systemShards < 1 ||
+      this.shards.systemShards > MAX_SHARDS
+    ) {
+      throw new Error(`${SHARD_CONTEXT.systemShards} must be an integer 1..${MAX_SHARDS}`);
+    }
+    if (
+      !Number.isInteger(this.shards.hotShards) ||
+      this.shards.hotShards < 1 ||
+      this.shards.hotShards > MAX_HOT_SHARDS
+    ) {
+      throw new Error(`${SHARD_CONTEXT.hotShards} must be an integer 1..${MAX_HOT_SHARDS}`);
+    }
 
     this.eventsTable = new TableV2(this, 'Events', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
@@ -81,6 +120,8 @@ export class EventStore extends Construct {
   private setEnvironment(fn: LambdaFunction): void {
     fn.addEnvironment(EVENT_STORE_ENV.eventsTable, this.eventsTable.tableName);
     fn.addEnvironment(EVENT_STORE_ENV.snapshotsTable, this.snapshotsTable.tableName);
+    fn.addEnvironment(ENV.systemShards, String(this.shards.systemShards));
+    fn.addEnvironment(ENV.hotShards, String(this.shards.hotShards));
   }
 
   // Explicit statements on the table ARN only: TableV2's own grants also add
