@@ -284,8 +284,9 @@ export async function resolveStep(
   const tracked = await work.transfer(transferId);
   const pending = pendingTransfer(transferId, tracked.state);
   const [debit, credit] = await Promise.all([
-    work.leg(pending.debitAccountId, 'debit', transferId),
-    work.leg(pending.creditAccountId, 'credit', transferId),
+    // With the currency: after N was raised, a system leg may land on a shard that must open first.
+    work.leg(pending.debitAccountId, 'debit', transferId, pending.currency),
+    work.leg(pending.creditAccountId, 'credit', transferId, pending.currency),
   ]);
   const given = { transfer: pending, debit: debit.given, credit: credit.given, now: work.now() };
   const { event, expired } = decideResolution(given, transferId, decide);

@@ -12,7 +12,10 @@
  *   every replica, in one append, so a credit decided on a replica always sees the account's status.
  *
  * The shard is picked from the transfer id, so a retry, a post or a void of the same transfer lands on the
- * same stream. The account's balance is the exact sum of its streams.
+ * same stream. The account's balance is the exact sum of its streams. Raising a stage's system N moves
+ * where new legs land: a reservation made before may then be resolved on another shard than the one that
+ * holds it, which leaves the two shards' pending totals off by the same amount in opposite directions and
+ * their sum exact; no decision ever reads one system shard's balance, so nothing else notices.
  */
 import type { AccountState } from './account.ts';
 import { LedgerError } from './errors.ts';

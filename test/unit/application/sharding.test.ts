@@ -1,10 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   closeAccount,
+  createTransfer,
   deposit,
   freezeAccount,
   openAccount,
   openTransferStep,
+  postTransfer,
   withdraw,
 } from '../../../lambdas/application/commands.ts';
 import { getAccount } from '../../../lambdas/application/queries.ts';
@@ -99,6 +101,19 @@ describe('sharded system accounts', () => {
     expect(shardOf('tr_1', 64)).not.toBe(shardOf('tr_1', LAYOUT.systemShards));
     await deposit(wider, c, { id: 'tr_1', accountId: x, amount: 5, currency: 'USD' });
     expect([ports.events.appendCalls, ports.events.streams.size]).toEqual([appends, streams]);
+  });
+
+  it('keeps the sum exact when N is raised between a reservation and its post', async () => {
+    const x = await funded(0);
+    await deposit(ports, c, { accountId: x, amount: 100, currency: 'USD' });
+    const id = 'tr_reserve';
+    const legs = { debitAccountId: x, creditAccountId: settlementAccountId('USD') };
+    await createTransfer(ports, c, { id, ...legs, amount: 60, currency: 'USD', pending: true });
+    const wider = { ...ports, shards: { systemShards: 64, hotShards: 4 } };
+    expect(shardOf(id, 64)).not.toBe(shardOf(id, LAYOUT.systemShards));
+    await postTransfer(wider, c, { transferId: id, amount: 50 });
+    const settlement = await getAccount(wider, 'tenant-a', settlementAccountId('USD'));
+    expect(settlement).toMatchObject({ creditsPending: 0, creditsPosted: 50, debitsPosted: 100 });
   });
 
   it('refuses a shard stream id where a client names an account', () => {
