@@ -26,6 +26,12 @@ export interface EventStore {
    */
   readStream(stream: StreamRef, fromVersion?: number, toVersion?: number): Promise<StoredEvent[]>;
   /**
+   * The newest `count` events with `version > afterVersion` (default 0), ascending, read
+   * consistently backwards from the head in one round trip. Fewer than `count` means that is every
+   * event after `afterVersion`. Optional: a load without it reads the snapshot, then the tail.
+   */
+  readNewest?(stream: StreamRef, count: number, afterVersion?: number): Promise<StoredEvent[]>;
+  /**
    * Appends to one or more streams atomically; throws ConcurrencyConflictError naming the streams
    * that moved when any stream is not at its expected version.
    */
@@ -47,6 +53,25 @@ export interface SnapshotStore {
   put<S>(snapshot: Snapshot<S>): Promise<void>;
 }
 
+/**
+ * What one command already loaded, per stream and reducer version, as snapshots of its own: a
+ * retry after a conflict reads only the events after them. Made fresh for each command.
+ */
+export interface LoadCache {
+  get<S>(stream: StreamRef, reducerVersion: number): Loaded<S> | undefined;
+  put<S>(reducerVersion: number, loaded: Loaded<S>): void;
+}
+
+/** A stream's state as loaded: what a command decides on, and what it appends after. */
+export interface Loaded<S> {
+  readonly stream: StreamRef;
+  readonly state: S | null;
+  /** The stream's current version (0 when it has no events). */
+  readonly version: number;
+  /** The version of the snapshot it was loaded from (0 for none). */
+  readonly snapshotVersion: number;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -62,4 +87,6 @@ export interface LedgerPorts {
   readonly snapshots: SnapshotStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** The command's load memory, when its retry loop keeps one (see `withLoadCache`). */
+  readonly loadCache?: LoadCache;
 }
