@@ -3,8 +3,9 @@ import { fullJitterDelay } from '../adapters/backoff.ts';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
+import { MemoryLoadCache } from '../adapters/memory-load-cache.ts';
 import type { ConflictRetryOptions } from '../application/retry.ts';
-import type { LedgerPorts } from '../domain/ports.ts';
+import type { LedgerPorts, LoadCache } from '../domain/ports.ts';
 import {
   type IdempotencyConfigValues,
   idempotencyConfig,
@@ -48,8 +49,22 @@ export function conflictBackoff(attempt: number): Promise<void> {
 /** How many times a command is tried in all before a conflict becomes a 409. */
 export const MAX_COMMAND_ATTEMPTS = 5;
 
-/** The conflict retries of a command: reload, decide again, a bounded number of times. */
+/** A command's load memory: what its attempts loaded, so a retry reads only newer events. */
+export function newLoadCache(): LoadCache {
+  return new MemoryLoadCache();
+}
+
+/** The ports of one command with a fresh load memory (for a command run outside retryOnConflict). */
+export function withLoadCache<P extends LedgerPorts>(ports: P): P {
+  return { ...ports, loadCache: newLoadCache() };
+}
+
+/**
+ * The conflict retries of a command: reload (only what changed, given the load cache to its
+ * ports), decide again, a bounded number of times.
+ */
 export const COMMAND_CONFLICT_RETRY: ConflictRetryOptions = {
   maxAttempts: MAX_COMMAND_ATTEMPTS,
   wait: conflictBackoff,
+  loadCache: newLoadCache,
 };
