@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLoadCache } from '../../../lambdas/adapters/memory-load-cache.ts';
 import { createTransfer, deposit, openAccount } from '../../../lambdas/application/commands.ts';
-import { LOAD_PAGE, load, loadAccount } from '../../../lambdas/application/repository.ts';
+import { LOAD_PAGE, load, loadAccount, SNAPSHOT_EVERY } from '../../../lambdas/application/repository.ts';
 import { retryOnConflict } from '../../../lambdas/application/retry.ts';
 import { COMMAND_CONFLICT_RETRY, withLoadCache } from '../../../lambdas/composition/ledger.ts';
 import { ACCOUNT, ACCOUNT_REDUCER_VERSION, evolveAccount } from '../../../lambdas/domain/account.ts';
@@ -120,13 +120,13 @@ describe('load', () => {
 
   it('needs no second read when the snapshot is within the newest page', async () => {
     const ports = countingPorts();
-    const stream = await accountWith(ports, LOAD_PAGE + 20);
+    const stream = await accountWith(ports, SNAPSHOT_EVERY + 20);
     const replay = (await ports.events.readStream(stream)).reduce(evolveAccount, null);
     ports.events.reads.length = 0;
 
     const loaded = await loadAccount(ports, c.tenantId, stream.id);
 
-    expect(loaded).toMatchObject({ version: LOAD_PAGE + 21, snapshotVersion: LOAD_PAGE });
+    expect(loaded).toMatchObject({ version: SNAPSHOT_EVERY + 21, snapshotVersion: SNAPSHOT_EVERY });
     expect(loaded.state).toEqual(replay);
     expect(ports.events.reads.map((read) => read.call)).toEqual(['readNewest']);
   });
