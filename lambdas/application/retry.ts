@@ -4,8 +4,11 @@ import type { LoadCache } from '../domain/ports.ts';
 export interface ConflictRetryOptions {
   /** Attempts in all, the first included. */
   readonly maxAttempts: number;
-  /** Waits before attempt `attempt` (2, 3, …); the caller supplies the jitter. */
-  readonly wait: (attempt: number) => Promise<void>;
+  /**
+   * Waits before attempt `attempt` (2, 3, …), given how long the attempt that lost took; the
+   * caller supplies the jitter.
+   */
+  readonly wait: (attempt: number, lostAttemptMs: number) => Promise<void>;
   /** Makes the load memory of one command, shared by its attempts (see `load`). */
   readonly loadCache?: () => LoadCache;
 }
@@ -22,11 +25,12 @@ export async function retryOnConflict<T>(
 ): Promise<T> {
   const loadCache = options.loadCache?.();
   for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
     try {
       return await run(loadCache);
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError) || attempt >= options.maxAttempts) throw error;
-      await options.wait(attempt + 1);
+      await options.wait(attempt + 1, performance.now() - started);
     }
   }
 }

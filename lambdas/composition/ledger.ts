@@ -41,10 +41,22 @@ export const idempotencyStore = perContainer(() =>
   buildIdempotencyStore(dynamoDbClient(), idempotencyConfig()),
 );
 
-/** Full-jitter backoff between conflict retries: up to 10 ms, 20 ms, … capped at 200 ms. */
-export function conflictBackoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, { base: 10, cap: 200 })));
+/**
+ * Full-jitter backoff between conflict retries: up to 10 ms, 20 ms, … capped at 200 ms; given how
+ * long the lost attempt took, up to that long, twice that, … capped at 1 s instead. Losers of one
+ * race then spread over about as many attempt-lengths as there are of them, rather than racing
+ * again within the same few milliseconds.
+ */
+export function conflictBackoff(attempt: number, lostAttemptMs?: number): Promise<void> {
+  const limits =
+    lostAttemptMs === undefined
+      ? { base: 10, cap: 200 }
+      : { base: Math.max(10, lostAttemptMs * CONFLICT_SPREAD), cap: 1_000 };
+  return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, limits)));
 }
+
+/** The first retry's window, in lengths of the attempt that lost. */
+export const CONFLICT_SPREAD = 1;
 
 /** How many times a command is tried in all before a conflict becomes a 409. */
 export const MAX_COMMAND_ATTEMPTS = 5;
