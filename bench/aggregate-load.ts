@@ -29,7 +29,7 @@ import { legacyLoad, putLegacyEvents } from './support/legacy-store.ts';
 
 const LOADS = 50;
 const WARM_UP = 5;
-const NO_SNAPSHOT_EVERY = 4;
+const NO_SNAPSHOT_EVERY = 5;
 /** One version check plus 99 puts fill a TransactWriteItems. */
 const BATCH = 99;
 const TENANT = 'tenant_bench';

@@ -16,6 +16,7 @@ import { ItemReader } from './dynamodb-errors.ts';
  * `version` does not already say. `type` keeps its name (the relay's stream filter reads it).
  * Fields equal to their default are left out: `s` (schemaVersion) when 1, `k` (causationId) when it
  * equals the correlation id. `o` (occurredAt) is epoch milliseconds when the instant is canonical ISO.
+ * `p` (payload) names its common fields by PAYLOAD_CODES.
  */
 export const LEAN_ATTRIBUTES = {
   eventId: 'e',
@@ -28,6 +29,50 @@ export const LEAN_ATTRIBUTES = {
 } as const;
 
 const DEFAULT_SCHEMA_VERSION = 1;
+
+/**
+ * Short names of common top-level payload fields in the lean layout. Stored items depend on them:
+ * add codes, never change or reuse one. Codes are upper case, so no camelCase field is read as one;
+ * fields without a code are stored under their own name.
+ */
+export const PAYLOAD_CODES: Readonly<Record<string, string>> = {
+  transferId: 'T',
+  debitAccountId: 'D',
+  creditAccountId: 'C',
+  currency: 'U',
+  amount: 'A',
+  purpose: 'P',
+  reference: 'R',
+  accountId: 'I',
+  paymentId: 'Y',
+  expiresAt: 'X',
+  kind: 'K',
+  flags: 'F',
+  reason: 'N',
+  fee: 'E',
+  merchantAccountId: 'M',
+  merchantAmount: 'MA',
+  payerAccountId: 'PA',
+  refundId: 'RF',
+  transferIds: 'TS',
+};
+const PAYLOAD_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(PAYLOAD_CODES).map(([name, code]) => [code, name]),
+);
+
+function encodePayload(payload: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([name, value]) => {
+      if (PAYLOAD_NAMES[name] !== undefined)
+        throw new RangeError(`Payload field '${name}' is a reserved code`);
+      return [PAYLOAD_CODES[name] ?? name, value];
+    }),
+  );
+}
+
+function decodePayload(stored: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(stored).map(([key, value]) => [PAYLOAD_NAMES[key] ?? key, value]));
+}
 
 /** The DynamoDB item of an event at `version` of `stream`, in the lean layout. */
 export function toItem(stream: StreamRef, version: number, event: NewEvent): Record<string, AttributeValue> {
@@ -45,7 +90,7 @@ export function toItem(stream: StreamRef, version: number, event: NewEvent): Rec
       [n.correlationId]: event.correlationId,
       ...(event.causationId === event.correlationId ? {} : { [n.causationId]: event.causationId }),
       [n.actor]: event.actor,
-      [n.payload]: event.payload,
+      [n.payload]: encodePayload(event.payload),
     },
     { removeUndefinedValues: true },
   );
@@ -111,7 +156,7 @@ function leanEnvelope(read: ItemReader, raw: Readonly<Record<string, unknown>>):
     correlationId,
     causationId: raw[n.causationId] === undefined ? correlationId : read.string(n.causationId),
     actor: read.string(n.actor),
-    payload: read.map(n.payload),
+    payload: decodePayload(read.map(n.payload)),
   };
 }
 

@@ -25,12 +25,12 @@ export type { Loaded };
 /**
  * Events a load reads backwards from the head in its first round trip, beside the snapshot lookup.
  * Streams shorter than this (most) load in one round trip whatever their snapshot. A long stream's
- * snapshot is 0–99 events behind its head: half the time the page reaches it; otherwise a second
- * read fetches the rest, which costs what the snapshot-then-tail load always cost. A full
- * SNAPSHOT_EVERY page would always reach it, but reading 100 items when the tail is short is slower
- * than two round trips (bench/aggregate-load.ts measured it).
+ * snapshot is 0–99 events behind its head; when the page misses it, a second read fetches the rest,
+ * which costs what the snapshot-then-tail load always cost. A page of SNAPSHOT_EVERY would always
+ * reach it, but on DynamoDB Local reading 50–100 items when the tail is short was slower than two
+ * round trips (bench/aggregate-load.ts, `vsLegacy.events10000`): the page is kept small.
  */
-export const LOAD_PAGE = SNAPSHOT_EVERY / 2;
+export const LOAD_PAGE = 20;
 
 /**
  * Loads a stream: the newest snapshot of the aggregate's reducer version and the newest events,

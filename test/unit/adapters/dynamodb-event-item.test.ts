@@ -60,6 +60,32 @@ describe('event items', () => {
     });
   });
 
+  it('name common payload fields by short codes and keep any other field under its own name', () => {
+    const opened: NewEvent = {
+      ...deposit,
+      type: 'AccountOpened',
+      schemaVersion: 2,
+      payload: {
+        accountId: 'acct_1',
+        currency: 'USD',
+        kind: 'customer',
+        flags: { debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false },
+      },
+    };
+    const item = unmarshall(lean(1, opened));
+
+    expect(item.p).toEqual({ I: 'acct_1', U: 'USD', K: 'customer', F: opened.payload.flags });
+    expect(storedEventFromItem(item)).toMatchObject({ payload: opened.payload });
+    const unknown = { ...deposit, payload: { ...deposit.payload, note: 'x' } };
+    expect(storedEventFromItem(unmarshall(lean(1, unknown))).payload).toEqual(unknown.payload);
+  });
+
+  it('refuse a payload field named like a code, which would read back as another field', () => {
+    const clash = { ...deposit, payload: { ...deposit.payload, T: 'x' } };
+
+    expect(() => lean(1, clash)).toThrow(/reserved code/);
+  });
+
   it('still read the first layout, with its tenant checked against the key', () => {
     const item = unmarshall(transferPosted);
 

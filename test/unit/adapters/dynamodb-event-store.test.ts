@@ -103,7 +103,8 @@ describe('DynamoDbEventStore.append to one stream', () => {
         o: { N: String(Date.parse('2024-03-02T10:00:00.000Z')) },
         c: { S: 'req_9' },
         a: { S: 'key_1' },
-        p: { M: { accountId: { S: 'acct_1' }, reason: { S: 'kyc' } } },
+        // Common payload fields by their short codes.
+        p: { M: { I: { S: 'acct_1' }, N: { S: 'kyc' } } },
       },
     });
     expect(ddbMock).not.toHaveReceivedCommand(TransactWriteItemsCommand);

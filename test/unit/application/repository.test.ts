@@ -120,13 +120,13 @@ describe('load', () => {
 
   it('needs no second read when the snapshot is within the newest page', async () => {
     const ports = countingPorts();
-    const stream = await accountWith(ports, SNAPSHOT_EVERY + 20);
+    const stream = await accountWith(ports, SNAPSHOT_EVERY + 10);
     const replay = (await ports.events.readStream(stream)).reduce(evolveAccount, null);
     ports.events.reads.length = 0;
 
     const loaded = await loadAccount(ports, c.tenantId, stream.id);
 
-    expect(loaded).toMatchObject({ version: SNAPSHOT_EVERY + 21, snapshotVersion: SNAPSHOT_EVERY });
+    expect(loaded).toMatchObject({ version: SNAPSHOT_EVERY + 11, snapshotVersion: SNAPSHOT_EVERY });
     expect(loaded.state).toEqual(replay);
     expect(ports.events.reads.map((read) => read.call)).toEqual(['readNewest']);
   });
