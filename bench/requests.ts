@@ -6,7 +6,7 @@
  * first layout. Prints one JSON line. Run: `npm exec -- node bench/requests.ts`.
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbEventStore, storedEventFromItem } from '../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../lambdas/adapters/ids.ts';
@@ -150,10 +150,13 @@ try {
   if (stored === undefined) throw new Error('The deposit event was not found');
   const event = storedEventFromItem(unmarshall(stored));
   const legacy = legacyItem(event.stream, event.version, event);
-  const { pk, version, type, p } = stored;
-  // What the event says, each value once: its key, type, ids, instant, actor and payload.
+  const { pk, version, type } = stored;
+  // What the event says, each value once, without names: key, type, ids, instant, actor, payload values.
+  const payloadValues = Object.values(marshall(event.payload, { removeUndefinedValues: true }));
   const logical = logicalSize(
-    [pk, version, type, stored.e, legacy.occurredAt, stored.c, stored.a, p].flatMap((v) => (v ? [v] : [])),
+    [pk, version, type, stored.e, legacy.occurredAt, stored.c, stored.a, ...payloadValues].flatMap((v) =>
+      v ? [v] : [],
+    ),
   );
   emitResult('requests', {
     bench: 'requests',
