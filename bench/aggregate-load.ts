@@ -3,7 +3,9 @@
  * Against DynamoDB Local: builds the streams as the domain would (snapshot every SNAPSHOT_EVERY events),
  * then times interleaved loads: 10 events, 10,000 (its snapshot is at the head), 10,099 (the worst
  * tail: 99 events after the snapshot), and 10,000 without a usable snapshot for contrast.
- * Prints one JSON line. Run: `npx node bench/aggregate-load.ts`.
+ * In the same run, the same loads the way they were before issue 10 (bench/support/legacy-store.ts:
+ * first item layout, snapshot then ascending tail), so `vsLegacy` compares them on the same machine.
+ * Prints one JSON line. Run: `npm exec -- node bench/aggregate-load.ts`.
  */
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
@@ -17,15 +19,17 @@ import {
   evolveAccount,
 } from '../lambdas/domain/account.ts';
 import type { StreamRef } from '../lambdas/domain/events.ts';
-import type { EventStore, NewEvent, SnapshotStore } from '../lambdas/domain/ports.ts';
+import type { EventStore, Loaded, NewEvent, SnapshotStore } from '../lambdas/domain/ports.ts';
 import {
   createEventsTable,
   createSnapshotsTable,
   startDynamoDbLocal,
 } from '../test/support/dynamodb-local.ts';
+import { legacyLoad, putLegacyEvents } from './support/legacy-store.ts';
 
 const LOADS = 50;
 const WARM_UP = 5;
+const NO_SNAPSHOT_EVERY = 5;
 /** One version check plus 99 puts fill a TransactWriteItems. */
 const BATCH = 99;
 const TENANT = 'tenant_bench';
@@ -78,14 +82,22 @@ function deposit(accountId: string, version: number): NewEvent {
   };
 }
 
+type Append = (stream: StreamRef, expectedVersion: number, events: readonly NewEvent[]) => Promise<void>;
+
 /** Opens the account (one command), then deposits in full transactions, snapshotting as the domain does. */
-async function buildAccount(ports: Ports, accountId: string, eventCount: number): Promise<StreamRef> {
+async function buildAccount(
+  ports: Ports,
+  accountId: string,
+  eventCount: number,
+  append: Append = (stream, expectedVersion, events) =>
+    ports.events.append([{ stream, expectedVersion, events }]),
+): Promise<StreamRef> {
   const stream: StreamRef = { type: 'account', tenantId: TENANT, id: accountId };
   let state: AccountState | null = null;
   let version = 0;
   let snapshotVersion = 0;
   const commit = async (events: readonly NewEvent[]): Promise<void> => {
-    await ports.events.append([{ stream, expectedVersion: version, events }]);
+    await append(stream, version, events);
     for (const event of events) {
       version += 1;
       state = evolveAccount(state, { ...event, stream, version });
@@ -123,60 +135,81 @@ async function timed<T>(samples: number[], run: () => Promise<T>): Promise<T> {
 
 const ddb = await startDynamoDbLocal();
 try {
+  const eventsTable = await createEventsTable(ddb.client);
   const ports: Ports = {
-    events: new DynamoDbEventStore({ client: ddb.client, tableName: await createEventsTable(ddb.client) }),
+    events: new DynamoDbEventStore({ client: ddb.client, tableName: eventsTable }),
     snapshots: new DynamoDbSnapshotStore({
       client: ddb.client,
       tableName: await createSnapshotsTable(ddb.client),
     }),
   };
+  const legacyAppend: Append = (stream, expectedVersion, events) =>
+    putLegacyEvents(ddb.client, eventsTable, stream, expectedVersion + 1, events);
   const small = await buildAccount(ports, 'acct_small', 10);
   const large = await buildAccount(ports, 'acct_large', 10_000);
   const tailed = await buildAccount(ports, 'acct_tailed', 10_099);
+  const legacySmall = await buildAccount(ports, 'acct_legacy_small', 10, legacyAppend);
+  const legacyLarge = await buildAccount(ports, 'acct_legacy_large', 10_000, legacyAppend);
   // A reducer version with no snapshots yet: what every load costs right after a reducer change.
   const unsnapshotted = { ...ACCOUNT, reducerVersion: ACCOUNT_REDUCER_VERSION + 1 };
 
-  const times = {
-    small: [] as number[],
-    large: [] as number[],
-    tailed: [] as number[],
-    noSnapshot: [] as number[],
+  const runs: Record<string, { samples: number[]; run: () => Promise<Loaded<AccountState>> }> = {
+    events10: { samples: [], run: () => loadAccount(ports, TENANT, small.id) },
+    events10000: { samples: [], run: () => loadAccount(ports, TENANT, large.id) },
+    events10099: { samples: [], run: () => loadAccount(ports, TENANT, tailed.id) },
+    events10000NoSnapshot: { samples: [], run: () => load(ports, unsnapshotted, large) },
+    legacy10: { samples: [], run: () => legacyLoad(ports, ACCOUNT, legacySmall) },
+    legacy10000: { samples: [], run: () => legacyLoad(ports, ACCOUNT, legacyLarge) },
+    legacy10000NoSnapshot: { samples: [], run: () => legacyLoad(ports, unsnapshotted, legacyLarge) },
+  };
+  const expected: Record<string, number> = {
+    events10: 9,
+    events10000: 9_999,
+    events10099: 10_098,
+    events10000NoSnapshot: 9_999,
+    legacy10: 9,
+    legacy10000: 9_999,
+    legacy10000NoSnapshot: 9_999,
   };
   const tails = { events10000: -1, events10099: -1 };
-  // Interleaved, so the machine's noise spreads over all three alike.
+  const states: Record<string, AccountState | null> = {};
+  // Interleaved, so the machine's noise spreads over all of them alike.
   for (let i = 0; i < WARM_UP + LOADS; i++) {
-    const keep = i >= WARM_UP;
-    const smallLoad = await timed(keep ? times.small : [], () => loadAccount(ports, TENANT, small.id));
-    const largeLoad = await timed(keep ? times.large : [], () => loadAccount(ports, TENANT, large.id));
-    const tailedLoad = await timed(keep ? times.tailed : [], () => loadAccount(ports, TENANT, tailed.id));
-    const fullLoad = await timed(keep ? times.noSnapshot : [], () => load(ports, unsnapshotted, large));
-    if (
-      smallLoad.state?.creditsPosted !== 9 * AMOUNT ||
-      largeLoad.state?.creditsPosted !== 9_999 * AMOUNT ||
-      tailedLoad.state?.creditsPosted !== 10_098 * AMOUNT ||
-      !isDeepStrictEqual(largeLoad.state, fullLoad.state)
-    ) {
-      throw new Error('A load returned the wrong account state: the timings would mean nothing');
+    for (const [name, { samples, run }] of Object.entries(runs)) {
+      // A load without a snapshot takes seconds: sampled every NO_SNAPSHOT_EVERY rounds.
+      if (name.endsWith('NoSnapshot') && i % NO_SNAPSHOT_EVERY !== 0) continue;
+      const loaded = await timed(i >= WARM_UP ? samples : [], run);
+      if (loaded.state?.creditsPosted !== (expected[name] ?? -1) * AMOUNT) {
+        throw new Error(`${name} returned the wrong account state: the timings would mean nothing`);
+      }
+      states[name] = loaded.state;
+      if (name === 'events10000') tails.events10000 = loaded.version - loaded.snapshotVersion;
+      if (name === 'events10099') tails.events10099 = loaded.version - loaded.snapshotVersion;
     }
-    tails.events10000 = largeLoad.version - largeLoad.snapshotVersion;
-    tails.events10099 = tailedLoad.version - tailedLoad.snapshotVersion;
   }
 
-  const events10 = summary(times.small);
-  const events10000 = summary(times.large);
-  const events10099 = summary(times.tailed);
-  const events10000NoSnapshot = summary(times.noSnapshot);
-  const ratio = (other: { p50Ms: number }) => Math.round((other.p50Ms / events10.p50Ms) * 100) / 100;
+  if (
+    !isDeepStrictEqual(states.events10000NoSnapshot, states.events10000) ||
+    !isDeepStrictEqual(states.legacy10000NoSnapshot, states.legacy10000)
+  ) {
+    throw new Error('Loads of the same 10,000 events disagree: the timings would mean nothing');
+  }
+  const p50 = Object.fromEntries(Object.entries(runs).map(([name, { samples }]) => [name, summary(samples)]));
+  const p50Of = (name: string) => p50[name]?.p50Ms ?? Number.NaN;
+  const ratio = (a: string, b: string) => Math.round((p50Of(a) / p50Of(b)) * 100) / 100;
   console.log(
     JSON.stringify({
       bench: 'aggregate-load',
-      events10,
-      events10000,
-      ratio: ratio(events10000),
-      events10099,
-      ratio10099: ratio(events10099),
-      events10000NoSnapshot,
-      ratioNoSnapshot: ratio(events10000NoSnapshot),
+      ...p50,
+      ratio: ratio('events10000', 'events10'),
+      ratio10099: ratio('events10099', 'events10'),
+      ratioNoSnapshot: ratio('events10000NoSnapshot', 'events10'),
+      // Same run: the new load against the load of before issue 10 on its own item layout.
+      vsLegacy: {
+        events10: ratio('events10', 'legacy10'),
+        events10000: ratio('events10000', 'legacy10000'),
+        events10000NoSnapshot: ratio('events10000NoSnapshot', 'legacy10000NoSnapshot'),
+      },
       tailEvents: tails,
       loads: LOADS,
       target: 'dynamodb-local',

@@ -1,89 +1,147 @@
 /**
  * Eight writers race on one payer account (DynamoDB Local, real adapter, the API's retry policy).
- * Prints one JSON line: how many committed, and how many append attempts were wasted on conflicts.
+ * Each round opens a payer and eight payees, then the eight transfers start together. Two ways of
+ * running the same commands, rounds interleaved in one run: `current` (one-round-trip loads, the
+ * per-command load cache, COMMAND_CONFLICT_RETRY) and `legacy` (the load before issue 10: snapshot,
+ * then tail; a retry reloads everything; the backoff of before). Prints one JSON line: commits per
+ * second of racing, conflicts (wasted appends) per commit, give-ups.
  */
+import { performance } from 'node:perf_hooks';
+import { fullJitterDelay } from '../lambdas/adapters/backoff.ts';
 import { DynamoDbEventStore } from '../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../lambdas/adapters/ids.ts';
 import { createTransfer, deposit, openAccount } from '../lambdas/application/commands.ts';
-import { retryOnConflict } from '../lambdas/application/retry.ts';
-import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../lambdas/composition/ledger.ts';
-import type { LedgerPorts } from '../lambdas/domain/ports.ts';
+import { type ConflictRetryOptions, retryOnConflict } from '../lambdas/application/retry.ts';
+import { COMMAND_CONFLICT_RETRY } from '../lambdas/composition/ledger.ts';
+import type { EventStore, LedgerPorts } from '../lambdas/domain/ports.ts';
 import {
   createEventsTable,
   createSnapshotsTable,
   startDynamoDbLocal,
 } from '../test/support/dynamodb-local.ts';
+import { emitResult } from './support/output.ts';
+import { percentile, round } from './support/stats.ts';
 
 const WRITERS = 8;
 const ROUNDS = 20;
+
+interface Scenario {
+  readonly ports: LedgerPorts;
+  readonly retry: ConflictRetryOptions;
+  appends: number;
+  committed: number;
+  wasted: number;
+  gaveUp: number;
+  racingMs: number;
+  readonly roundMs: number[];
+}
 
 const ddb = await startDynamoDbLocal();
 try {
   await createEventsTable(ddb.client);
   await createSnapshotsTable(ddb.client);
-  const events = new DynamoDbEventStore({ client: ddb.client, tableName: 'events' });
-  let appends = 0;
-  const counted: LedgerPorts = {
-    events: {
-      readStream: (stream, from) => events.readStream(stream, from),
-      append: (writes) => {
-        appends++;
-        return events.append(writes);
+  const store = new DynamoDbEventStore({ client: ddb.client, tableName: 'events' });
+  const snapshots = new DynamoDbSnapshotStore({ client: ddb.client, tableName: 'snapshots' });
+  const scenario = (events: Omit<EventStore, 'append'>, retry: ConflictRetryOptions): Scenario => {
+    const counted: Scenario = {
+      ports: {
+        events: {
+          ...events,
+          append: (writes) => {
+            counted.appends++;
+            return store.append(writes);
+          },
+        },
+        snapshots,
+        clock: systemClock,
+        ids: new UlidGenerator(),
       },
-    },
-    snapshots: new DynamoDbSnapshotStore({ client: ddb.client, tableName: 'snapshots' }),
-    clock: systemClock,
-    ids: new UlidGenerator(),
+      retry,
+      appends: 0,
+      committed: 0,
+      wasted: 0,
+      gaveUp: 0,
+      racingMs: 0,
+      roundMs: [],
+    };
+    return counted;
+  };
+  const scenarios = {
+    current: scenario(
+      {
+        readStream: (stream, from, to) => store.readStream(stream, from, to),
+        readNewest: (stream, count, after) => store.readNewest(stream, count, after),
+      },
+      COMMAND_CONFLICT_RETRY,
+    ),
+    // No readNewest: the repository falls back to the snapshot, then the tail; no load cache.
+    legacy: scenario(
+      { readStream: (stream, from, to) => store.readStream(stream, from, to) },
+      {
+        maxAttempts: COMMAND_CONFLICT_RETRY.maxAttempts,
+        wait: (attempt) =>
+          new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, { base: 10, cap: 200 }))),
+      },
+    ),
   };
   const ctx = { tenantId: 'bench', correlationId: 'c', causationId: 'c', actor: 'bench' };
-  let committed = 0;
-  let wasted = 0;
-  let gaveUp = 0;
-  const latencies: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const payer = await openAccount(counted, ctx, { currency: 'USD' });
-    await deposit(counted, ctx, { accountId: payer.id, amount: WRITERS * 100, currency: 'USD' });
-    const payees = await Promise.all(
-      Array.from({ length: WRITERS }, () => openAccount(counted, ctx, { currency: 'USD' })),
-    );
-    appends = 0;
-    const started = performance.now();
-    const outcomes = await Promise.allSettled(
-      payees.map((payee) =>
-        retryOnConflict(
-          () =>
-            createTransfer(counted, ctx, {
-              debitAccountId: payer.id,
-              creditAccountId: payee.id,
-              amount: 100,
-              currency: 'USD',
-            }),
-          { maxAttempts: MAX_COMMAND_ATTEMPTS, wait: conflictBackoff },
+    for (const s of Object.values(scenarios)) {
+      const payer = await openAccount(s.ports, ctx, { currency: 'USD' });
+      await deposit(s.ports, ctx, { accountId: payer.id, amount: WRITERS * 100, currency: 'USD' });
+      const payees = await Promise.all(
+        Array.from({ length: WRITERS }, () => openAccount(s.ports, ctx, { currency: 'USD' })),
+      );
+      s.appends = 0;
+      const started = performance.now();
+      const outcomes = await Promise.allSettled(
+        payees.map((payee) =>
+          retryOnConflict(
+            (loadCache) =>
+              createTransfer({ ...s.ports, loadCache }, ctx, {
+                debitAccountId: payer.id,
+                creditAccountId: payee.id,
+                amount: 100,
+                currency: 'USD',
+              }),
+            s.retry,
+          ),
         ),
-      ),
-    );
-    latencies.push(performance.now() - started);
-    committed += outcomes.filter((o) => o.status === 'fulfilled').length;
-    gaveUp += outcomes.filter((o) => o.status === 'rejected').length;
-    wasted += appends - outcomes.filter((o) => o.status === 'fulfilled').length;
+      );
+      const elapsed = performance.now() - started;
+      s.racingMs += elapsed;
+      s.roundMs.push(elapsed);
+      const committed = outcomes.filter((o) => o.status === 'fulfilled').length;
+      s.committed += committed;
+      s.gaveUp += outcomes.length - committed;
+      s.wasted += s.appends - committed;
+    }
   }
-  latencies.sort((a, b) => a - b);
-  console.log(
-    JSON.stringify({
-      bench: 'contention',
-      writers: WRITERS,
-      rounds: ROUNDS,
-      maxAttempts: MAX_COMMAND_ATTEMPTS,
-      committedRatio: committed / (WRITERS * ROUNDS),
-      gaveUp,
-      wastedAppendsPerCommit: Number((wasted / Math.max(1, committed)).toFixed(2)),
-      roundMs: {
-        p50: Math.round(latencies[Math.floor(ROUNDS / 2)] ?? 0),
-        max: Math.round(latencies.at(-1) ?? 0),
-      },
-    }),
-  );
+  const summary = (s: Scenario) => ({
+    committedRatio: s.committed / (WRITERS * ROUNDS),
+    gaveUp: s.gaveUp,
+    commitsPerSecond: round(s.committed / (s.racingMs / 1000), 1),
+    wastedAppendsPerCommit: round(s.wasted / Math.max(1, s.committed), 2),
+    roundMs: { p50: round(percentile(s.roundMs, 50), 0), max: round(Math.max(...s.roundMs), 0) },
+  });
+  const current = summary(scenarios.current);
+  const legacy = summary(scenarios.legacy);
+  emitResult('contention', {
+    bench: 'contention',
+    writers: WRITERS,
+    rounds: ROUNDS,
+    maxAttempts: COMMAND_CONFLICT_RETRY.maxAttempts,
+    current,
+    legacy,
+    vsLegacy: {
+      commitsPerSecond: round((current.commitsPerSecond ?? 0) / (legacy.commitsPerSecond ?? 1), 2),
+      wastedAppendsPerCommit: round(
+        (current.wastedAppendsPerCommit ?? 0) / Math.max(0.01, legacy.wastedAppendsPerCommit ?? 0),
+        2,
+      ),
+    },
+  });
 } finally {
   await ddb.stop();
 }

@@ -31,11 +31,18 @@ export async function* scanEvents(options: ScanEventsOptions): AsyncGenerator<Ev
     TableName: options.tableName,
     Limit: options.pageSize ?? 100,
     ConsistentRead: true,
+    ReturnConsumedCapacity: 'TOTAL',
     ExclusiveStartKey: options.startKey,
     ...(filter
       ? {
-          FilterExpression: 'occurredAt BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':from': { S: filter.from }, ':to': { S: filter.to } },
+          // The first item layout holds the instant as ISO text, the lean one as epoch milliseconds.
+          FilterExpression: 'occurredAt BETWEEN :from AND :to OR o BETWEEN :fromMs AND :toMs',
+          ExpressionAttributeValues: {
+            ':from': { S: filter.from },
+            ':to': { S: filter.to },
+            ':fromMs': { N: String(Date.parse(filter.from)) },
+            ':toMs': { N: String(Date.parse(filter.to)) },
+          },
         }
       : {}),
   });

@@ -1,22 +1,14 @@
 import {
-  type AttributeValue,
   type DynamoDBClient,
   PutItemCommand,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { ConcurrencyConflictError } from '../domain/errors.ts';
-import {
-  CURRENT_SCHEMA_VERSION,
-  type StoredEvent,
-  type StreamRef,
-  type StreamType,
-  streamKey,
-  upcast,
-} from '../domain/events.ts';
+import { type StoredEvent, type StreamRef, streamKey } from '../domain/events.ts';
 import type { EventStore, NewEvent, StreamWrite } from '../domain/ports.ts';
-import { conflictingItems, DynamoDbAdapterError, ItemReader, isWriteConflict } from './dynamodb-errors.ts';
+import { conflictingItems, DynamoDbAdapterError, isWriteConflict } from './dynamodb-errors.ts';
+import { storedEventFromItem, toItem } from './dynamodb-event-item.ts';
 import { queryItems } from './dynamodb-query.ts';
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
@@ -24,8 +16,11 @@ export const MAX_TRANSACTION_ITEMS = 100;
 
 /** A version slot is written once: this is the optimistic lock. */
 export const APPEND_CONDITION = 'attribute_not_exists(version)';
-/** The event a write builds on exists (no gaps) and is the caller's tenant's. */
-export const PREVIOUS_EVENT_CONDITION = 'attribute_exists(version) AND tenantId = :tenant';
+/** The event a write builds on exists (no gaps); its key names the tenant, so it is the caller's. */
+export const PREVIOUS_EVENT_CONDITION = 'attribute_exists(version)';
+
+/** A bounded read of a known version range is split into parallel Queries of this many versions. */
+export const READ_SEGMENT_VERSIONS = 2_000;
 
 export interface DynamoDbEventStoreOptions {
   readonly client: DynamoDBClient;
@@ -50,28 +45,62 @@ export class DynamoDbEventStore implements EventStore {
   }
 
   async readStream(stream: StreamRef, fromVersion = 1, toVersion?: number): Promise<StoredEvent[]> {
+    if (toVersion !== undefined && toVersion < fromVersion) return [];
+    const segments: Array<Promise<StoredEvent[]>> = [];
+    // A known range is read as parallel segments: one round trip's time instead of one per page.
+    if (toVersion !== undefined && toVersion - fromVersion + 1 > READ_SEGMENT_VERSIONS) {
+      for (let from = fromVersion; from <= toVersion; from += READ_SEGMENT_VERSIONS) {
+        segments.push(
+          this.#query(stream, { from, to: Math.min(toVersion, from + READ_SEGMENT_VERSIONS - 1) }),
+        );
+      }
+    } else {
+      segments.push(this.#query(stream, { from: fromVersion, to: toVersion }));
+    }
+    return (await Promise.all(segments)).flat();
+  }
+
+  /**
+   * The newest `count` events after `afterVersion`, ascending: one Query read backwards from the
+   * head. Fewer than `count` events means these are all the events after `afterVersion`.
+   */
+  async readNewest(stream: StreamRef, count: number, afterVersion = 0): Promise<StoredEvent[]> {
+    const newest = await this.#query(stream, { from: afterVersion + 1, newest: count });
+    return newest.reverse();
+  }
+
+  async #query(
+    stream: StreamRef,
+    range: { readonly from: number; readonly to?: number | undefined; readonly newest?: number },
+  ): Promise<StoredEvent[]> {
     const pk = streamKey(stream);
+    const { from, to, newest } = range;
     const events: StoredEvent[] = [];
     const items = queryItems(
       this.#client,
       {
         TableName: this.#tableName,
         KeyConditionExpression:
-          toVersion === undefined
-            ? 'pk = :pk AND version >= :from'
-            : 'pk = :pk AND version BETWEEN :from AND :to',
+          to === undefined ? 'pk = :pk AND version >= :from' : 'pk = :pk AND version BETWEEN :from AND :to',
         ExpressionAttributeValues: {
           ':pk': { S: pk },
-          ':from': { N: String(fromVersion) },
-          ...(toVersion === undefined ? {} : { ':to': { N: String(toVersion) } }),
+          ':from': { N: String(from) },
+          ...(to === undefined ? {} : { ':to': { N: String(to) } }),
         },
         // A command decides on what it reads: it must see every event appended before it started.
         ConsistentRead: true,
+        ScanIndexForward: newest === undefined,
+        ReturnConsumedCapacity: 'TOTAL',
         Limit: this.#pageSize,
       },
       pk,
+      () =>
+        newest === undefined ? this.#pageSize : Math.min(newest - events.length, this.#pageSize ?? newest),
     );
-    for await (const item of items) events.push(storedEventFromItem(item, stream));
+    for await (const item of items) {
+      events.push(storedEventFromItem(item, stream));
+      if (events.length === newest) break;
+    }
     return events;
   }
 
@@ -81,18 +110,27 @@ export class DynamoDbEventStore implements EventStore {
     const [only] = writes;
     if (only === undefined) return;
     const [event] = only.events;
-    if (writes.length === 1 && only.events.length === 1 && event !== undefined) {
-      await this.#putOne(only.stream, only.expectedVersion + 1, event);
+    // A Put can only check its own slot: building on an existing event needs the transaction's check.
+    if (
+      writes.length === 1 &&
+      only.events.length === 1 &&
+      event !== undefined &&
+      only.expectedVersion === 0
+    ) {
+      await this.#putOne(only.stream, event);
     } else {
       await this.#transact(writes);
     }
   }
 
-  async #putOne(stream: StreamRef, version: number, event: NewEvent): Promise<void> {
+  /** The first event of a new stream. */
+  async #putOne(stream: StreamRef, event: NewEvent): Promise<void> {
+    const version = 1;
     const command = new PutItemCommand({
       TableName: this.#tableName,
       Item: toItem(stream, version, event),
       ConditionExpression: APPEND_CONDITION,
+      ReturnConsumedCapacity: 'TOTAL',
     });
     try {
       await this.#client.send(command);
@@ -122,7 +160,9 @@ export class DynamoDbEventStore implements EventStore {
       );
     }
     try {
-      await this.#client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      await this.#client.send(
+        new TransactWriteItemsCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }),
+      );
     } catch (error) {
       // Name the streams that moved, in write order, once each.
       const moved = [...new Set(conflictingItems(error).flatMap((index) => owners[index] ?? []))];
@@ -142,7 +182,6 @@ export class DynamoDbEventStore implements EventStore {
           TableName: this.#tableName,
           Key: { pk: { S: pk }, version: { N: String(write.expectedVersion) } },
           ConditionExpression: PREVIOUS_EVENT_CONDITION,
-          ExpressionAttributeValues: { ':tenant': { S: write.stream.tenantId } },
         },
       });
     }
@@ -174,6 +213,8 @@ function assertWellFormed(write: StreamWrite): void {
   if (!Number.isSafeInteger(write.expectedVersion) || write.expectedVersion < 0) {
     throw new RangeError(`expectedVersion of ${pk} must be an integer >= 0, got ${write.expectedVersion}`);
   }
+  // The key is `<type>#<tenant>#<id>` and items are decoded by parsing it.
+  if (write.stream.tenantId.includes('#')) throw new RangeError(`A tenant id may not contain '#': ${pk}`);
   for (const event of write.events) {
     if (event.tenantId !== write.stream.tenantId) {
       throw new Error(`Event ${event.eventId} carries another tenant than its stream ${pk}`);
@@ -191,64 +232,4 @@ function assertDistinctStreams(writes: readonly StreamWrite[]): void {
   }
 }
 
-function toItem(stream: StreamRef, version: number, event: NewEvent): Record<string, AttributeValue> {
-  return marshall(
-    {
-      pk: streamKey(stream),
-      version,
-      streamType: stream.type,
-      streamId: stream.id,
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      occurredAt: event.occurredAt,
-      tenantId: event.tenantId,
-      correlationId: event.correlationId,
-      causationId: event.causationId,
-      actor: event.actor,
-      payload: event.payload,
-    },
-    { removeUndefinedValues: true },
-  );
-}
-
-/**
- * Decodes an unmarshalled event item (from a Query, a Scan or a stream record's NewImage), upcast to
- * the current shape. Without `stream`, the stream is read from the item and checked against its key.
- */
-export function storedEventFromItem(raw: Readonly<Record<string, unknown>>, stream?: StreamRef): StoredEvent {
-  const read = new ItemReader(raw, `${String(raw.pk)}@${String(raw.version)}`);
-  const ref: StreamRef = stream ?? {
-    type: streamTypeOf(read),
-    tenantId: read.string('tenantId'),
-    id: read.string('streamId'),
-  };
-  if (read.string('pk') !== streamKey(ref)) throw read.corrupt('pk is not the stream key of its attributes');
-  // The tenant is already part of the key; checking it again means a key bug cannot leak data.
-  if (read.string('tenantId') !== ref.tenantId) throw read.corrupt('tenantId is not the stream tenant');
-  const event = upcast({
-    type: read.string('type'),
-    schemaVersion: read.integer('schemaVersion'),
-    payload: read.map('payload'),
-  });
-  return {
-    ...event,
-    eventId: read.string('eventId'),
-    // The payload now has the current shape, so the envelope says so.
-    schemaVersion: CURRENT_SCHEMA_VERSION[event.type],
-    occurredAt: read.string('occurredAt'),
-    tenantId: ref.tenantId,
-    correlationId: read.string('correlationId'),
-    causationId: read.string('causationId'),
-    actor: read.string('actor'),
-    stream: ref,
-    version: read.integer('version'),
-  };
-}
-
-function streamTypeOf(read: ItemReader): StreamType {
-  const type = read.string('streamType');
-  if (type !== 'account' && type !== 'transfer' && type !== 'payment')
-    throw read.corrupt(`unknown streamType '${type}'`);
-  return type;
-}
+export { storedEventFromItem };

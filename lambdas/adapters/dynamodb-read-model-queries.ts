@@ -20,6 +20,7 @@ import type {
   RowKey,
 } from '../domain/projections/read-model.ts';
 import { transferViewKey } from '../domain/projections/transfer-view.ts';
+import { isSystemAccount } from '../domain/system-ids.ts';
 import type { TransferState } from '../domain/transfer.ts';
 import { DynamoDbAdapterError, ItemReader } from './dynamodb-errors.ts';
 import { queryItems } from './dynamodb-query.ts';
@@ -52,8 +53,12 @@ export abstract class DynamoDbReadModelQueries implements ReadModelQueries {
     after: PostingPosition | null,
     limit: number,
   ): Promise<PostingPage | null> {
-    const guard = await this.getItem('account-history', historyGuardKey(tenantId, accountId), false);
-    if (guard === undefined) return null;
+    // A system account has no stream of its own (its shards have guards): it exists once it has postings.
+    const system = isSystemAccount(accountId);
+    const guard = system
+      ? undefined
+      : await this.getItem('account-history', historyGuardKey(tenantId, accountId), false);
+    if (guard === undefined && !system) return null;
     const table = await this.tableOf('account-history');
     const pk = historyPartition(tenantId, accountId);
     const rows: Posting[] = [];
@@ -75,6 +80,7 @@ export abstract class DynamoDbReadModelQueries implements ReadModelQueries {
       rows.push(toPosting(item, tenantId));
       if (rows.length > limit) break;
     }
+    if (system && rows.length === 0 && after === null) return null;
     return { rows: rows.slice(0, limit), more: rows.length > limit };
   }
 

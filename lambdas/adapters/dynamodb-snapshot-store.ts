@@ -32,6 +32,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     const command = new GetItemCommand({
       TableName: this.#tableName,
       Key: { pk: { S: pk }, reducerVersion: { N: String(reducerVersion) } },
+      ReturnConsumedCapacity: 'TOTAL',
     });
     const { Item } = await this.#client.send(command).catch((error: unknown) => {
       throw new DynamoDbAdapterError(`GetItem of the ${pk} snapshot failed`, { cause: error });
@@ -59,6 +60,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       Item: marshall(item, { removeUndefinedValues: true }),
       ConditionExpression: NEWER_SNAPSHOT_CONDITION,
       ExpressionAttributeValues: { ':version': { N: String(version) } },
+      ReturnConsumedCapacity: 'TOTAL',
     });
     try {
       await this.#client.send(command);

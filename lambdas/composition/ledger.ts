@@ -3,8 +3,9 @@ import { fullJitterDelay } from '../adapters/backoff.ts';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
+import { MemoryLoadCache } from '../adapters/memory-load-cache.ts';
 import type { ConflictRetryOptions } from '../application/retry.ts';
-import type { LedgerPorts } from '../domain/ports.ts';
+import type { LedgerPorts, LoadCache } from '../domain/ports.ts';
 import { DEFAULT_SHARD_LAYOUT } from '../domain/shards.ts';
 import {
   type IdempotencyConfigValues,
@@ -43,16 +44,42 @@ export const idempotencyStore = perContainer(() =>
   buildIdempotencyStore(dynamoDbClient(), idempotencyConfig()),
 );
 
-/** Full-jitter backoff between conflict retries: up to 10 ms, 20 ms, … capped at 200 ms. */
-export function conflictBackoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, { base: 10, cap: 200 })));
+/**
+ * Full-jitter backoff between conflict retries: up to 10 ms, 20 ms, … capped at 200 ms; given how
+ * long the lost attempt took, up to that long, twice that, … capped at 1 s instead. Losers of one
+ * race then spread over about as many attempt-lengths as there are of them, rather than racing
+ * again within the same few milliseconds.
+ */
+export function conflictBackoff(attempt: number, lostAttemptMs?: number): Promise<void> {
+  const limits =
+    lostAttemptMs === undefined
+      ? { base: 10, cap: 200 }
+      : { base: Math.max(10, lostAttemptMs * CONFLICT_SPREAD), cap: 1_000 };
+  return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, limits)));
 }
+
+/** The first retry's window, in lengths of the attempt that lost. */
+export const CONFLICT_SPREAD = 1;
 
 /** How many times a command is tried in all before a conflict becomes a 409. */
 export const MAX_COMMAND_ATTEMPTS = 5;
 
-/** The conflict retries of a command: reload, decide again, a bounded number of times. */
+/** A command's load memory: what its attempts loaded, so a retry reads only newer events. */
+export function newLoadCache(): LoadCache {
+  return new MemoryLoadCache();
+}
+
+/** The ports of one command with a fresh load memory (for a command run outside retryOnConflict). */
+export function withLoadCache<P extends LedgerPorts>(ports: P): P {
+  return { ...ports, loadCache: newLoadCache() };
+}
+
+/**
+ * The conflict retries of a command: reload (only what changed, given the load cache to its
+ * ports), decide again, a bounded number of times.
+ */
 export const COMMAND_CONFLICT_RETRY: ConflictRetryOptions = {
   maxAttempts: MAX_COMMAND_ATTEMPTS,
   wait: conflictBackoff,
+  loadCache: newLoadCache,
 };

@@ -27,6 +27,12 @@ export interface EventStore {
    */
   readStream(stream: StreamRef, fromVersion?: number, toVersion?: number): Promise<StoredEvent[]>;
   /**
+   * The newest `count` events with `version > afterVersion` (default 0), ascending, read
+   * consistently backwards from the head in one round trip. Fewer than `count` means that is every
+   * event after `afterVersion`. Optional: a load without it reads the snapshot, then the tail.
+   */
+  readNewest?(stream: StreamRef, count: number, afterVersion?: number): Promise<StoredEvent[]>;
+  /**
    * Appends to one or more streams atomically; throws ConcurrencyConflictError naming the streams
    * that moved when any stream is not at its expected version.
    */
@@ -46,6 +52,25 @@ export interface SnapshotStore {
   /** The newest snapshot of the stream written by `reducerVersion`, or null. */
   get<S>(stream: StreamRef, reducerVersion: number): Promise<Snapshot<S> | null>;
   put<S>(snapshot: Snapshot<S>): Promise<void>;
+}
+
+/**
+ * What one command already loaded, per stream and reducer version, as snapshots of its own: a
+ * retry after a conflict reads only the events after them. Made fresh for each command.
+ */
+export interface LoadCache {
+  get<S>(stream: StreamRef, reducerVersion: number): Loaded<S> | undefined;
+  put<S>(reducerVersion: number, loaded: Loaded<S>): void;
+}
+
+/** A stream's state as loaded: what a command decides on, and what it appends after. */
+export interface Loaded<S> {
+  readonly stream: StreamRef;
+  readonly state: S | null;
+  /** The stream's current version (0 when it has no events). */
+  readonly version: number;
+  /** The version of the snapshot it was loaded from (0 for none). */
+  readonly snapshotVersion: number;
 }
 
 export interface Clock {
@@ -70,4 +95,6 @@ export interface LedgerPorts {
    * an account opens, so a credit to a known hot account reads its replica only. @default none kept
    */
   readonly hotAccounts?: Map<string, number>;
+  /** The command's load memory, when its retry loop keeps one (see `withLoadCache`). */
+  readonly loadCache?: LoadCache;
 }

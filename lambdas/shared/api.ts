@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { type ConflictRetryOptions, retryOnConflict } from '../application/retry.ts';
+import { type ConflictRetryOptions, retryOnConflict, withCache } from '../application/retry.ts';
 import type { CommandContext } from '../application/unit-of-work.ts';
 import { LedgerError } from '../domain/errors.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
@@ -266,7 +266,7 @@ export function commandRoute<D extends CommandDeps, B, R>(
   const execute = async (request: CommandRequest<B>, d: D): Promise<StoredResponse> => {
     executions++;
     try {
-      const result = await retryOnConflict(() => spec.run(d, request), d.retry);
+      const result = await retryOnConflict((cache) => spec.run(withCache(d, cache), request), d.retry);
       return json(spec.status, spec.present(result)) as StoredResponse;
     } catch (error) {
       if (error instanceof LedgerError) return problemResponse(error, request.path) as StoredResponse;

@@ -138,6 +138,21 @@ describeTarget('payment settlement (the saga) over HTTP', inject('skipReason'), 
       'TransferPending',
       'PendingTransferPosted',
     ]);
+    // The fee landed on one shard of the fee account; its postings are one history, in the read model.
+    const feeRow = await waitFor(
+      async () => {
+        const rows: { transferId: string }[] = (
+          await request('GET', `/accounts/${FEES}/transactions?limit=100`)
+        ).json.data;
+        return rows?.find((row) => row.transferId === `${id}-fee`);
+      },
+      { what: 'the fee posting', timeoutMs: 20_000 },
+    );
+    expect(feeRow).toMatchObject({
+      amount: 290,
+      postedBalanceAfter: null,
+      stream: expect.stringMatching(/^fees-USD~\d+$/),
+    });
     // The merchant is hot: its payout landed on one of its replicas, listed after its main stream.
     const payouts = (await accountEvents(p.merchant)).filter((e) => e.type === 'TransferPosted');
     expect(payouts).toEqual([

@@ -23,6 +23,7 @@ import {
   type RowKey,
 } from '../../lambdas/domain/projections/read-model.ts';
 import { transferViewKey } from '../../lambdas/domain/projections/transfer-view.ts';
+import { isSystemAccount } from '../../lambdas/domain/system-ids.ts';
 import type { TransferState } from '../../lambdas/domain/transfer.ts';
 
 type Item = Record<string, unknown>;
@@ -114,12 +115,14 @@ export class InMemoryReadModels implements ReadModelStore, ReadModelQueries {
     limit: number,
   ): Promise<PostingPage | null> {
     const table = this.#table('account-history');
-    if (!table.has(id(historyGuardKey(tenantId, accountId)))) return null;
+    const system = isSystemAccount(accountId);
+    if (!system && !table.has(id(historyGuardKey(tenantId, accountId)))) return null;
     const pk = historyPartition(tenantId, accountId);
     const from = after ? historySortKey(after) : '';
     const rows = [...table.values()]
       .filter((row) => row.pk === pk && String(row.sk) > from)
       .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1)) as unknown as Posting[];
+    if (system && rows.length === 0 && after === null) return null;
     return { rows: rows.slice(0, limit), more: rows.length > limit };
   }
 

@@ -1,6 +1,6 @@
-import { retryOnConflict } from '../../application/retry.ts';
+import { retryOnConflict, withCache } from '../../application/retry.ts';
 import type { CommandContext } from '../../application/unit-of-work.ts';
-import { conflictBackoff, MAX_COMMAND_ATTEMPTS } from '../../composition/ledger.ts';
+import { conflictBackoff, MAX_COMMAND_ATTEMPTS, newLoadCache } from '../../composition/ledger.ts';
 import type { SagaDeps } from '../../composition/saga.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
 import { type CaughtError, forStateMachine } from './saga-error.ts';
@@ -53,9 +53,10 @@ export function sagaTask<D extends SagaDeps>(
       actor: 'saga:payment-settlement',
     };
     try {
-      const payment = await retryOnConflict(() => run(deps, ctx, event), {
+      const payment = await retryOnConflict((cache) => run(withCache(deps, cache), ctx, event), {
         maxAttempts: SAGA_CONFLICT_ATTEMPTS,
         wait: conflictBackoff,
+        loadCache: newLoadCache,
       });
       return { paymentId: payment.id, status: payment.status };
     } catch (error) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbEventStore } from '../../../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../../../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { ConcurrencyConflictError } from '../../../lambdas/domain/errors.ts';
 import { type StreamRef, streamKey } from '../../../lambdas/domain/events.ts';
 import type { NewEvent, StreamWrite } from '../../../lambdas/domain/ports.ts';
+import transferPosted from '../../fixtures/events/transfer-posted.json' with { type: 'json' };
 import {
   createEventsTable,
   createSnapshotsTable,
@@ -140,6 +141,44 @@ describe('DynamoDbEventStore on DynamoDB Local', () => {
       streams: [streamKey(credit)],
     });
     expect(await events.readStream(credit)).toHaveLength(1);
+  });
+
+  it('refuses a single event whose expected version is past the head, and writes nothing', async () => {
+    const stream = await openAccount();
+
+    await expect(
+      events.append([{ stream, expectedVersion: 3, events: [posted('xfer_gap', newAccount(), stream)] }]),
+    ).rejects.toMatchObject({ name: 'ConcurrencyConflictError', streams: [streamKey(stream)] });
+    expect((await events.readStream(stream)).map((event) => event.version)).toEqual([1]);
+  });
+
+  it('reads the newest events backwards from the head, and only after a version', async () => {
+    const stream = await openAccount();
+    const more = Array.from({ length: 9 }, (_, i) => posted(`xfer_${i}`, newAccount(), stream));
+    await events.append([{ stream, expectedVersion: 1, events: more }]);
+
+    expect((await events.readNewest(stream, 3)).map((event) => event.version)).toEqual([8, 9, 10]);
+    expect((await events.readNewest(stream, 3, 8)).map((event) => event.version)).toEqual([9, 10]);
+    expect(await events.readNewest(stream, 3, 10)).toEqual([]);
+  });
+
+  it('reads items of the first layout beside lean ones in one stream', async () => {
+    const stream = await openAccount();
+    const legacy = {
+      ...transferPosted,
+      pk: { S: streamKey(stream) },
+      streamId: { S: stream.id },
+      tenantId: { S: TENANT },
+    };
+    await ddb.client.send(new PutItemCommand({ TableName: 'events', Item: legacy }));
+
+    const stored = await events.readStream(stream);
+
+    expect(stored.map((event) => [event.version, event.type, event.tenantId])).toEqual([
+      [1, 'AccountOpened', TENANT],
+      [2, 'TransferPosted', TENANT],
+    ]);
+    expect(stored[1]).toMatchObject({ eventId: 'evt_2', causationId: 'req_2', stream });
   });
 
   it('lets exactly one of 8 concurrent single-event appenders at the same version win', async () => {

@@ -72,6 +72,16 @@ describe('transfer view', () => {
 });
 
 describe('account history', () => {
+  it("lists a system account's postings as one history across its shards", async () => {
+    const page = await clean.postings('tenant-a', settlementAccountId('USD'), null, 100);
+    expect(page?.rows.length).toBeGreaterThan(0);
+    for (const row of page?.rows ?? []) {
+      expect(row).toMatchObject({ accountId: settlementAccountId('USD'), postedBalanceAfter: null });
+      expect(row.stream).toMatch(/^settlement-USD~\d+$/);
+    }
+    expect(await clean.postings('tenant-a', settlementAccountId('EUR'), null, 100)).toBeNull();
+  });
+
   it("keeps a hot account's postings in one history, whatever stream they landed on, with no running balance", async () => {
     const rows = (await clean.postings('tenant-a', ids.bob ?? '', null, 100))?.rows ?? [];
     expect(rows.map((r) => r.direction).sort()).toEqual(['credit', 'credit', 'debit']);

@@ -94,6 +94,8 @@ describe('applyProcessorEvent', () => {
     expect(result).toMatchObject({ outcome: 'applied' });
     const after = await getAccount(ports.ledger, ctx().tenantId, merchant.id);
     expect(availableBalance(after)).toBe(-300);
+    // And the merchant is told, as for any dispute.
+    expect(sent).toHaveLength(1);
   });
 
   it('rejects a queued envelope that does not match the signed event', async () => {
