@@ -49,6 +49,7 @@ import {
   resource,
   resources,
   routeFunction,
+  sandbox,
   stack,
   synthesizeStack,
   template,
@@ -137,7 +138,7 @@ describe('functions', () => {
       stack.relay.function,
       stack.processorWebhooks.worker,
       stack.notifications.worker,
-      stack.sandboxProcessor.function.function,
+      sandbox().function.function,
       ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
     ];
     expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
@@ -150,7 +151,7 @@ describe('functions', () => {
       [logicalId(stack.relay.function.function), 30],
       [logicalId(stack.processorWebhooks.worker.function), 30],
       [logicalId(stack.notifications.worker.function), 20],
-      [logicalId(stack.sandboxProcessor.function.function), 15],
+      [logicalId(sandbox().function.function), 15],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
@@ -274,14 +275,14 @@ describe('REST API', () => {
         DestinationArn: expect.anything(),
         Format: expect.stringContaining('$context.requestId'),
       },
-      MethodSettings: [
+      MethodSettings: expect.arrayContaining([
         expect.objectContaining({
           HttpMethod: '*',
           ResourcePath: '/*',
           ThrottlingRateLimit: expect.any(Number),
           ThrottlingBurstLimit: expect.any(Number),
         }),
-      ],
+      ]),
     });
     expect(JSON.stringify(stage.Properties.AccessLogSetting)).toContain(logicalId(stack.api.accessLogs));
     expect((stage.Properties.AccessLogSetting as { Format: string }).Format).toContain(

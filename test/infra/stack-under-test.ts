@@ -63,6 +63,11 @@ export function synthesizeStack(options: { readonly bundling: boolean }): void {
   });
 }
 
+/** The sandbox processor of the (non-production) stack under test. */
+export const sandbox = () => {
+  if (stack.sandboxProcessor === undefined) throw new Error('the stack under test has no sandbox processor');
+  return stack.sandboxProcessor;
+};
 export const logicalId = (element: { node: { defaultChild?: unknown } }): string =>
   stack.getLogicalId(element.node.defaultChild as CfnElement);
 export const ofType = (type: string): [string, Resource][] =>
