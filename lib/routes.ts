@@ -182,4 +182,13 @@ export const ROUTES: readonly RouteSpec[] = [
     entry: 'lambdas/handlers/api/refund-payment.ts',
     grants: [...WRITE, 'call-processor'],
   },
+
+  // The contract (issue 12): generated from the zod schemas, public, no data.
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    entry: 'lambdas/handlers/api/get-openapi.ts',
+    grants: [],
+    auth: 'none',
+  },
 ];
