@@ -4,19 +4,21 @@ import { LedgerlineStack } from '../lib/ledgerline-stack.ts';
 import { stageFromContext } from '../lib/stage.ts';
 
 const app = new App();
-// The stage is never guessed: `cdk deploy` without `-c ledgerline:stage=<name>` stops here with a
-// message. The npm scripts say it explicitly (`npm run deploy` → prod; see the README).
+// `-c ledgerline:stage=<name>` names the stage (`npm run deploy` passes prod). Without it, cdk.json's
+// `ledgerline:defaultStage` (dev) serves `cdk synth` and the local runtime, and the template cannot be
+// deployed: `cdk deploy` then fails on the StageNotGiven parameter (see LedgerlineStack).
 const settings = stageFromContext((key) => app.node.tryGetContext(key));
 if ('error' in settings) {
   console.error(settings.error);
   process.exit(1);
 }
-const { stage, processorUrl } = settings;
+const { stage, explicit, processorUrl } = settings;
 new LedgerlineStack(app, 'Ledgerline', {
   // Environment-agnostic unless the CLI resolved an account and region from the profile.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   stage,
   processorUrl,
+  deployable: explicit,
 });
 // An unacknowledged finding fails synth (CDK policy validation, exit code 1).
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

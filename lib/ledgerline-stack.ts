@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CfnParameter, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
@@ -35,7 +35,17 @@ export interface LedgerlineStackProps extends StackProps {
   readonly stage?: string;
   /** The real card processor's https base URL; required in production, unused elsewhere. */
   readonly processorUrl?: string;
+  /**
+   * False when the stage is cdk.json's default rather than `-c ledgerline:stage=…`: the template
+   * then has a parameter no value satisfies, so `cdk deploy` stops ("Parameters are missing a
+   * value: StageNotGiven") before CloudFormation changes anything; synth and the local runtime work.
+   * @default true
+   */
+  readonly deployable?: boolean;
 }
+
+/** The parameter that makes a template synthesized without an explicit stage undeployable. */
+export const STAGE_NOT_GIVEN = 'StageNotGiven';
 
 /** Ledgerline: the REST API, one Lambda per route, the event store, the read models and their projector. */
 export class LedgerlineStack extends Stack {
@@ -68,6 +78,25 @@ export class LedgerlineStack extends Stack {
     super(scope, id, props);
     const production = (props.stage ?? 'dev') === PRODUCTION_STAGE;
     const routes = props.routes ?? ROUTES;
+    if (props.deployable === false) {
+      const message = 'Deploy with -c ledgerline:stage=<name> (npm run deploy passes prod)';
+      new CfnParameter(this, STAGE_NOT_GIVEN, {
+        type: 'String',
+        description: `This template was synthesized with cdk.json's development default stage. ${message}.`,
+        // No value can satisfy both: the parameter cannot be given, only the stage.
+        allowedPattern: '^$',
+        minLength: 1,
+        constraintDescription: message,
+      });
+      Validations.of(this).acknowledge({
+        id: 'CloudFormation-Validate::W2001',
+        reason: 'Never referenced on purpose: it exists only to stop a deploy without an explicit stage.',
+      });
+      Annotations.of(this).addWarningV2(
+        'ledgerline:stage-not-given',
+        `No -c ledgerline:stage: synthesized cdk.json's default (${props.stage ?? 'dev'}), which cannot be deployed. ${message}.`,
+      );
+    }
 
     this.eventStore = new EventStore(this, 'EventStore');
     this.idempotency = new IdempotencyTable(this, 'Idempotency');

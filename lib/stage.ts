@@ -1,5 +1,7 @@
 /** The CDK context keys the app reads. */
 export const STAGE_CONTEXT = 'ledgerline:stage';
+/** cdk.json's development default for `cdk synth` and the local runtime: never deployable. */
+export const DEFAULT_STAGE_CONTEXT = 'ledgerline:defaultStage';
 export const PROCESSOR_URL_CONTEXT = 'ledgerline:processorUrl';
 
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
@@ -7,22 +9,27 @@ const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 /** The stage settings of one synth, from the CDK context. */
 export interface StageSettings {
   readonly stage: string;
+  /** Named with `-c ledgerline:stage=…`; false for cdk.json's default, which cannot be deployed. */
+  readonly explicit: boolean;
   readonly processorUrl: string | undefined;
 }
 
 /**
- * Reads the stage from the CDK context and refuses to guess one: a plain `cdk deploy` (or `cdk synth`)
- * without `-c ledgerline:stage=<name>` fails with this message instead of shipping a development
- * stack. The npm scripts and the local runtime name their stage explicitly.
+ * Reads the stage from the CDK context. `-c ledgerline:stage=<name>` names it; without it, cdk.json's
+ * `ledgerline:defaultStage` (dev) serves `cdk synth` and the local runtime, and the stack is marked
+ * not deployable (see LedgerlineStack's `deployable`), so a plain `cdk deploy` never ships it.
  */
 export function stageFromContext(context: (key: string) => unknown): StageSettings | { error: string } {
-  const stage = context(STAGE_CONTEXT);
+  const given = context(STAGE_CONTEXT);
+  const fallback = context(DEFAULT_STAGE_CONTEXT);
+  const explicit = given !== undefined && given !== null && given !== '';
+  const stage = explicit ? given : fallback;
   if (stage === undefined || stage === null || stage === '') {
     return {
       error:
         `No stage given. Deploy with \`npm run deploy\` (production) or \`cdk deploy -c ${STAGE_CONTEXT}=<name>\`, ` +
         `e.g. -c ${STAGE_CONTEXT}=dev for a development stage; 'prod' is production ` +
-        `(it also needs -c ${PROCESSOR_URL_CONTEXT}=https://…). \`npm run synth\` and \`npm start\` pass dev.`,
+        `(it also needs -c ${PROCESSOR_URL_CONTEXT}=https://…).`,
     };
   }
   if (typeof stage !== 'string' || !STAGE_NAME.test(stage)) {
@@ -31,5 +38,5 @@ export function stageFromContext(context: (key: string) => unknown): StageSettin
     };
   }
   const url = context(PROCESSOR_URL_CONTEXT);
-  return { stage, processorUrl: typeof url === 'string' && url !== '' ? url : undefined };
+  return { stage, explicit, processorUrl: typeof url === 'string' && url !== '' ? url : undefined };
 }

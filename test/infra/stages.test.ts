@@ -1,6 +1,7 @@
 // Stages: a deploy names its stage; production runs without the sandbox processor; unauthenticated
 // routes have their own method throttle.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -15,18 +16,22 @@ import type { Resource } from './stack-under-test.ts';
 const PROCESSOR_URL = 'https://api.processor.example/v1/';
 
 /** Synthesizes the stack for a stage (no bundling, cdk-nag on), as `cdk synth -c ledgerline:stage=…` does. */
-function synth(stage: string, processorUrl?: string) {
+function synth(stage: string, processorUrl?: string, deployable = true) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new LedgerlineStack(app, 'Ledgerline', { stage, processorUrl });
+  const stack = new LedgerlineStack(app, 'Ledgerline', { stage, processorUrl, deployable });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
   const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
-  return { stack, resources, ofType };
+  const parameters = (Template.fromStack(stack).toJSON().Parameters ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  return { stack, resources, ofType, parameters };
 }
 
 describe('the stage', () => {
-  it('must be given: the app run by a plain `cdk deploy` exits 1 with a message naming the flag', () => {
+  it('must be given somewhere: the app without any stage context exits 1 with a message naming the flag', () => {
     const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'ledgerline.ts')], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
@@ -38,15 +43,39 @@ describe('the stage', () => {
     expect(run.stderr).toContain('-c ledgerline:stage=');
   });
 
-  it('is read from the context, and refused when malformed', () => {
+  it('is read from the context (explicit, or cdk.json’s default), and refused when malformed', () => {
     const context = (values: Record<string, string>) => (key: string) => values[key];
     expect(stageFromContext(context({}))).toEqual({ error: expect.stringContaining('No stage given') });
+    expect(stageFromContext(context({ 'ledgerline:defaultStage': 'dev' }))).toEqual({
+      stage: 'dev',
+      explicit: false,
+      processorUrl: undefined,
+    });
+    expect(
+      stageFromContext(context({ 'ledgerline:defaultStage': 'dev', 'ledgerline:stage': 'staging' })),
+    ).toMatchObject({ stage: 'staging', explicit: true });
     expect(stageFromContext(context({ 'ledgerline:stage': 'Prod!' }))).toEqual({
       error: expect.stringContaining('lowercase'),
     });
     expect(
       stageFromContext(context({ 'ledgerline:stage': 'prod', 'ledgerline:processorUrl': PROCESSOR_URL })),
-    ).toEqual({ stage: 'prod', processorUrl: PROCESSOR_URL });
+    ).toEqual({ stage: 'prod', explicit: true, processorUrl: PROCESSOR_URL });
+  });
+
+  it('defaults to dev in cdk.json, for synth and the local runtime only', () => {
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+    expect(context['ledgerline:defaultStage']).toBe('dev');
+    expect(context['ledgerline:stage']).toBeUndefined();
+  });
+
+  it('from cdk.json’s default makes a template `cdk deploy` refuses: a parameter no value satisfies', () => {
+    const { parameters } = synth('dev', undefined, false);
+    const guard = parameters.StageNotGiven;
+    expect(guard).toMatchObject({ Type: 'String', AllowedPattern: '^$', MinLength: 1 });
+    expect(guard?.Default).toBeUndefined();
+    expect(String(guard?.ConstraintDescription)).toContain('-c ledgerline:stage=');
+    // Named explicitly, the same stage deploys.
+    expect(synth('dev').parameters.StageNotGiven).toBeUndefined();
   });
 });
 
