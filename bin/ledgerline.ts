@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LedgerlineStack } from '../lib/ledgerline-stack.ts';
+import { LedgerlineStack, PRODUCTION_STAGE } from '../lib/ledgerline-stack.ts';
 import { stageFromContext } from '../lib/stage.ts';
 
 const app = new App();
@@ -19,6 +19,8 @@ new LedgerlineStack(app, 'Ledgerline', {
   stage,
   processorUrl,
   deployable: explicit,
+  // A development stage's merchants may register http://127.0.0.1 URLs for test servers.
+  allowLoopbackWebhookUrls: stage !== PRODUCTION_STAGE,
 });
 // An unacknowledged finding fails synth (CDK policy validation, exit code 1).
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -29,10 +29,16 @@ export interface LedgerlineStackProps extends StackProps {
    * The deployment stage (`-c ledgerline:stage=…`, see bin/ledgerline.ts). `prod` is production: the
    * saga and refunds call the real processor at `processorUrl`, and merchants may register only
    * public https webhook URLs. Any other stage deploys the sandbox processor (a Function URL with
-   * auth NONE) and accepts `http://` loopback webhook URLs for test servers.
+   * auth NONE).
    * @default 'dev'
    */
   readonly stage?: string;
+  /**
+   * Accept `http://` merchant webhook URLs on loopback, for test servers (see MerchantNotifications).
+   * Never in production, whatever this says.
+   * @default false
+   */
+  readonly allowLoopbackWebhookUrls?: boolean;
   /** The real card processor's https base URL; required in production, unused elsewhere. */
   readonly processorUrl?: string;
   /**
@@ -108,7 +114,7 @@ export class LedgerlineStack extends Stack {
     this.api = new LedgerApi(this, 'LedgerApi', { publicRoutes: routes.filter(isPublic) });
     this.notifications = new MerchantNotifications(this, 'MerchantNotifications', {
       idempotency: this.idempotency,
-      allowLoopbackHttp: !production,
+      allowLoopbackHttp: !production && (props.allowLoopbackWebhookUrls ?? false),
     });
     this.processorWebhooks = new ProcessorWebhooks(this, 'ProcessorWebhooks', {
       eventStore: this.eventStore,
