@@ -109,17 +109,14 @@ export class ContractChecker {
 
 const WRAPPED = Symbol.for('ledgerline.contract-checked-fetch');
 
-/**
- * The contract hook of the integration suite: every response from `apiUrl` that the calling test file
- * receives (through `apiClient` or a bare `fetch`) is checked against the OpenAPI document, and a test
- * that received one the document does not declare fails.
- */
-export function checkContract(apiUrl: string): void {
-  if (!apiUrl) return;
+/** `fetch` that reports, through `onViolation`, each response from `apiUrl` the document does not declare. */
+export function contractFetch(
+  apiUrl: string,
+  onViolation: (problem: string) => void,
+  original: typeof fetch = Reflect.get(globalThis.fetch, WRAPPED) ?? globalThis.fetch,
+): typeof fetch {
   const base = apiUrl.replace(/\/$/, '');
   const checker = new ContractChecker();
-  const violations: string[] = [];
-  const original: typeof fetch = Reflect.get(globalThis.fetch, WRAPPED) ?? globalThis.fetch;
   const checked = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const response = await original(input, init);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -134,11 +131,23 @@ export function checkContract(apiUrl: string): void {
         response.headers.get('content-type'),
         text,
       );
-      if (problem) violations.push(problem);
+      if (problem) onViolation(problem);
     }
     return response;
   };
   Object.defineProperty(checked, WRAPPED, { value: original });
+  return checked;
+}
+
+/**
+ * The contract hook of the integration suite: every response from `apiUrl` that the calling test file
+ * receives (through `apiClient` or a bare `fetch`) is checked against the OpenAPI document, and a test
+ * that received one the document does not declare fails.
+ */
+export function checkContract(apiUrl: string): void {
+  if (!apiUrl) return;
+  const violations: string[] = [];
+  const checked = contractFetch(apiUrl, (problem) => violations.push(problem));
   Object.defineProperty(globalThis, 'fetch', { value: checked, writable: true, configurable: true });
   afterEach(() => {
     const found = violations.splice(0);

@@ -1,6 +1,6 @@
 // The integration suite's contract hook: responses are held to the OpenAPI document.
 import { describe, expect, it } from 'vitest';
-import { ContractChecker } from '../../support/http-api.ts';
+import { ContractChecker, contractFetch } from '../../support/http-api.ts';
 
 const checker = new ContractChecker();
 const JSON_TYPE = 'application/json';
@@ -49,5 +49,31 @@ describe('the contract checker', () => {
     expect(checker.problem('GET', '/accounts/acct_1', 404, JSON_TYPE, JSON.stringify(notFound))).toMatch(
       /media type/,
     );
+  });
+});
+
+describe('the contract fetch', () => {
+  /** A fetch that answers `body` with `status` for any request, like the API under test would. */
+  const answering =
+    (status: number, body: unknown): typeof fetch =>
+    async () =>
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE } });
+
+  it('reports a response from the API that the document does not declare, and passes it on', async () => {
+    const seen: string[] = [];
+    const fetchApi = contractFetch('http://api.test/v1/', (p) => seen.push(p), answering(200, { id: 1 }));
+    const response = await fetchApi('http://api.test/v1/accounts/acct_1', { method: 'GET' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 1 });
+    expect(seen).toEqual([expect.stringContaining('GET /accounts/acct_1 → 200: body does not match')]);
+  });
+
+  it('stays silent on a declared response, and on other hosts', async () => {
+    const seen: string[] = [];
+    const fine = contractFetch('http://api.test/v1', (p) => seen.push(p), answering(200, account));
+    await fine('http://api.test/v1/accounts/acct_1');
+    const elsewhere = contractFetch('http://api.test/v1', (p) => seen.push(p), answering(500, 'nope'));
+    await elsewhere('http://merchant.test/hooks', { method: 'POST' });
+    expect(seen).toEqual([]);
   });
 });
