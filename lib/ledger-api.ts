@@ -16,7 +16,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteSpec } from './routes.ts';
+import { isPublic, type RouteSpec } from './routes.ts';
 
 /** Properties of a {@link LedgerApi}. */
 export interface LedgerApiProps {
@@ -40,6 +40,17 @@ export interface LedgerApiProps {
    * @default 100_000
    */
   readonly tenantDailyQuota?: number;
+  /**
+   * Routes called without an API key (signed webhooks, public documents): each gets its own method
+   * throttle, so a flood of unauthenticated calls cannot use up the stage-wide limit every tenant shares.
+   * @default none
+   */
+  readonly publicRoutes?: readonly Pick<RouteSpec, 'method' | 'path'>[];
+  /**
+   * The method throttle of each public route.
+   * @default { rateLimit: 20, burstLimit: 40 }
+   */
+  readonly publicRouteThrottle?: ThrottleSettings;
   /**
    * Retention of the access log group.
    * @default RetentionDays.ONE_YEAR
@@ -65,6 +76,7 @@ export class LedgerApi extends Construct {
   constructor(scope: Construct, id: string, props: LedgerApiProps = {}) {
     super(scope, id);
     const stageThrottle = props.stageThrottle ?? { rateLimit: 500, burstLimit: 1000 };
+    const publicThrottle = props.publicRouteThrottle ?? { rateLimit: 20, burstLimit: 40 };
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
@@ -90,6 +102,15 @@ export class LedgerApi extends Construct {
         metricsEnabled: true,
         throttlingRateLimit: stageThrottle.rateLimit,
         throttlingBurstLimit: stageThrottle.burstLimit,
+        methodOptions: Object.fromEntries(
+          (props.publicRoutes ?? []).map((route) => [
+            `${route.path}/${route.method}`,
+            {
+              throttlingRateLimit: publicThrottle.rateLimit,
+              throttlingBurstLimit: publicThrottle.burstLimit,
+            },
+          ]),
+        ),
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
         accessLogFormat: AccessLogFormat.custom(
           JSON.stringify({
@@ -152,7 +173,7 @@ export class LedgerApi extends Construct {
     });
   }
 
-  /** Routes `route.method route.path` to `fn` (Lambda proxy); the method needs an API key unless signed. */
+  /** Routes `route.method route.path` to `fn` (Lambda proxy); the method needs an API key unless public. */
   public addRoute(route: RouteSpec, fn: IFunction): void {
     // apiKeyRequired comes from defaultMethodOptions, so it also covers methods added elsewhere.
     // No test-invoke permission: the console's test button is not a way in.
@@ -161,13 +182,19 @@ export class LedgerApi extends Construct {
       .addMethod(
         route.method,
         new LambdaIntegration(fn, { allowTestInvoke: false }),
-        route.auth === 'webhook-signature' ? { apiKeyRequired: false } : {},
+        isPublic(route) ? { apiKeyRequired: false } : {},
       );
     if (route.auth === 'webhook-signature') {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
           'Called by the card processor, which has no API key: the handler verifies its HMAC signature.',
+      });
+    }
+    if (route.auth === 'none') {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'A public document (the API contract): the same for every caller, no tenant data.',
       });
     }
   }

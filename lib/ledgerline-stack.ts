@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CfnParameter, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
@@ -7,12 +7,16 @@ import { IdempotencyTable } from './idempotency-table.ts';
 import { LedgerApi } from './ledger-api.ts';
 import { MerchantNotifications } from './merchant-notifications.ts';
 import { PaymentSaga } from './payment-saga.ts';
+import { ExternalProcessor, type ProcessorConnection } from './processor-connection.ts';
 import { ProcessorWebhooks } from './processor-webhooks.ts';
 import { Projector } from './projector.ts';
 import { ReadModels } from './read-models.ts';
 import { Relay } from './relay.ts';
-import { ROUTES, type RouteGrant, type RouteSpec } from './routes.ts';
+import { isPublic, ROUTES, type RouteGrant, type RouteSpec } from './routes.ts';
 import { SandboxProcessor } from './sandbox-processor.ts';
+
+/** The stage that is production: no sandbox processor, no loopback webhook URLs. */
+export const PRODUCTION_STAGE = 'prod';
 
 /** Properties of the {@link LedgerlineStack}. */
 export interface LedgerlineStackProps extends StackProps {
@@ -22,11 +26,32 @@ export interface LedgerlineStackProps extends StackProps {
    */
   readonly routes?: readonly RouteSpec[];
   /**
-   * Accept `http://` merchant webhook URLs on loopback (a non-production stage; see MerchantNotifications).
+   * The deployment stage (`-c ledgerline:stage=…`, see bin/ledgerline.ts). `prod` is production: the
+   * saga and refunds call the real processor at `processorUrl`, and merchants may register only
+   * public https webhook URLs. Any other stage deploys the sandbox processor (a Function URL with
+   * auth NONE).
+   * @default 'dev'
+   */
+  readonly stage?: string;
+  /**
+   * Accept `http://` merchant webhook URLs on loopback, for test servers (see MerchantNotifications).
+   * Never in production, whatever this says.
    * @default false
    */
   readonly allowLoopbackWebhookUrls?: boolean;
+  /** The real card processor's https base URL; required in production, unused elsewhere. */
+  readonly processorUrl?: string;
+  /**
+   * False when the stage is cdk.json's default rather than `-c ledgerline:stage=…`: the template
+   * then has a parameter no value satisfies, so `cdk deploy` stops ("Parameters are missing a
+   * value: StageNotGiven") before CloudFormation changes anything; synth and the local runtime work.
+   * @default true
+   */
+  readonly deployable?: boolean;
 }
+
+/** The parameter that makes a template synthesized without an explicit stage undeployable. */
+export const STAGE_NOT_GIVEN = 'StageNotGiven';
 
 /** Ledgerline: the REST API, one Lambda per route, the event store, the read models and their projector. */
 export class LedgerlineStack extends Stack {
@@ -46,8 +71,10 @@ export class LedgerlineStack extends Stack {
   public readonly processorWebhooks: ProcessorWebhooks;
   /** The events stream's second reader: outbox events to the notifications queue. */
   public readonly relay: Relay;
-  /** The sandbox card processor (Function URL) the saga captures and refunds with. */
-  public readonly sandboxProcessor: SandboxProcessor;
+  /** The sandbox card processor (Function URL) of a non-production stage; undefined in production. */
+  public readonly sandboxProcessor: SandboxProcessor | undefined;
+  /** The processor the saga captures and refunds with: the sandbox, or the real one in production. */
+  public readonly processor: ProcessorConnection;
   /** Payment settlement: the Step Functions saga and its task functions. */
   public readonly paymentSaga: PaymentSaga;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
@@ -55,6 +82,27 @@ export class LedgerlineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LedgerlineStackProps = {}) {
     super(scope, id, props);
+    const production = (props.stage ?? 'dev') === PRODUCTION_STAGE;
+    const routes = props.routes ?? ROUTES;
+    if (props.deployable === false) {
+      const message = 'Deploy with -c ledgerline:stage=<name> (npm run deploy passes prod)';
+      new CfnParameter(this, STAGE_NOT_GIVEN, {
+        type: 'String',
+        description: `This template was synthesized with cdk.json's development default stage. ${message}.`,
+        // No value can satisfy both: the parameter cannot be given, only the stage.
+        allowedPattern: '^$',
+        minLength: 1,
+        constraintDescription: message,
+      });
+      Validations.of(this).acknowledge({
+        id: 'CloudFormation-Validate::W2001',
+        reason: 'Never referenced on purpose: it exists only to stop a deploy without an explicit stage.',
+      });
+      Annotations.of(this).addWarningV2(
+        'ledgerline:stage-not-given',
+        `No -c ledgerline:stage: synthesized cdk.json's default (${props.stage ?? 'dev'}), which cannot be deployed. ${message}.`,
+      );
+    }
 
     this.eventStore = new EventStore(this, 'EventStore');
     this.idempotency = new IdempotencyTable(this, 'Idempotency');
@@ -63,10 +111,10 @@ export class LedgerlineStack extends Stack {
       eventStore: this.eventStore,
       readModels: this.readModels,
     });
-    this.api = new LedgerApi(this, 'LedgerApi');
+    this.api = new LedgerApi(this, 'LedgerApi', { publicRoutes: routes.filter(isPublic) });
     this.notifications = new MerchantNotifications(this, 'MerchantNotifications', {
       idempotency: this.idempotency,
-      allowLoopbackHttp: props.allowLoopbackWebhookUrls ?? false,
+      allowLoopbackHttp: !production && (props.allowLoopbackWebhookUrls ?? false),
     });
     this.processorWebhooks = new ProcessorWebhooks(this, 'ProcessorWebhooks', {
       eventStore: this.eventStore,
@@ -74,10 +122,21 @@ export class LedgerlineStack extends Stack {
       notifications: this.notifications,
     });
     this.relay = new Relay(this, 'Relay', { eventStore: this.eventStore, notifications: this.notifications });
-    this.sandboxProcessor = new SandboxProcessor(this, 'SandboxProcessor');
+    if (production) {
+      if (!props.processorUrl) {
+        throw new Error(
+          'The production stage calls the real card processor: pass its https base URL with -c ledgerline:processorUrl=https://…',
+        );
+      }
+      this.sandboxProcessor = undefined;
+      this.processor = new ExternalProcessor(this, 'Processor', { baseUrl: props.processorUrl });
+    } else {
+      this.sandboxProcessor = new SandboxProcessor(this, 'SandboxProcessor');
+      this.processor = this.sandboxProcessor;
+    }
     this.paymentSaga = new PaymentSaga(this, 'PaymentSaga', {
       eventStore: this.eventStore,
-      processor: this.sandboxProcessor,
+      processor: this.processor,
     });
 
     // Each grant a route may declare, as its construct's grantX (a Record: none can be left out).
@@ -90,10 +149,10 @@ export class LedgerlineStack extends Stack {
       'read-webhook-endpoints': (fn) => this.notifications.grantReadEndpoints(fn),
       'read-deliveries': (fn) => this.notifications.grantReadDeliveries(fn),
       'start-payments': (fn) => this.paymentSaga.grantStart(fn),
-      'call-processor': (fn) => this.sandboxProcessor.grantCall(fn),
+      'call-processor': (fn) => this.processor.grantCall(fn),
     };
     const functions = new Map<string, ApiFunction>();
-    for (const route of props.routes ?? ROUTES) {
+    for (const route of routes) {
       const id = routeId(route);
       if (functions.has(id)) {
         throw new Error(

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction, PROJECT_ROOT } from './api-function.ts';
 import type { EventStore } from './event-store.ts';
-import type { SandboxProcessor } from './sandbox-processor.ts';
+import type { ProcessorConnection } from './processor-connection.ts';
 
 /** The ASL file, relative to the project root. */
 export const PAYMENT_SAGA_DEFINITION = 'statemachines/payment-settlement.asl.json';
@@ -32,7 +32,7 @@ export const SAGA_TASKS = [
 export interface PaymentSagaProps {
   readonly eventStore: EventStore;
   /** The processor the capture and refund tasks call. */
-  readonly processor: SandboxProcessor;
+  readonly processor: ProcessorConnection;
   /**
    * Risk limits (a JSON RiskPolicy); unset = the defaults in lambdas/composition/payments.ts.
    * @default undefined

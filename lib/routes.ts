@@ -39,14 +39,18 @@ export interface RouteSpec {
   /** Everything the route's function may do (least privilege: nothing else is granted). */
   readonly grants: readonly RouteGrant[];
   /**
-   * Who may call: a tenant with an API key, or anyone whose request carries a valid webhook
-   * signature (checked by the handler; the caller has no API key).
+   * Who may call: a tenant with an API key; anyone whose request carries a valid webhook signature
+   * (checked by the handler; the caller has no API key); or anyone at all (`none`: public documents
+   * such as the OpenAPI contract). Routes without an API key get their own method throttle.
    * @default 'api-key'
    */
-  readonly auth?: 'api-key' | 'webhook-signature';
+  readonly auth?: 'api-key' | 'webhook-signature' | 'none';
   /** The read models the route queries (read only). @default none */
   readonly readModels?: readonly ReadModelName[];
 }
+
+/** Whether a route is called without an API key (and so outside any tenant's usage plan). */
+export const isPublic = (route: Pick<RouteSpec, 'auth'>): boolean => (route.auth ?? 'api-key') !== 'api-key';
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/accounts', entry: 'lambdas/handlers/api/open-account.ts', grants: WRITE },
@@ -177,5 +181,14 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/payments/{id}/refunds',
     entry: 'lambdas/handlers/api/refund-payment.ts',
     grants: [...WRITE, 'call-processor'],
+  },
+
+  // The contract (issue 12): generated from the zod schemas, public, no data.
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    entry: 'lambdas/handlers/api/get-openapi.ts',
+    grants: [],
+    auth: 'none',
   },
 ];

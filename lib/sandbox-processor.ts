@@ -10,9 +10,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction } from './api-function.ts';
-
-/** Environment variables of the processor's clients (lambdas/shared/config.ts). */
-export const PROCESSOR_ENV = { baseUrl: ENV.processorBaseUrl, secretArn: ENV.processorSecretArn } as const;
+import { grantProcessorCall, type ProcessorConnection } from './processor-connection.ts';
 
 /** Properties of a {@link SandboxProcessor}. */
 export interface SandboxProcessorProps {
@@ -28,9 +26,9 @@ export interface SandboxProcessorProps {
  * the handler checks `Authorization: Bearer <secret>` in constant time), its state in a small table
  * (idempotency per key, TTL 7 days), and the API secret in Secrets Manager (generated).
  * Test tokens drive every failure path: `pm_card_declined`, `pm_card_timeout`, `pm_card_transient`,
- * `pm_card_refund_fails`.
+ * `pm_card_refund_fails`. Only non-production stages deploy it (see LedgerlineStack).
  */
-export class SandboxProcessor extends Construct {
+export class SandboxProcessor extends Construct implements ProcessorConnection {
   public readonly function: ApiFunction;
   public readonly url: FunctionUrl;
   /** The API secret the saga's clients send and the sandbox checks. */
@@ -80,10 +78,7 @@ export class SandboxProcessor extends Construct {
     });
   }
 
-  /** Lets `fn` call the processor: sets the base URL and secret variables and grants reading the secret. */
   public grantCall(fn: LambdaFunction): void {
-    fn.addEnvironment(PROCESSOR_ENV.baseUrl, this.url.url);
-    fn.addEnvironment(PROCESSOR_ENV.secretArn, this.secret.secretArn);
-    this.secret.grantRead(fn);
+    grantProcessorCall(fn, this.url.url, this.secret);
   }
 }

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
   type AttributeDefinition,
@@ -57,6 +59,54 @@ function checkJava(): void {
   if (probe.error || probe.status !== 0) throw new LocalRuntimeError(`java not found. ${JAVA_HINT}`);
 }
 
+/**
+ * DynamoDB Local has no bind-address option: its Jetty server listens on every interface. This
+ * launcher builds the same server from the same arguments and sets its connector's host to
+ * 127.0.0.1 before starting it (ServerRunner.main only adds telemetry, which stays off).
+ */
+const LAUNCHER = 'LoopbackDynamoDbLocal';
+const LAUNCHER_SOURCE = `import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+public class ${LAUNCHER} {
+  public static void main(String[] args) throws Exception {
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+    field.setAccessible(true);
+    Server server = (Server) field.get(proxy);
+    for (Connector connector : server.getConnectors()) ((ServerConnector) connector).setHost("127.0.0.1");
+    proxy.start();
+  }
+}
+`;
+
+/**
+ * The java arguments that run the loopback launcher: compiled once per machine (per jar and source)
+ * into the temp directory with javac; without javac, run as a single-file source program (slower).
+ */
+function launcherArgs(jarDir: string): string[] {
+  const jar = join(jarDir, 'DynamoDBLocal.jar');
+  const hash = createHash('sha256').update(jarDir).update(LAUNCHER_SOURCE).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `ledgerline-dynamodb-launcher-${hash}`);
+  if (existsSync(join(dir, `${LAUNCHER}.class`))) return ['-cp', `${jar}:${dir}`, LAUNCHER];
+  const staging = `${dir}.${process.pid}`;
+  mkdirSync(staging, { recursive: true });
+  const source = join(staging, `${LAUNCHER}.java`);
+  writeFileSync(source, LAUNCHER_SOURCE);
+  if (spawnSync('javac', ['-cp', jar, '-d', staging, source]).status !== 0) return ['-cp', jar, source];
+  try {
+    renameSync(staging, dir);
+  } catch {
+    // Another process compiled it first: use theirs.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return ['-cp', `${jar}:${dir}`, LAUNCHER];
+}
+
 function hasSetpriv(): boolean {
   return process.platform === 'linux' && spawnSync('setpriv', ['--version']).status === 0;
 }
@@ -99,7 +149,7 @@ async function waitUntilServing(child: ChildProcess, endpoint: string, timeoutMs
 }
 
 /**
- * Starts DynamoDB Local (java) on 127.0.0.1. On Linux java runs under `setpriv --pdeathsig SIGTERM`
+ * Starts DynamoDB Local (java) listening on 127.0.0.1 only (see LAUNCHER). On Linux java runs under `setpriv --pdeathsig SIGTERM`
  * so it dies with this process even on SIGKILL.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
@@ -110,8 +160,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const javaArgs = [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(jarDir, 'DynamoDBLocal.jar'),
+    ...launcherArgs(jarDir),
     '-port',
     String(port),
     ...storage,

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { Server } from 'node:net';
 import { startFauxqs } from 'fauxqs';
 import { TemplateError } from './errors.ts';
 import { LOCAL_ACCOUNT_ID } from './naming.ts';
@@ -58,19 +59,50 @@ export function queueAttributes(spec: QueueSpec): Record<string, string> {
   return attributes;
 }
 
-/** Starts fauxqs on 127.0.0.1 (`port` 0 = free port); `dataDir` keeps queues and messages between runs. */
+/**
+ * Runs `start` with every server that asks for all interfaces (`host: '0.0.0.0'`) listening on
+ * 127.0.0.1 instead: fauxqs 2.4 listens on 0.0.0.0 whatever its `host` option says.
+ */
+async function listeningOnLoopback<T>(start: () => Promise<T>): Promise<T> {
+  const original = Server.prototype.listen;
+  function loopbackListen(this: Server, ...args: unknown[]): Server {
+    const [options] = args;
+    if (typeof options === 'object' && options !== null && 'host' in options && options.host === '0.0.0.0') {
+      args[0] = { ...options, host: '127.0.0.1' };
+    }
+    return Reflect.apply(original, this, args);
+  }
+  Object.defineProperty(Server.prototype, 'listen', {
+    value: loopbackListen,
+    configurable: true,
+    writable: true,
+  });
+  try {
+    return await start();
+  } finally {
+    Object.defineProperty(Server.prototype, 'listen', {
+      value: original,
+      configurable: true,
+      writable: true,
+    });
+  }
+}
+
+/** Starts fauxqs listening on 127.0.0.1 only (`port` 0 = free port); `dataDir` keeps queues and messages between runs. */
 export async function startSqsEmulator(options: {
   port?: number;
   region: string;
   dataDir?: string;
 }): Promise<SqsEmulator> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const server = await startFauxqs({
-    port: options.port ?? 0,
-    logger: false,
-    defaultRegion: options.region,
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-  });
+  const server = await listeningOnLoopback(() =>
+    startFauxqs({
+      port: options.port ?? 0,
+      logger: false,
+      defaultRegion: options.region,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    }),
+  );
   const endpoint = `http://127.0.0.1:${server.port}`;
   const queueUrl = (name: string) => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
   return {

@@ -8,12 +8,25 @@ import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 export const WORKER_IDEMPOTENCY_TTL_SECONDS = 15 * 24 * 3600;
 
 /**
- * Wraps `apply` with Powertools idempotency keyed on a business id inside its input (`keyPath`, a
- * JMESPath), never on the SQS message id; one persistence layer per store. Call `register` on every
- * invocation so an in-progress lock expires with it.
+ * Where a worker's idempotency key lives in its input (JMESPath expressions): the tenant and a
+ * business id set by the producer, never the SQS message id. Business ids are unique per tenant only
+ * (a processor event id, a notification id), so the tenant is always part of the key.
+ */
+export interface WorkerKeyPaths {
+  readonly tenant: string;
+  readonly id: string;
+}
+
+/** The JMESPath of a worker's idempotency key: `[tenant, id]`. */
+export const workerKeyPath = (paths: WorkerKeyPaths): string => `[${paths.tenant}, ${paths.id}]`;
+
+/**
+ * Wraps `apply` with Powertools idempotency keyed on (tenant, business id) inside its input, never
+ * on the SQS message id; one persistence layer per store. Call `register` on every invocation so an
+ * in-progress lock expires with it.
  */
 export function idempotentRecord<I, D, R>(
-  keyPath: string,
+  keyPaths: WorkerKeyPaths,
   apply: (input: I, deps: D) => Promise<R>,
   options: { readonly expiresAfterSeconds?: number } = {},
 ): (store: IdempotencyStore) => {
@@ -22,7 +35,7 @@ export function idempotentRecord<I, D, R>(
 } {
   return idempotentPerStore(
     {
-      eventKeyJmesPath: keyPath,
+      eventKeyJmesPath: workerKeyPath(keyPaths),
       expiresAfterSeconds: options.expiresAfterSeconds ?? WORKER_IDEMPOTENCY_TTL_SECONDS,
       throwOnNoIdempotencyKey: true,
     },

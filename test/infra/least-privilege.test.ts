@@ -12,6 +12,7 @@ import {
   ofType,
   resource,
   routeFunction,
+  sandbox,
   stack,
   statementsOfRole,
   synthesizeStack,
@@ -61,7 +62,7 @@ describe('least privilege', () => {
     const payments = ROUTES.find((r) => r.method === 'POST' && r.path === '/payments');
     if (!payments) throw new Error('no POST /payments route');
     expect(starters).toEqual([routeFunction(payments).roleId]);
-    const secretId = logicalId(stack.sandboxProcessor.secret);
+    const secretId = logicalId(sandbox().secret);
     const callers = ROUTES.filter((r) =>
       statementsOfRole(routeFunction(r).roleId).some(
         (s) => allows(s, 'secretsmanager:GetSecretValue') && touches(s, secretId),

@@ -63,6 +63,24 @@ export function synthesizeStack(options: { readonly bundling: boolean }): void {
   });
 }
 
+/** A method's resource path, from its ResourceId up the template's resources (`/accounts/{id}`). */
+export const methodPath = (resourceId: unknown): string => {
+  if (typeof resourceId !== 'object' || resourceId === null || !('Ref' in resourceId)) return '';
+  const props = resource(String(resourceId.Ref)).Properties;
+  return `${methodPath(props.ParentId)}/${String(props.PathPart)}`;
+};
+
+/** Every API method of the template, as `METHOD /path`. */
+export const templateRoutes = (): string[] =>
+  ofType('AWS::ApiGateway::Method').map(
+    ([, m]) => `${String(m.Properties.HttpMethod)} ${methodPath(m.Properties.ResourceId)}`,
+  );
+
+/** The sandbox processor of the (non-production) stack under test. */
+export const sandbox = () => {
+  if (stack.sandboxProcessor === undefined) throw new Error('the stack under test has no sandbox processor');
+  return stack.sandboxProcessor;
+};
 export const logicalId = (element: { node: { defaultChild?: unknown } }): string =>
   stack.getLogicalId(element.node.defaultChild as CfnElement);
 export const ofType = (type: string): [string, Resource][] =>

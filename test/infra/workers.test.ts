@@ -12,7 +12,7 @@ import { IdempotencyTable } from '../../lib/idempotency-table.ts';
 import { LedgerlineStack, routeId } from '../../lib/ledgerline-stack.ts';
 import { MerchantNotifications } from '../../lib/merchant-notifications.ts';
 import { DeadLetterQueue, VISIBILITY_TIMEOUT_FACTOR, WorkQueue } from '../../lib/queues.ts';
-import { ROUTES } from '../../lib/routes.ts';
+import { isPublic, ROUTES } from '../../lib/routes.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -229,7 +229,11 @@ describe('webhook routes and settings', () => {
     const methods = ofType('AWS::ApiGateway::Method');
     const signed = ROUTES.filter((r) => r.auth === 'webhook-signature');
     expect(signed.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /webhooks/processor']);
-    expect(methods.filter(([, m]) => m.Properties.ApiKeyRequired === false)).toHaveLength(1);
+    // The processor's webhook and the public contract (GET /openapi.json), nothing else.
+    expect(methods.filter(([, m]) => m.Properties.ApiKeyRequired === false)).toHaveLength(
+      ROUTES.filter(isPublic).length,
+    );
+    expect(ROUTES.filter(isPublic)).toHaveLength(2);
   });
 
   it('refuse http merchant URLs unless the stage allows loopback', () => {

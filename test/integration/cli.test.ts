@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, inject, it } from 'vitest';
 import type { LocalStateFile } from '../../local/state-file.ts';
-import { apiClient } from '../support/http-api.ts';
+import { apiClient, checkContract } from '../support/http-api.ts';
 import { disputeEvent, processorSignature } from '../support/processor-events.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
 const apiUrl = inject('apiUrl').replace(/\/$/, '');
+checkContract(apiUrl);
 const apiKey = inject('apiKey');
 const local = inject('localRuntime');
 const operator = inject('paymentsOperator');

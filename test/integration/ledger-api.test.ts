@@ -1,10 +1,11 @@
 import { expect, inject, it } from 'vitest';
-import { apiClient } from '../support/http-api.ts';
+import { apiClient, checkContract } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
 // Black box: HTTP only, against whatever target the global setup chose (local runtime by default).
 const apiUrl = inject('apiUrl');
+checkContract(apiUrl);
 const apiKey = inject('apiKey');
 const secondApiKey = inject('secondApiKey');
 

@@ -6,13 +6,14 @@ import { beforeAll, expect, inject, it } from 'vitest';
 import { findDeadLetterQueue, listDepths, localDeadLetterQueues, redrive } from '../../cli/dlq-operations.ts';
 import { DynamoDbEventStore } from '../../lambdas/adapters/dynamodb-event-store.ts';
 import { verifyWebhook } from '../../lambdas/shared/webhook-signature.ts';
-import { apiClient } from '../support/http-api.ts';
+import { apiClient, checkContract } from '../support/http-api.ts';
 import { startMerchantServer } from '../support/merchant-server.ts';
 import { disputeEvent, processorSignature } from '../support/processor-events.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
 const apiUrl = inject('apiUrl').replace(/\/$/, '');
+checkContract(apiUrl);
 const apiKey = inject('apiKey');
 const targetName = inject('targetName');
 const processorSecret = inject('processorWebhookSecret');

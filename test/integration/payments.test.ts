@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { expect, inject, it } from 'vitest';
 import { resumeSaga } from '../../cli/saga-operations.ts';
-import { apiClient } from '../support/http-api.ts';
+import { apiClient, checkContract } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
 // Black box over HTTP (the operator test also uses the saga's operator surface: Step Functions and the
 // sandbox processor's test helper), against whatever target the global setup chose.
 const apiUrl = inject('apiUrl').replace(/\/$/, '');
+checkContract(apiUrl);
 const apiKey = inject('apiKey');
 const operator = inject('paymentsOperator');
 const CURRENCY = 'USD';

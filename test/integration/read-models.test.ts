@@ -6,9 +6,12 @@ import type { SlotTables } from '../../lambdas/adapters/dynamodb-read-models.ts'
 import { READ_MODELS, type ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
 import { rebuild } from '../../lambdas/operations/rebuild.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
+import { checkContract } from '../support/http-api.ts';
 import { canonical } from '../support/in-memory-read-models.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
+
+checkContract(inject('apiUrl'));
 
 // Black box over HTTP against the suite's target; the rebuild check also needs the tables, so it
 // runs on a local runtime of its own (the target's endpoints are not shared with test files).

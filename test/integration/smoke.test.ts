@@ -1,7 +1,9 @@
 import { expect, inject, it } from 'vitest';
+import { checkContract } from '../support/http-api.ts';
 import { describeTarget } from './target.ts';
 
 const apiUrl = inject('apiUrl');
+checkContract(apiUrl);
 const apiKey = inject('apiKey');
 
 describeTarget('smoke', inject('skipReason'), inject('targetName'), () => {

@@ -47,6 +47,9 @@ export const postTransferBody = z.strictObject({ amount: amount.optional() });
 
 export const freezeAccountBody = z.strictObject({ reason: z.string().min(1).max(256) });
 
+/** A merchant's webhook endpoint: an https URL (checked further by webhookUrlProblem). */
+export const registerWebhookEndpointBody = z.strictObject({ url: z.string().min(1).max(2048) });
+
 /** Query strings: the one definition that validates them. */
 
 /** Page size: 1-100, default 50. */

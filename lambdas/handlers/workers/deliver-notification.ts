@@ -149,7 +149,7 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
  */
 const idempotent = idempotentRecord(
   // Notification ids are unique per tenant only: the tenant is part of the key.
-  '[notification.tenantId, notification.notificationId]',
+  { tenant: 'notification.tenantId', id: 'notification.notificationId' },
   (input: DeliveryInput, deps: DeliveryWorkerDeps) => deliver(deps.ports, input),
 );
 

@@ -154,9 +154,13 @@ export async function applyProcessorEvent(
   return { outcome: 'applied', eventId: event.id, type: event.type };
 }
 
-/** Keyed on the processor's event id: the same event, however often it is queued, is applied once. */
-const idempotent = idempotentRecord('eventId', (message: InboundMessage, deps: ProcessorEventsWorkerDeps) =>
-  applyProcessorEvent(deps.ports, message),
+/**
+ * Keyed on the tenant and the processor's event id: the same event, however often it is queued, is
+ * applied once, and one tenant's event id never answers for another tenant's.
+ */
+const idempotent = idempotentRecord(
+  { tenant: 'tenantId', id: 'eventId' },
+  (message: InboundMessage, deps: ProcessorEventsWorkerDeps) => applyProcessorEvent(deps.ports, message),
 );
 
 /** Parses a queued message; one the receiver could not have produced goes (after retries) to the DLQ. */

@@ -1,0 +1,42 @@
+/** The CDK context keys the app reads. */
+export const STAGE_CONTEXT = 'ledgerline:stage';
+/** cdk.json's development default for `cdk synth` and the local runtime: never deployable. */
+export const DEFAULT_STAGE_CONTEXT = 'ledgerline:defaultStage';
+export const PROCESSOR_URL_CONTEXT = 'ledgerline:processorUrl';
+
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+
+/** The stage settings of one synth, from the CDK context. */
+export interface StageSettings {
+  readonly stage: string;
+  /** Named with `-c ledgerline:stage=…`; false for cdk.json's default, which cannot be deployed. */
+  readonly explicit: boolean;
+  readonly processorUrl: string | undefined;
+}
+
+/**
+ * Reads the stage from the CDK context. `-c ledgerline:stage=<name>` names it; without it, cdk.json's
+ * `ledgerline:defaultStage` (dev) serves `cdk synth` and the local runtime, and the stack is marked
+ * not deployable (see LedgerlineStack's `deployable`), so a plain `cdk deploy` never ships it.
+ */
+export function stageFromContext(context: (key: string) => unknown): StageSettings | { error: string } {
+  const given = context(STAGE_CONTEXT);
+  const fallback = context(DEFAULT_STAGE_CONTEXT);
+  const explicit = given !== undefined && given !== null && given !== '';
+  const stage = explicit ? given : fallback;
+  if (stage === undefined || stage === null || stage === '') {
+    return {
+      error:
+        `No stage given. Deploy with \`npm run deploy\` (production) or \`cdk deploy -c ${STAGE_CONTEXT}=<name>\`, ` +
+        `e.g. -c ${STAGE_CONTEXT}=dev for a development stage; 'prod' is production ` +
+        `(it also needs -c ${PROCESSOR_URL_CONTEXT}=https://…).`,
+    };
+  }
+  if (typeof stage !== 'string' || !STAGE_NAME.test(stage)) {
+    return {
+      error: `${STAGE_CONTEXT} must be 1-16 lowercase letters, digits or '-', got ${JSON.stringify(stage)}.`,
+    };
+  }
+  const url = context(PROCESSOR_URL_CONTEXT);
+  return { stage, explicit, processorUrl: typeof url === 'string' && url !== '' ? url : undefined };
+}
