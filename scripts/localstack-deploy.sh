@@ -27,8 +27,10 @@ export CDK_DEFAULT_ACCOUNT=000000000000
 export CDK_DEFAULT_REGION="$AWS_REGION"
 
 cdklocal=(npx --yes --package aws-cdk-local@3.0.4 cdklocal)
-"${cdklocal[@]}" bootstrap
-"${cdklocal[@]}" deploy "$stack" --require-approval never --outputs-file cdk.out/localstack-outputs.json
+# A template deploys only for a stage given explicitly: LocalStack is a development stage.
+"${cdklocal[@]}" bootstrap -c ledgerline:stage=dev
+"${cdklocal[@]}" deploy "$stack" -c ledgerline:stage=dev --require-approval never \
+  --outputs-file cdk.out/localstack-outputs.json
 
 # LocalStack serves a REST API at http://<apiId>.execute-api.localhost.localstack.cloud:4566/<stageName>/
 api_url=$(node -e '

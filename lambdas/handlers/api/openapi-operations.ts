@@ -93,7 +93,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     query: getAccountQuery,
     status: 200,
     response: accountResponse,
-    problems: ['account-not-found'],
+    problems: ['account-not-found', 'as-of-version-sharded'],
   },
   'GET /accounts/{id}/events': {
     operationId: 'listAccountEvents',

@@ -98,6 +98,10 @@ export const PROBLEMS = {
   'pending-transfer-expired': { status: 422, detail: 'Pending transfer tr_123 expired' },
   'post-amount-exceeds-pending': { status: 422, detail: 'Cannot post 900 of a 500 reservation' },
   'system-account': { status: 422, detail: 'Account settlement-USD belongs to the ledger itself' },
+  'as-of-version-sharded': {
+    status: 422,
+    detail: 'Account acct_123 is kept on several streams (it is sharded): ask for asOf=<an instant> instead',
+  },
   'system-transfer': { status: 422, detail: 'Transfer ids starting with sys_ belong to the ledger itself' },
   'not-a-merchant-account': {
     status: 422,

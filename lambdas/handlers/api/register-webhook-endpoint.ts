@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { getMerchantAccount } from '../../application/disputes.ts';
 import { endpointsApi } from '../../composition/ledger-api.ts';
 import type { WebhookEndpoint } from '../../domain/webhooks.ts';
@@ -7,8 +6,7 @@ import { commandRoute } from '../../shared/api.ts';
 import { ApiError } from '../../shared/problems.ts';
 import { webhookUrlProblem } from '../../shared/webhook-url.ts';
 import { presentEndpoint } from './present-webhooks.ts';
-
-const body = z.strictObject({ url: z.string().min(1).max(2048) });
+import { registerWebhookEndpointBody } from './schemas.ts';
 
 /**
  * POST /merchants/{id}/webhook-endpoints {url}: registers (or replaces) the merchant's endpoint and
@@ -16,7 +14,7 @@ const body = z.strictObject({ url: z.string().min(1).max(2048) });
  * secret in the clear); registering again is safe and replaces the secret.
  */
 export const { main, handler } = commandRoute(endpointsApi, {
-  body,
+  body: registerWebhookEndpointBody,
   replayResponses: false,
   run: async ({ ports, endpoints, allowLoopbackHttp }, { tenantId, pathParameters, body }) => {
     const merchantAccountId = pathParameters.id ?? '';

@@ -61,6 +61,9 @@ export const transferResponse = z
 
 export const eventResponse = z
   .object({
+    stream: z
+      .string()
+      .describe('the stream it was appended to: the account id, or one of its shards (`<id>~<k>`)'),
     version: z.number().int().positive(),
     eventId: z.string(),
     type: z.string(),
@@ -82,8 +85,13 @@ export const postingResponse = z
     amount: positiveMinorUnits,
     currency,
     counterpartyAccountId: z.string(),
-    postedBalanceAfter: minorUnits,
-    accountVersion: z.number().int().positive(),
+    postedBalanceAfter: minorUnits
+      .nullable()
+      .describe(
+        'the posted balance right after; null on a sharded account (its legs land on several streams)',
+      ),
+    accountVersion: z.number().int().positive().describe('the version of the posting event in its stream'),
+    stream: z.string().optional().describe('the shard it landed on, for a sharded account'),
   })
   .meta({ id: 'Posting', description: 'One row of an account’s history' });
 

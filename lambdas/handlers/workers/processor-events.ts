@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loseDispute, openDispute, winDispute } from '../../application/disputes.ts';
-import { retryOnConflict } from '../../application/retry.ts';
+import { retryOnConflict, withCache } from '../../application/retry.ts';
 import type { CommandContext } from '../../application/unit-of-work.ts';
 import { COMMAND_CONFLICT_RETRY } from '../../composition/ledger.ts';
 import {
@@ -11,6 +11,7 @@ import {
 } from '../../composition/workers.ts';
 import { LedgerError } from '../../domain/errors.ts';
 import type { MerchantNotification } from '../../domain/notifications.ts';
+import type { LedgerPorts } from '../../domain/ports.ts';
 import type { TransferState } from '../../domain/transfer.ts';
 import { logger } from '../../shared/api.ts';
 import {
@@ -62,16 +63,18 @@ async function applyEffect(
   event: ProcessorEvent,
   ctx: CommandContext,
 ): Promise<void> {
-  const retrying = <T>(run: () => Promise<T>) => retryOnConflict(run, COMMAND_CONFLICT_RETRY);
+  // Each command's attempts share a load cache: a retry re-reads only the events after what it had.
+  const retrying = <T>(run: (ledger: LedgerPorts) => Promise<T>) =>
+    retryOnConflict((cache) => run(withCache({ ports: ports.ledger }, cache).ports), COMMAND_CONFLICT_RETRY);
   const occurredAt = new Date(event.created * 1000).toISOString();
   switch (event.type) {
     case 'dispute.opened':
     case 'dispute.lost':
     case 'dispute.won': {
       const { disputeId } = event.data;
-      const hold = await retrying(() => {
+      const hold = await retrying((ledger) => {
         if (event.type === 'dispute.opened') {
-          return openDispute(ports.ledger, ctx, {
+          return openDispute(ledger, ctx, {
             disputeId,
             merchantAccountId: event.metadata.merchantAccountId,
             amount: event.data.amount,
@@ -79,8 +82,8 @@ async function applyEffect(
           });
         }
         return event.type === 'dispute.lost'
-          ? loseDispute(ports.ledger, ctx, { disputeId })
-          : winDispute(ports.ledger, ctx, { disputeId });
+          ? loseDispute(ledger, ctx, { disputeId })
+          : winDispute(ledger, ctx, { disputeId });
       });
       // After the ledger: a failed enqueue retries the record, the ledger step replays as a no-op,
       // and the delivery worker is idempotent on the notification id.
@@ -88,8 +91,8 @@ async function applyEffect(
       return;
     }
     case 'capture.confirmed':
-      await retrying(() =>
-        ports.payments.confirmCapture(ports.ledger, ctx, {
+      await retrying((ledger) =>
+        ports.payments.confirmCapture(ledger, ctx, {
           paymentId: event.metadata.paymentId,
           processorPaymentId: event.data.processorPaymentId,
         }),
@@ -97,8 +100,8 @@ async function applyEffect(
       return;
     case 'refund.succeeded':
     case 'refund.failed':
-      await retrying(() =>
-        ports.payments.recordRefundResult(ports.ledger, ctx, {
+      await retrying((ledger) =>
+        ports.payments.recordRefundResult(ledger, ctx, {
           paymentId: event.metadata.paymentId,
           refundId: event.data.refundId,
           outcome: event.type === 'refund.succeeded' ? 'succeeded' : 'failed',

@@ -1,6 +1,7 @@
 // Worker idempotency keys include the tenant: one tenant's processor event id never answers for another's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deposit, getAccount, openAccount } from '../../../lambdas/application/commands.ts';
+import { deposit, openAccount } from '../../../lambdas/application/commands.ts';
+import { getAccount } from '../../../lambdas/application/queries.ts';
 import { main } from '../../../lambdas/handlers/workers/processor-events.ts';
 import { logger } from '../../../lambdas/shared/api.ts';
 import { workerKeyPath } from '../../../lambdas/shared/workers.ts';
