@@ -4,13 +4,14 @@ import {
   type AccountCommand,
   type AccountState,
   decideAccount,
+  defaultFlags,
   existingAccount,
 } from '../domain/account.ts';
 import { TransferNotFoundError } from '../domain/errors.ts';
 import type { AccountFlags, AccountKind, TransferPurpose } from '../domain/events.ts';
 import { currency as parseCurrency } from '../domain/money.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
-import { combineShards, shardStreamId } from '../domain/shards.ts';
+import { combineShards, helpingSide, shardStreamId } from '../domain/shards.ts';
 import { settlementAccountId } from '../domain/system-ids.ts';
 import type { TransferState } from '../domain/transfer.ts';
 import {
@@ -59,8 +60,11 @@ export async function openAccount(ports: LedgerPorts, ctx: CommandContext, input
   const accountId = ports.ids.next('acct');
   const work = new LedgerWork(ports, ctx);
   const kind = input.kind ?? 'customer';
-  // Merchants are hot: every payment credits them (see shards.ts).
-  const shards = input.shards ?? (kind === 'merchant' ? work.layout.hotShards : 0);
+  // Merchants are hot: every payment credits them (see shards.ts). Replicas serve only an account with
+  // one limited side: with both or neither limited, every leg lands on the main stream.
+  const flags = { ...defaultFlags(kind), ...input.flags };
+  const wanted = input.shards ?? (kind === 'merchant' ? work.layout.hotShards : 0);
+  const shards = helpingSide({ flags }) === null ? 0 : wanted;
   const command: AccountCommand = {
     type: 'OpenAccount',
     accountId,

@@ -194,6 +194,13 @@ describe('hot client accounts', () => {
     expect((await getAccount(ports, 'tenant-a', merchant)).creditsPosted).toBe(10);
   });
 
+  it('opens no replicas for a merchant whose limits leave no side that only helps', async () => {
+    const flags = { debitsMustNotExceedCredits: false };
+    const merchant = await openAccount(ports, c, { currency: 'USD', kind: 'merchant', flags });
+    expect(merchant.shards).toBe(0);
+    expect(accountStreams(ports, merchant.id).size).toBe(1);
+  });
+
   it('keeps customers plain unless asked', async () => {
     const customer = await funded(10);
     expect(accountStreams(ports, customer).size).toBe(1);
