@@ -8,7 +8,11 @@ export interface ConflictRetryOptions {
    * Waits before attempt `attempt` (2, 3, …), given how long the attempt that lost took; the
    * caller supplies the jitter.
    */
-  readonly wait: (attempt: number, lostAttemptMs: number) => Promise<void>;
+  readonly wait: (
+    attempt: number,
+    lostAttemptMs: number,
+    conflict: ConcurrencyConflictError,
+  ) => Promise<void>;
   /** Makes the load memory of one command, shared by its attempts (see `load`). */
   readonly loadCache?: () => LoadCache;
 }
@@ -30,7 +34,7 @@ export async function retryOnConflict<T>(
       return await run(loadCache);
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError) || attempt >= options.maxAttempts) throw error;
-      await options.wait(attempt + 1, performance.now() - started);
+      await options.wait(attempt + 1, performance.now() - started, error);
     }
   }
 }

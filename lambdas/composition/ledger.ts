@@ -5,8 +5,10 @@ import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
 import { MemoryLoadCache } from '../adapters/memory-load-cache.ts';
 import type { ConflictRetryOptions } from '../application/retry.ts';
+import type { ConcurrencyConflictError } from '../domain/errors.ts';
 import type { LedgerPorts, LoadCache } from '../domain/ports.ts';
 import { DEFAULT_SHARD_LAYOUT } from '../domain/shards.ts';
+import { onlySystemShards } from '../domain/system-ids.ts';
 import {
   type IdempotencyConfigValues,
   idempotencyConfig,
@@ -50,13 +52,25 @@ export const idempotencyStore = perContainer(() =>
  * race then spread over about as many attempt-lengths as there are of them, rather than racing
  * again within the same few milliseconds.
  */
-export function conflictBackoff(attempt: number, lostAttemptMs?: number): Promise<void> {
+export function conflictBackoff(
+  attempt: number,
+  lostAttemptMs?: number,
+  conflict?: ConcurrencyConflictError,
+): Promise<void> {
+  // Only system shards moved: deciding again reads nothing that can refuse, so go again at once
+  // (a few ms of jitter), re-reading only the shard's newer events.
+  if (conflict && onlySystemShards(conflict.streams)) {
+    return new Promise((resolve) => setTimeout(resolve, Math.random() * SHARD_RETRY_JITTER_MS));
+  }
   const limits =
     lostAttemptMs === undefined
       ? { base: 10, cap: 200 }
       : { base: Math.max(10, lostAttemptMs * CONFLICT_SPREAD), cap: 1_000 };
   return new Promise((resolve) => setTimeout(resolve, fullJitterDelay(attempt - 1, limits)));
 }
+
+/** The jitter before retrying a conflict on system shards only. */
+export const SHARD_RETRY_JITTER_MS = 5;
 
 /** The first retry's window, in lengths of the attempt that lost. */
 export const CONFLICT_SPREAD = 1;

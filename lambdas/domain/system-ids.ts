@@ -4,7 +4,7 @@
  * transfer ids it derives for payments and disputes. Clients may never name either.
  */
 import { LedgerError } from './errors.ts';
-import { isShardStream } from './shards.ts';
+import { accountOfStream, isShardStream } from './shards.ts';
 
 /** The tenant's system accounts per currency, by role. */
 export const SYSTEM_ACCOUNTS = {
@@ -62,6 +62,22 @@ const SYSTEM_ACCOUNT = new RegExp(`^(${Object.values(SYSTEM_ACCOUNTS).join('|')}
 export function isSystemAccount(accountId: string, currency?: string): boolean {
   const match = SYSTEM_ACCOUNT.exec(accountId);
   return match !== null && (currency === undefined || accountId.endsWith(`-${currency}`));
+}
+
+/**
+ * Whether every stream a conflict names (stream keys, `account#<tenant>#<id>`) is a system account's shard.
+ * Such a conflict costs a retry nothing to decide again (no decision reads a system shard's balance), and
+ * the shard moved by one commit: the retry need not back off.
+ */
+export function onlySystemShards(streamKeys: readonly string[]): boolean {
+  return (
+    streamKeys.length > 0 &&
+    streamKeys.every((key) => {
+      const [type, , ...rest] = key.split('#');
+      const id = rest.join('#');
+      return type === 'account' && isShardStream(id) && isSystemAccount(accountOfStream(id));
+    })
+  );
 }
 
 function isSystemTransfer(transferId: string): boolean {

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retryOnConflict } from '../../../lambdas/application/retry.ts';
-import { CONFLICT_SPREAD, conflictBackoff } from '../../../lambdas/composition/ledger.ts';
+import {
+  CONFLICT_SPREAD,
+  conflictBackoff,
+  SHARD_RETRY_JITTER_MS,
+} from '../../../lambdas/composition/ledger.ts';
 import { ConcurrencyConflictError } from '../../../lambdas/domain/errors.ts';
 
 afterEach(() => {
@@ -8,13 +12,17 @@ afterEach(() => {
 });
 
 /** The delay conflictBackoff sets, with the jitter at its top. */
-async function delayOf(attempt: number, lostAttemptMs?: number): Promise<number> {
+async function delayOf(
+  attempt: number,
+  lostAttemptMs?: number,
+  conflict?: ConcurrencyConflictError,
+): Promise<number> {
   vi.spyOn(Math, 'random').mockReturnValue(0.9999);
   const timeout = vi.spyOn(globalThis, 'setTimeout').mockImplementation((resolve: () => void) => {
     resolve();
     return 0 as unknown as NodeJS.Timeout;
   });
-  await conflictBackoff(attempt, lostAttemptMs);
+  await conflictBackoff(attempt, lostAttemptMs, conflict);
   const delay = timeout.mock.calls[0]?.[1];
   vi.restoreAllMocks();
   return delay ?? -1;
@@ -58,5 +66,20 @@ describe('conflictBackoff', () => {
   it('keeps the fixed 10 ms base when it is not told how long the attempt took', async () => {
     expect(await delayOf(2)).toBe(9);
     expect(await delayOf(3)).toBe(19);
+  });
+});
+
+describe('conflictBackoff on system shards', () => {
+  it('goes again at once when only system shards moved, and backs off when anything else did', async () => {
+    const shards = new ConcurrencyConflictError(['account#t#settlement-USD~3', 'account#t#fees-USD~0']);
+    expect(await delayOf(3, 400, shards)).toBeLessThanOrEqual(SHARD_RETRY_JITTER_MS);
+    for (const streams of [
+      ['account#t#settlement-USD~3', 'account#t#acct_1'],
+      ['account#t#acct_1~3'],
+      ['transfer#t#tr_1'],
+      ['account#t#settlement-USD'],
+    ]) {
+      expect(await delayOf(3, 400, new ConcurrencyConflictError(streams))).toBeGreaterThan(400);
+    }
   });
 });
