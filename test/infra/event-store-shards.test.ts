@@ -25,9 +25,9 @@ describe('the shard layout per stage', () => {
     });
   });
 
-  it('defaults to 16 and 16', () => {
+  it('defaults to 64 system shards and 16 replicas', () => {
     synth({}).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.systemShards]: '16', [ENV.hotShards]: '16' }) },
+      Environment: { Variables: Match.objectLike({ [ENV.systemShards]: '64', [ENV.hotShards]: '16' }) },
     });
   });
 

@@ -13,7 +13,7 @@ describe('config', () => {
     expect(ledgerConfig({ [ENV.eventsTable]: 'events', [ENV.snapshotsTable]: 'snapshots' })).toEqual({
       eventsTableName: 'events',
       snapshotsTableName: 'snapshots',
-      shards: { systemShards: 16, hotShards: 16 },
+      shards: { systemShards: 64, hotShards: 16 },
     });
     expect(
       readModelsConfig({
