@@ -349,6 +349,10 @@ try {
   const payments1 = await closedLoop('payments@1', 1, BUDGET.payments1, pids, () =>
     pay(50, BUDGET.payments1.drainMs),
   );
+  // Warm the saga's functions at the concurrency measured below, as the transfers are warmed: on Lambda each
+  // new execution environment starts on its own capacity, here every cold start takes the stack's two cores.
+  const warm20 = await Promise.all(Array.from({ length: PAYMENTS_IN_FLIGHT }, () => pay(500, 120_000)));
+  progress(`payments warm-up: ${warm20.filter((o) => o.ok).length} of ${PAYMENTS_IN_FLIGHT} settled`);
   const payments20 = await closedLoop('payments@20', PAYMENTS_IN_FLIGHT, BUDGET.payments20, pids, () =>
     pay(500, BUDGET.payments20.drainMs),
   );
