@@ -25,38 +25,46 @@ import { loadAccount } from './repository.ts';
 /**
  * The streams an account is kept on, in their documented order: the main stream (a system account has
  * one only if it predates shards), then shards 0..N-1 (a system account's N is the layout's; a hot
- * account's is fixed when it opens). `read` gives a stream's state, or null when it does not exist.
+ * account's is fixed when it opens). Only the main stream is read (`read` gives a stream's state, or
+ * null); a client account without one does not exist.
  */
+async function accountStreams(
+  accountId: string,
+  layout: ShardLayout,
+  read: (streamId: string) => Promise<AccountState | null>,
+): Promise<{ main: AccountState | null; streams: string[] }> {
+  if (isShardStream(accountId)) throw new AccountNotFoundError(accountId);
+  const main = await read(accountId);
+  const system = isSystemAccount(accountId);
+  if (!main && !system) throw new AccountNotFoundError(accountId);
+  const shards = system ? layout.systemShards : (main?.shards ?? 0);
+  const ids = Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k));
+  return { main, streams: main ? [accountId, ...ids] : ids };
+}
+
+/** An account as the sum of its streams' states; one none of whose streams exists is not found. */
 async function wholeAccount(
   accountId: string,
   layout: ShardLayout,
   read: (streamId: string) => Promise<AccountState | null>,
-): Promise<{ account: AccountState; streams: string[] }> {
-  if (isShardStream(accountId)) throw new AccountNotFoundError(accountId);
-  const main = await read(accountId);
-  const shards = isSystemAccount(accountId) ? layout.systemShards : (main?.shards ?? 0);
-  const ids = Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k));
-  const parts = await Promise.all(ids.map(read));
+): Promise<AccountState> {
+  const { main, streams } = await accountStreams(accountId, layout, read);
+  const parts = await Promise.all(streams.slice(main ? 1 : 0).map(read));
   const account = combineShards([main, ...parts].flatMap((part) => part ?? []));
   if (!account) throw new AccountNotFoundError(accountId);
-  return { account, streams: main ? [accountId, ...ids] : ids };
+  return account;
 }
 
 type StorePorts = Pick<LedgerPorts, 'events' | 'snapshots' | 'shards'>;
 
-/** An account from the event store, with the streams it is kept on. */
-function storedAccount(ports: StorePorts, tenantId: string, accountId: string) {
-  const read = async (id: string) => (await loadAccount(ports, tenantId, id)).state;
-  return wholeAccount(accountId, ports.shards ?? DEFAULT_SHARD_LAYOUT, read);
+/** A stream's state as loaded from the event store (snapshot and newer events). */
+function storedState(ports: StorePorts, tenantId: string) {
+  return async (streamId: string) => (await loadAccount(ports, tenantId, streamId)).state;
 }
 
 /** Reads an account from the event store as the sum of its streams; another tenant's is not found. */
-export async function getAccount(
-  ports: StorePorts,
-  tenantId: string,
-  accountId: string,
-): Promise<AccountState> {
-  return (await storedAccount(ports, tenantId, accountId)).account;
+export function getAccount(ports: StorePorts, tenantId: string, accountId: string): Promise<AccountState> {
+  return wholeAccount(accountId, ports.shards ?? DEFAULT_SHARD_LAYOUT, storedState(ports, tenantId));
 }
 
 /** Reads an account from the account view (eventually consistent) as the sum of its streams' rows. */
@@ -66,7 +74,7 @@ export async function getAccountView(
   accountId: string,
   layout: ShardLayout = DEFAULT_SHARD_LAYOUT,
 ): Promise<AccountState> {
-  return (await wholeAccount(accountId, layout, (id) => views.account(tenantId, id))).account;
+  return wholeAccount(accountId, layout, (id) => views.account(tenantId, id));
 }
 
 /** A point in an account's past: after its `version`-th event, or at an instant. */
@@ -83,9 +91,14 @@ export async function getAccountAsOf(
   accountId: string,
   asOf: AsOf,
 ): Promise<AccountState> {
-  const { streams } = await storedAccount(ports, tenantId, accountId);
+  const layout = ports.shards ?? DEFAULT_SHARD_LAYOUT;
+  const { main, streams } = await accountStreams(accountId, layout, storedState(ports, tenantId));
   if ('version' in asOf) {
-    if (streams.length !== 1 || streams[0] !== accountId) throw new ShardedAsOfVersionError(accountId);
+    if (streams.length !== 1 || streams[0] !== accountId) {
+      // A system account none of whose shards exists yet is not found, as any other.
+      if (!main) await wholeAccount(accountId, layout, storedState(ports, tenantId));
+      throw new ShardedAsOfVersionError(accountId);
+    }
     return streamAsOfVersion(ports, { type: 'account', tenantId, id: accountId }, asOf.version);
   }
   const until = Date.parse(asOf.time);
@@ -135,7 +148,8 @@ export async function listAccountEvents(
   after: EventsPosition,
   limit: number,
 ): Promise<{ events: StoredEvent[]; more: boolean; last: EventsPosition }> {
-  const { streams } = await storedAccount(ports, tenantId, accountId);
+  const layout = ports.shards ?? DEFAULT_SHARD_LAYOUT;
+  const { main, streams } = await accountStreams(accountId, layout, storedState(ports, tenantId));
   const page: { event: StoredEvent; stream: number }[] = [];
   let from = after.version;
   // Versions have no gaps, so a page of one stream is a version range; one more tells whether another follows.
@@ -145,6 +159,9 @@ export async function listAccountEvents(
     page.push(...events.map((event) => ({ event, stream: index })));
     from = 0;
   }
+  // A system account none of whose shards exists yet is not found, as any other.
+  const fromStart = after.stream === 0 && after.version === 0;
+  if (!main && fromStart && page.length === 0) throw new AccountNotFoundError(accountId);
   const kept = page.slice(0, limit);
   const end = kept.at(-1);
   return {

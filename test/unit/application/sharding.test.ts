@@ -9,11 +9,12 @@ import {
   postTransfer,
   withdraw,
 } from '../../../lambdas/application/commands.ts';
-import { getAccount } from '../../../lambdas/application/queries.ts';
+import { getAccount, listAccountEvents } from '../../../lambdas/application/queries.ts';
 import { LedgerWork } from '../../../lambdas/application/unit-of-work.ts';
 import {
   AccountFrozenError,
   AccountNotEmptyError,
+  AccountNotFoundError,
   ConcurrencyConflictError,
   InsufficientFundsError,
 } from '../../../lambdas/domain/errors.ts';
@@ -114,6 +115,39 @@ describe('sharded system accounts', () => {
     await postTransfer(wider, c, { transferId: id, amount: 50 });
     const settlement = await getAccount(wider, 'tenant-a', settlementAccountId('USD'));
     expect(settlement).toMatchObject({ creditsPending: 0, creditsPosted: 50, debitsPosted: 100 });
+  });
+
+  it("lists a system account's events shard by shard, loading only its main stream to find them", async () => {
+    const x = await funded(0);
+    for (let i = 0; i < 6; i++) await deposit(ports, c, { accountId: x, amount: 1, currency: 'USD' });
+    const loads: string[] = [];
+    const snapshots = ports.snapshots;
+    const counting = {
+      ...ports,
+      snapshots: {
+        get: <S>(stream: { id: string }, reducerVersion: number) => {
+          loads.push(stream.id);
+          return snapshots.get<S>(stream as never, reducerVersion);
+        },
+        put: snapshots.put.bind(snapshots),
+      },
+    };
+    const all: string[] = [];
+    let after = { stream: 0, version: 0 };
+    for (let more = true; more; ) {
+      const page = await listAccountEvents(counting, 'tenant-a', settlementAccountId('USD'), after, 2);
+      all.push(...page.events.map((e) => `${e.stream.id}@${e.version}`));
+      ({ more } = page);
+      after = page.last;
+    }
+    const expected = [...accountStreams(ports, settlementAccountId('USD')).entries()]
+      .sort(([a], [b]) => Number(a.split('~')[1]) - Number(b.split('~')[1]))
+      .flatMap(([id, events]) => events.map((e) => `${id}@${e.version}`));
+    expect(all).toEqual(expected);
+    expect(new Set(loads)).toEqual(new Set([settlementAccountId('USD')]));
+    await expect(
+      listAccountEvents(ports, 'tenant-a', settlementAccountId('EUR'), { stream: 0, version: 0 }, 2),
+    ).rejects.toThrow(AccountNotFoundError);
   });
 
   it('refuses a shard stream id where a client names an account', () => {
