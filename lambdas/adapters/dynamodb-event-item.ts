@@ -5,6 +5,7 @@ import {
   type StoredEvent,
   type StreamRef,
   type StreamType,
+  splitStreamKey,
   streamKey,
   upcast,
 } from '../domain/events.ts';
@@ -98,14 +99,9 @@ export function toItem(stream: StreamRef, version: number, event: NewEvent): Rec
 
 /** The stream a key names: `<type>#<tenant>#<id>` (types and tenants hold no `#`; ids may). */
 export function streamOfKey(pk: string, read: ItemReader): StreamRef {
-  const first = pk.indexOf('#');
-  const second = pk.indexOf('#', first + 1);
-  if (first < 0 || second < 0) throw read.corrupt(`pk '${pk}' is not <type>#<tenant>#<id>`);
-  return {
-    type: streamType(pk.slice(0, first), read),
-    tenantId: pk.slice(first + 1, second),
-    id: pk.slice(second + 1),
-  };
+  const parts = splitStreamKey(pk);
+  if (!parts) throw read.corrupt(`pk '${pk}' is not <type>#<tenant>#<id>`);
+  return { type: streamType(parts.type, read), tenantId: parts.tenantId, id: parts.id };
 }
 
 function streamType(type: string, read: ItemReader): StreamType {

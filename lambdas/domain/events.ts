@@ -232,6 +232,17 @@ export function streamKey(stream: StreamRef): string {
   return `${stream.type}#${stream.tenantId}#${stream.id}`;
 }
 
+/**
+ * The parts of a stream key (the inverse of `streamKey`; types and tenants hold no `#`, ids may), or null
+ * when it has fewer than three. The type is not checked: callers that need a StreamType check it.
+ */
+export function splitStreamKey(key: string): { type: string; tenantId: string; id: string } | null {
+  const first = key.indexOf('#');
+  const second = key.indexOf('#', first + 1);
+  if (first < 0 || second < 0) return null;
+  return { type: key.slice(0, first), tenantId: key.slice(first + 1, second), id: key.slice(second + 1) };
+}
+
 /** Who did it and why: carried on every event. */
 export interface EventMetadata {
   readonly tenantId: string;

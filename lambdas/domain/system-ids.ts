@@ -4,6 +4,7 @@
  * transfer ids it derives for payments and disputes. Clients may never name either.
  */
 import { LedgerError } from './errors.ts';
+import { splitStreamKey } from './events.ts';
 import { accountOfStream, isShardStream } from './shards.ts';
 
 /** The tenant's system accounts per currency, by role. */
@@ -73,9 +74,10 @@ export function onlySystemShards(streamKeys: readonly string[]): boolean {
   return (
     streamKeys.length > 0 &&
     streamKeys.every((key) => {
-      const [type, , ...rest] = key.split('#');
-      const id = rest.join('#');
-      return type === 'account' && isShardStream(id) && isSystemAccount(accountOfStream(id));
+      const stream = splitStreamKey(key);
+      return (
+        stream?.type === 'account' && isShardStream(stream.id) && isSystemAccount(accountOfStream(stream.id))
+      );
     })
   );
 }

@@ -4,6 +4,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ConcurrencyConflictError, type ErrorKind, LedgerError } from '../domain/errors.ts';
+import { splitStreamKey } from '../domain/events.ts';
 import { ProcessorUnavailableError } from '../domain/payments/processor.ts';
 
 /** An RFC 9457 problem: `type` is stable per error, and extra members help the caller. */
@@ -119,8 +120,8 @@ export function toProblem(
       {
         // Stream keys are `<type>#<tenant>#<id>`; the caller sees `<type>/<id>`.
         streams: error.streams.map((key) => {
-          const [type, , ...id] = key.split('#');
-          return `${type}/${id.join('#')}`;
+          const stream = splitStreamKey(key);
+          return stream ? `${stream.type}/${stream.id}` : key;
         }),
       },
     );
