@@ -11,7 +11,7 @@ import { TransferNotFoundError } from '../domain/errors.ts';
 import type { AccountFlags, AccountKind, TransferPurpose } from '../domain/events.ts';
 import { currency as parseCurrency } from '../domain/money.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
-import { combineShards, helpingSide, shardStreamId } from '../domain/shards.ts';
+import { combineShards, helpingSide, shardStreamIds } from '../domain/shards.ts';
 import { settlementAccountId } from '../domain/system-ids.ts';
 import type { TransferState } from '../domain/transfer.ts';
 import {
@@ -73,7 +73,7 @@ export async function openAccount(ports: LedgerPorts, ctx: CommandContext, input
     flags: input.flags,
     shards,
   };
-  const streams = [accountId, ...Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k))];
+  const streams = [accountId, ...shardStreamIds(accountId, shards)];
   return runAccountCommand(work, await Promise.all(streams.map((id) => work.newAccount(id))), command);
 }
 

@@ -16,7 +16,7 @@ import {
   isShardStream,
   ShardedAsOfVersionError,
   type ShardLayout,
-  shardStreamId,
+  shardStreamIds,
 } from '../domain/shards.ts';
 import { isSystemAccount } from '../domain/system-ids.ts';
 import type { TransferState } from '../domain/transfer.ts';
@@ -38,7 +38,7 @@ async function accountStreams(
   const system = isSystemAccount(accountId);
   if (!main && !system) throw new AccountNotFoundError(accountId);
   const shards = system ? layout.systemShards : (main?.shards ?? 0);
-  const ids = Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k));
+  const ids = shardStreamIds(accountId, shards);
   return { main, streams: main ? [accountId, ...ids] : ids };
 }
 

@@ -18,6 +18,7 @@ import {
   type ShardLayout,
   shardOf,
   shardStreamId,
+  shardStreamIds,
 } from '../domain/shards.ts';
 import { isSystemAccount } from '../domain/system-ids.ts';
 import { TRANSFER, type TransferState } from '../domain/transfer.ts';
@@ -176,7 +177,7 @@ export class LedgerWork {
   async streams(accountId: string): Promise<Tracked<AccountState>[]> {
     const main = await this.account(accountId);
     const shards = main.state?.shards ?? 0;
-    const replicas = Array.from({ length: shards }, (_, k) => this.#stream(shardStreamId(accountId, k)));
+    const replicas = shardStreamIds(accountId, shards).map((id) => this.#stream(id));
     return [main, ...(await Promise.all(replicas))];
   }
 

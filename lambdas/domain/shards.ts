@@ -56,6 +56,11 @@ export function shardStreamId(accountId: string, shard: ShardRef): string {
   return shard === 'main' ? accountId : `${accountId}${SHARD_SEPARATOR}${shard}`;
 }
 
+/** The ids of an account's shard streams 0..shards-1, in order. */
+export function shardStreamIds(accountId: string, shards: number): string[] {
+  return Array.from({ length: shards }, (_, k) => shardStreamId(accountId, k));
+}
+
 /** The account a stream id belongs to: `settlement-USD~7` → `settlement-USD`. */
 export function accountOfStream(streamId: string): string {
   const at = streamId.indexOf(SHARD_SEPARATOR);
