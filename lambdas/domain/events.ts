@@ -52,6 +52,8 @@ export type TransferEvent =
         readonly reference: string | null;
         /** Booked as a fact from outside (see `OpenTransferCommand.fact`); absent otherwise. */
         readonly fact?: true;
+        /** The codes of the rules the fact was booked over (frozen, insufficient funds...); absent if none. */
+        readonly overrode?: readonly string[];
       };
     }
   | {
@@ -63,6 +65,8 @@ export type TransferEvent =
         readonly expiresAt: string | null;
         /** Booked as a fact from outside (see `OpenTransferCommand.fact`); absent otherwise. */
         readonly fact?: true;
+        /** The codes of the rules the fact was booked over (frozen, insufficient funds...); absent if none. */
+        readonly overrode?: readonly string[];
       };
     }
   | {
@@ -72,6 +76,8 @@ export type TransferEvent =
         readonly amount: number;
         /** Posted as a fact from outside, whatever the accounts' status; absent otherwise. */
         readonly fact?: true;
+        /** The codes of the rules the fact was posted over (a frozen or closed account); absent if none. */
+        readonly overrode?: readonly string[];
       };
     }
   | {

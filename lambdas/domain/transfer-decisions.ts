@@ -8,6 +8,7 @@ import {
   CurrencyMismatchError,
   differingField,
   InsufficientFundsError,
+  LedgerError,
   PendingTransferExpiredError,
   PostAmountExceedsPendingError,
   SameAccountError,
@@ -37,7 +38,8 @@ export interface OpenTransferCommand {
   /**
    * A fact from outside: money the processor already moved (a dispute's hold, a chargeback, a completed
    * refund). It is booked whatever the accounts' status and limits, so an account may go below its
-   * limit; the event says `fact: true`, and the caller raises the alarm. Only processor facts set it.
+   * limit; the event says `fact: true` and names the rules it broke in `overrode` (the projector raises
+   * the alarm on those). Only processor facts set it.
    */
   readonly fact?: boolean;
 }
@@ -86,9 +88,12 @@ export function decideOpenTransfer(command: OpenTransferCommand, given: Transfer
     if (account.currency !== command.currency) {
       throw new CurrencyMismatchError(account.id, account.currency, command.currency);
     }
-    if (!command.fact) assertOpen(account);
   }
-  if (!command.fact) assertWithinLimits(debit, credit, command.amount);
+  const fact = factMark(command.fact, [
+    () => assertOpen(debit),
+    () => assertOpen(credit),
+    () => assertWithinLimits(debit, credit, command.amount),
+  ]);
   const legs: TransferLegs = {
     transferId: command.transferId,
     debitAccountId: debit.id,
@@ -96,12 +101,36 @@ export function decideOpenTransfer(command: OpenTransferCommand, given: Transfer
     currency: command.currency,
   };
   const { amount, purpose, reference } = command;
-  const fact = command.fact ? ({ fact: true } as const) : {};
   if (!command.pending) {
     return [{ type: 'TransferPosted', payload: { ...legs, amount, purpose, reference, ...fact } }];
   }
   const expiresAt = expiry(command.now, command.timeoutSeconds);
   return [{ type: 'TransferPending', payload: { ...legs, amount, purpose, reference, expiresAt, ...fact } }];
+}
+
+/** What a fact's event carries: `fact: true`, and the codes of the rules it was booked over. */
+export type FactMark = { readonly fact?: true; readonly overrode?: readonly string[] };
+
+/**
+ * Runs the rules a transfer must pass. A normal command is refused by the first that fails; a fact from
+ * outside is booked anyway, and its event names every rule it broke (`overrode`), so the break is
+ * visible and alarmed, never silent.
+ */
+function factMark(fact: boolean | undefined, rules: readonly (() => void)[]): FactMark {
+  if (!fact) {
+    for (const rule of rules) rule();
+    return {};
+  }
+  const overrode: string[] = [];
+  for (const rule of rules) {
+    try {
+      rule();
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      if (!overrode.includes(error.code)) overrode.push(error.code);
+    }
+  }
+  return overrode.length > 0 ? { fact: true, overrode } : { fact: true };
 }
 
 function expiry(now: Date, timeoutSeconds: number | undefined): string | null {
@@ -132,8 +161,10 @@ export function postDecision(amount?: number, options: { readonly fact?: boolean
   return (pending, accounts) => {
     const posted = assertPositiveAmount(amount ?? pending.amount);
     if (posted > pending.amount) throw new PostAmountExceedsPendingError(pending.id, pending.amount, posted);
-    if (!options.fact) for (const account of accounts) assertOpen(account);
-    const fact = options.fact ? ({ fact: true } as const) : {};
+    const fact = factMark(
+      options.fact,
+      accounts.map((account) => () => assertOpen(account)),
+    );
     return {
       type: 'PendingTransferPosted',
       payload: { ...legsOf(pending), pendingAmount: pending.amount, amount: posted, ...fact },

@@ -45,6 +45,10 @@ describe('a dispute is a fact from outside', () => {
     const hold = await openDispute(ports, c, dispute());
     expect(hold).toMatchObject({ status: 'pending', amount: 300 });
     expect(availableBalance(await getAccount(ports, c.tenantId, merchant))).toBe(-200);
+    const events = await ports.events.readStream({ type: 'transfer', tenantId: c.tenantId, id: hold.id });
+    expect(events.map((e) => ('overrode' in e.payload ? e.payload.overrode : undefined))).toEqual([
+      ['insufficient-funds'],
+    ]);
     // Clients still cannot take what is not there.
     const attempt = withdraw(ports, c, { accountId: merchant, amount: 1, currency: 'USD' });
     await expect(attempt).rejects.toThrow(InsufficientFundsError);
@@ -64,6 +68,11 @@ describe('a dispute is a fact from outside', () => {
     expect(legs.map((e) => [e.type, 'fact' in e.payload && e.payload.fact])).toEqual([
       ['TransferPending', true],
       ['PendingTransferPosted', true],
+    ]);
+    // The rules it was booked over are named on the events: the projector alarms on them.
+    expect(legs.map((e) => ('overrode' in e.payload ? e.payload.overrode : undefined))).toEqual([
+      ['account-frozen', 'insufficient-funds'],
+      ['account-frozen'],
     ]);
     // A client's own transfer out of the frozen merchant is still refused.
     await expect(withdraw(ports, c, { accountId: merchant, amount: 1, currency: 'USD' })).rejects.toThrow(
