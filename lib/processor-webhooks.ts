@@ -1,11 +1,14 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
+import { LEDGER_METRICS } from '../lambdas/shared/metrics.ts';
 import { ApiFunction } from './api-function.ts';
+import { businessCountAlarm } from './business-alarms.ts';
 import type { EventStore } from './event-store.ts';
 import type { IdempotencyTable } from './idempotency-table.ts';
 import type { MerchantNotifications } from './merchant-notifications.ts';
@@ -34,6 +37,17 @@ export interface ProcessorWebhooksProps {
   readonly retryBase?: Duration;
   /** @default Duration.minutes(5) */
   readonly retryCap?: Duration;
+  /**
+   * An event that came before its predecessor (a dispute lost before it opened) waits as a delayed
+   * message: first this long, doubling up to 15 minutes...
+   * @default Duration.seconds(30)
+   */
+  readonly parkBase?: Duration;
+  /**
+   * ...for at most this long after it was received; then it fails toward the DLQ like any other.
+   * @default Duration.days(3)
+   */
+  readonly parkWindow?: Duration;
 }
 
 /**
@@ -47,6 +61,8 @@ export class ProcessorWebhooks extends Construct {
   public readonly signingSecret: Secret;
   public readonly worker: ApiFunction;
   public readonly queue: WorkQueue;
+  /** Fires when a processor event is refused for good (its inbox item says rejected, and why). */
+  public readonly rejectedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ProcessorWebhooksProps) {
     super(scope, id);
@@ -85,6 +101,16 @@ export class ProcessorWebhooks extends Construct {
     fn.addEnvironment(ENV.workQueueUrl, this.queue.queue.queueUrl);
     fn.addEnvironment(ENV.retryBaseSeconds, String((props.retryBase ?? Duration.seconds(2)).toSeconds()));
     fn.addEnvironment(ENV.retryCapSeconds, String((props.retryCap ?? Duration.minutes(5)).toSeconds()));
+    fn.addEnvironment(ENV.parkBaseSeconds, String((props.parkBase ?? Duration.seconds(30)).toSeconds()));
+    fn.addEnvironment(ENV.parkWindowSeconds, String((props.parkWindow ?? Duration.days(3)).toSeconds()));
+    // Parking sends the early event back to its own queue, delayed.
+    this.queue.queue.grantSendMessages(fn);
+    this.rejectedAlarm = businessCountAlarm(this, 'RejectedAlarm', {
+      fn,
+      metric: LEDGER_METRICS.processorEventsRejected,
+      description:
+        'A processor event was refused for good: its inbox item (outcome rejected) says why; book it by hand if money moved',
+    });
     props.eventStore.grantAppend(fn);
     props.idempotency.grantReadWrite(fn);
     props.notifications.grantEnqueue(fn);

@@ -4,7 +4,9 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LEDGER_METRICS } from '../lambdas/shared/metrics.ts';
 import { ApiFunction } from './api-function.ts';
+import { businessCountAlarm } from './business-alarms.ts';
 import type { EventStore } from './event-store.ts';
 import { DeadLetterQueue } from './queues.ts';
 import type { ReadModels } from './read-models.ts';
@@ -55,6 +57,8 @@ export class Projector extends Construct {
   public readonly iteratorAgeAlarm: Alarm;
   /** Fires as soon as a batch lands in the failure queue. */
   public readonly failuresAlarm: Alarm;
+  /** Fires when a processor fact was booked over a ledger rule (a frozen merchant, a balance gone negative). */
+  public readonly factsOverRulesAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ProjectorProps) {
     super(scope, id);
@@ -102,6 +106,12 @@ export class Projector extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.factsOverRulesAlarm = businessCountAlarm(this, 'FactsOverRulesAlarm', {
+      fn,
+      metric: LEDGER_METRICS.factsOverrode,
+      description:
+        'A processor fact (dispute, chargeback, completed refund) was booked over a ledger rule: an account is frozen or negative',
     });
     Validations.of(this.failures).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -8,6 +8,7 @@ import {
 import type { StoredEvent } from '../domain/events.ts';
 import type { MerchantNotifier } from '../domain/notifications.ts';
 import type { ProjectorPorts } from '../domain/projections/projector.ts';
+import { emfMetrics, type Metrics } from '../shared/metrics.ts';
 import { perContainer } from './container.ts';
 import { conflictBackoff, ledgerPorts } from './ledger.ts';
 import { merchantNotifier } from './merchants.ts';
@@ -30,6 +31,8 @@ export const STREAM_RECORDS: StreamRecords = {
 /** The projector's dependencies: the event store (to fill gaps), the read models, the backoff, the decoder. */
 export interface ProjectorDeps extends ProjectorPorts {
   readonly records: StreamRecords;
+  /** Where the alarms' counts go (facts booked over a ledger rule). */
+  readonly metrics: Metrics;
 }
 
 /** The projector's composition root. */
@@ -39,6 +42,7 @@ export const projector = perContainer(
     readModels: readModels(),
     backoff: conflictBackoff,
     records: STREAM_RECORDS,
+    metrics: emfMetrics(),
   }),
 );
 

@@ -10,12 +10,15 @@ import type { DeliveryLog, MerchantEndpoints, WebhookInbox } from '../domain/web
 import {
   deliveryConfig,
   merchantEndpointsConfig,
+  parkingConfig,
   processorWebhooksConfig,
   type WorkerQueueConfig,
   workerQueueConfig,
 } from '../shared/config.ts';
 import type { IdempotencyStore } from '../shared/idempotency.ts';
+import { emfMetrics, type Metrics } from '../shared/metrics.ts';
 import { PerInvocationEndpoints } from '../shared/per-invocation-endpoints.ts';
+import type { ParkingPolicy } from '../shared/processor-events.ts';
 import type { WorkQueue } from '../shared/sqs-batch.ts';
 import { pinnedFetch, resolvesInternally } from '../shared/webhook-url.ts';
 import { dynamoDbClient, perContainer, sqsClient } from './container.ts';
@@ -114,6 +117,8 @@ export interface ProcessorEventPorts {
   readonly notifier: MerchantNotifier;
   /** The saga's commands for capture confirmations and refund results (issue 5). */
   readonly payments: PaymentResults;
+  /** Counts a processor event the ledger refused for good, for the alarm (bound to the function by the handler). */
+  readonly rejected?: (details: Readonly<Record<string, unknown>>) => void;
 }
 
 /** The payment saga's side of processor events. */
@@ -132,6 +137,10 @@ export interface PaymentResults {
 /** The processor-events worker's dependencies. */
 export interface ProcessorEventsWorkerDeps extends WorkerDeps {
   readonly ports: ProcessorEventPorts;
+  /** How an event that came before its predecessor waits for it. */
+  readonly parking: ParkingPolicy;
+  /** Where the alarms' counts go (rejected and parked events). */
+  readonly metrics: Metrics;
 }
 
 /** The processor-events worker's composition root. */
@@ -148,5 +157,7 @@ export const processorEventsWorker = perContainer(
       notifier: merchantNotifier(),
       payments: { confirmCapture, recordRefundResult },
     },
+    parking: parkingConfig(),
+    metrics: emfMetrics(),
   }),
 );

@@ -5,7 +5,7 @@
  * processor's dispute id (`disputeHoldId` in system-ids.ts), so the same event moves money once.
  */
 import { type AccountState, existingAccount } from './account.ts';
-import { LedgerError } from './errors.ts';
+import { AwaitingPredecessorError, LedgerError } from './errors.ts';
 
 /** The account named as the merchant is not a merchant account of this tenant. */
 export class NotAMerchantAccountError extends LedgerError {
@@ -28,10 +28,10 @@ export class DisputeAlreadyResolvedError extends LedgerError {
 }
 
 /**
- * A dispute was closed before we saw it open (deliveries are unordered): retryable, never a
- * LedgerError, so the worker tries again later and the DLQ catches a dispute that never opened.
+ * A dispute was closed before we saw it open (deliveries are unordered): the worker parks the event
+ * until the opening arrives, and the DLQ catches a dispute that never opened.
  */
-export class DisputeNotOpenedError extends Error {
+export class DisputeNotOpenedError extends AwaitingPredecessorError {
   override readonly name = 'DisputeNotOpenedError';
   readonly disputeId: string;
   constructor(disputeId: string, options?: ErrorOptions) {

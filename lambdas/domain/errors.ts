@@ -243,3 +243,11 @@ export function differingField<K extends string>(
 ): K | undefined {
   return fields.find((field) => existing[field] !== requested[field]);
 }
+
+/**
+ * A fact from outside arrived before the one it follows (deliveries are unordered: a dispute lost before
+ * we saw it open). Never a LedgerError: nothing is refused, the event waits for its predecessor.
+ */
+export class AwaitingPredecessorError extends Error {
+  override readonly name: string = 'AwaitingPredecessorError';
+}

@@ -1,5 +1,6 @@
 import { DEFAULT_SHARD_LAYOUT, MAX_HOT_SHARDS, MAX_SHARDS, type ShardLayout } from '../domain/shards.ts';
 import { ENV, READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from './env-names.ts';
+import { MAX_PARK_DELAY_SECONDS, type ParkingPolicy } from './processor-events.ts';
 
 /**
  * The only module that reads the environment, failing fast on what is missing. Each reader takes the
@@ -147,6 +148,13 @@ export const workerQueueConfig = (env: Env = process.env): WorkerQueueConfig => 
   queueUrl: required(env, ENV.workQueueUrl),
   retryBaseSeconds: positiveNumber(env, ENV.retryBaseSeconds, 5),
   retryCapSeconds: positiveNumber(env, ENV.retryCapSeconds, 900),
+});
+
+/** How long a processor event that came before its predecessor waits for it (see `ParkingPolicy`). */
+export const parkingConfig = (env: Env = process.env): ParkingPolicy => ({
+  baseSeconds: positiveNumber(env, ENV.parkBaseSeconds, 30),
+  capSeconds: MAX_PARK_DELAY_SECONDS,
+  windowSeconds: positiveNumber(env, ENV.parkWindowSeconds, 3 * 24 * 3600),
 });
 
 /** How long the delivery worker waits for a merchant's endpoint. */

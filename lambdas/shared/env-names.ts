@@ -20,6 +20,8 @@ export const ENV = {
   workQueueUrl: 'WORK_QUEUE_URL',
   retryBaseSeconds: 'RETRY_BASE_SECONDS',
   retryCapSeconds: 'RETRY_CAP_SECONDS',
+  parkBaseSeconds: 'PARK_BASE_SECONDS',
+  parkWindowSeconds: 'PARK_WINDOW_SECONDS',
   deliveryTimeoutMs: 'DELIVERY_TIMEOUT_MS',
   paymentStateMachineArn: 'PAYMENT_STATE_MACHINE_ARN',
   paymentFeeBps: 'PAYMENT_FEE_BPS',

@@ -90,10 +90,39 @@ export const inboundMessage = z.object({
   type: z.string().min(1).max(64),
   receivedAt: z.iso.datetime(),
   event: z.unknown(),
+  /** How often the worker parked it so far, waiting for its predecessor; absent until it is parked. */
+  parked: z.number().int().min(1).max(10_000).optional(),
 });
 
 export type InboundMessage = z.infer<typeof inboundMessage>;
 
 export function isHandledType(type: string): type is ProcessorEventType {
   return (HANDLED_PROCESSOR_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** SQS delays a message by at most 15 minutes. */
+export const MAX_PARK_DELAY_SECONDS = 900;
+
+/**
+ * How an event that came before its predecessor (a `dispute.lost` before its `dispute.opened`) waits:
+ * it is sent back to its queue with a delay doubling from `baseSeconds` up to `capSeconds`, for as long
+ * as `windowSeconds` after it was received; after that it fails like any other message and reaches the
+ * DLQ (an operator redrives it once the predecessor is there).
+ */
+export interface ParkingPolicy {
+  readonly baseSeconds: number;
+  readonly capSeconds: number;
+  readonly windowSeconds: number;
+}
+
+/** Seconds until a message parked `parkedBefore` times comes back, or null once its window is over. */
+export function parkDelaySeconds(
+  policy: ParkingPolicy,
+  message: Pick<InboundMessage, 'receivedAt' | 'parked'>,
+  now: Date,
+): number | null {
+  const waited = (now.getTime() - Date.parse(message.receivedAt)) / 1000;
+  if (!(waited < policy.windowSeconds)) return null;
+  const delay = policy.baseSeconds * 2 ** Math.min(message.parked ?? 0, 20);
+  return Math.ceil(Math.min(delay, policy.capSeconds, MAX_PARK_DELAY_SECONDS));
 }

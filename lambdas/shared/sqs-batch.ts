@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from './api.ts';
 
@@ -40,6 +40,21 @@ export async function retryLater(queue: WorkQueue, record: SQSRecord): Promise<n
     });
     return undefined;
   }
+}
+
+/**
+ * Sends a new message to the worker's own queue, visible after `delaySeconds` (≤ 900): a message that
+ * must wait longer than a retry (for its predecessor) waits as a fresh message, so the wait does not
+ * spend the receive count that sends a failing message to the DLQ.
+ */
+export async function sendLater(queue: WorkQueue, body: unknown, delaySeconds: number): Promise<void> {
+  await queue.client.send(
+    new SendMessageCommand({
+      QueueUrl: queue.queueUrl,
+      MessageBody: JSON.stringify(body),
+      DelaySeconds: delaySeconds,
+    }),
+  );
 }
 
 const processor = new BatchProcessor(EventType.SQS);

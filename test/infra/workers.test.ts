@@ -158,6 +158,39 @@ describe('queues', () => {
     expect(resources[id(stack.relay.failures.depthAlarm)]?.Type).toBe('AWS::CloudWatch::Alarm');
   });
 
+  it('alarm on the first processor fact booked over a ledger rule, and the first processor event refused', () => {
+    for (const [alarm, fn, metric] of [
+      [stack.projector.factsOverRulesAlarm, stack.projector.function.function, 'FactsBookedOverRules'],
+      [
+        stack.processorWebhooks.rejectedAlarm,
+        stack.processorWebhooks.worker.function,
+        'ProcessorEventsRejected',
+      ],
+    ] as const) {
+      expect(resources[id(alarm)]?.Properties).toMatchObject({
+        Namespace: 'Ledgerline',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(fn) } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('park an early processor event on its own queue, 30 s doubling, for three days', () => {
+    const fn = stack.processorWebhooks.worker.function;
+    const variables = (resources[id(fn)]?.Properties.Environment as { Variables: Json }).Variables;
+    expect(variables).toMatchObject({ PARK_BASE_SECONDS: '30', PARK_WINDOW_SECONDS: '259200' });
+    const queueArn = { 'Fn::GetAtt': [id(stack.processorWebhooks.queue.queue), 'Arn'] };
+    expect(
+      statementsOf(fn).some(
+        (s) =>
+          actionsOf(s).includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(queueArn),
+      ),
+    ).toBe(true);
+  });
+
   it('are output for the DLQ CLI', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs.ProcessorEventsDlqUrl?.Value).toEqual({

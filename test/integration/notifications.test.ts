@@ -1,7 +1,7 @@
 // Black box where possible: HTTP to the API and the processor webhook, a merchant endpoint of our own on
 // 127.0.0.1, and (local target only) the DLQ operations against the local runtime's SQS endpoint.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { findDeadLetterQueue, listDepths, localDeadLetterQueues, redrive } from '../../cli/dlq-operations.ts';
 import { DynamoDbEventStore } from '../../lambdas/adapters/dynamodb-event-store.ts';
@@ -318,14 +318,29 @@ describeTarget('merchant notifications', skipLocalOnly, targetName, () => {
     }
   });
 
-  it('parks a poison event in the DLQ after maxReceiveCount, and redrives it once the cause is fixed', async () => {
+  it('lets an event that came before its predecessor wait for it, then books it without anyone', async () => {
     const merchant = await openMerchant(10_000);
-    const disputeId = `dp_${run}_poison`;
-    // Lost before it was ever opened: the worker retries (it may be out of order), then gives up.
-    expect((await sendProcessorEvent(dispute('dispute.lost', tenant, merchant, disputeId, 900))).status).toBe(
+    const disputeId = `dp_${run}_early`;
+    // Lost before it was opened: parked (30 s the first time), not refused and not dead-lettered.
+    expect((await sendProcessorEvent(dispute('dispute.lost', tenant, merchant, disputeId, 700))).status).toBe(
       202,
     );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await balances(merchant)).debitsPosted).toBe(0);
+    expect(
+      (await sendProcessorEvent(dispute('dispute.opened', tenant, merchant, disputeId, 700))).status,
+    ).toBe(202);
+    await waitFor(async () => (await balances(merchant)).debitsPosted === 700, {
+      timeoutMs: 90_000,
+      intervalMs: 1000,
+      what: 'the parked chargeback, applied once its dispute opened',
+    });
+    expect((await balances(merchant)).debitsPending).toBe(0);
+  }, 120_000);
 
+  it('sends an early event whose wait is over to the DLQ after maxReceiveCount, and redrives it once the cause is fixed', async () => {
+    const merchant = await openMerchant(10_000);
+    const disputeId = `dp_${run}_poison`;
     const client = new SQSClient({
       endpoint: local?.sqsEndpoint,
       region: 'us-east-1',
@@ -336,6 +351,22 @@ describeTarget('merchant notifications', skipLocalOnly, targetName, () => {
       const dlq = findDeadLetterQueue(
         localDeadLetterQueues(local?.cdkOut ?? '', local?.sqsEndpoint ?? ''),
         'ProcessorEvents',
+      );
+      // Lost before it was ever opened, and received four days ago: past the three days an early event
+      // waits for its predecessor, so the worker retries it like any failure, then gives up.
+      const event = dispute('dispute.lost', tenant, merchant, disputeId, 900);
+      const receivedAt = new Date(Date.now() - 4 * 24 * 3600_000).toISOString();
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: dlq.sourceUrl ?? '',
+          MessageBody: JSON.stringify({
+            eventId: event.id,
+            tenantId: tenant,
+            type: event.type,
+            receivedAt,
+            event,
+          }),
+        }),
       );
       await waitFor(async () => ((await listDepths(client, [dlq]))[0]?.visible ?? 0) >= 1, {
         timeoutMs: 100_000,

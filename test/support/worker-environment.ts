@@ -10,6 +10,7 @@ import { buildMerchantNotifier } from '../../lambdas/composition/merchants.ts';
 import { buildWorkQueue, type ProcessorEventsWorkerDeps } from '../../lambdas/composition/workers.ts';
 import type { LedgerPorts } from '../../lambdas/domain/ports.ts';
 import type { IdempotencyStore } from '../../lambdas/shared/idempotency.ts';
+import { emfMetrics } from '../../lambdas/shared/metrics.ts';
 import type { WorkQueue } from '../../lambdas/shared/sqs-batch.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../local/sqs.ts';
@@ -35,8 +36,13 @@ export interface WorkerEnvironment {
   readonly idempotency: IdempotencyStore;
   /** A work queue that retries after 1 s, at most 2 s. */
   workQueue(queueUrl: string): WorkQueue;
-  /** The processor-events worker's dependencies (inbound queue, `inbox` table, notifications queue). */
+  /**
+   * The processor-events worker's dependencies (inbound queue, `inbox` table, notifications queue); it
+   * parks an early event for 1 s, doubling, for an hour.
+   */
   readonly processorEvents: ProcessorEventsWorkerDeps;
+  /** The EMF metric lines the workers wrote, parsed (cleared by the tests that read them). */
+  readonly metricLines: Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -83,6 +89,7 @@ export async function startWorkerEnvironment(): Promise<WorkerEnvironment> {
   const idempotency = buildIdempotencyStore(ddb.client, { idempotencyTableName: 'idempotency' });
   const workQueue = (queueUrl: string) =>
     buildWorkQueue(sqsClient, { queueUrl, retryBaseSeconds: 1, retryCapSeconds: 2 });
+  const metricLines: Record<string, unknown>[] = [];
   return {
     ddb,
     sqs,
@@ -100,7 +107,10 @@ export async function startWorkerEnvironment(): Promise<WorkerEnvironment> {
         notifier: buildMerchantNotifier(sqsClient, notifications),
         payments: { confirmCapture, recordRefundResult },
       },
+      parking: { baseSeconds: 1, capSeconds: 4, windowSeconds: 3600 },
+      metrics: emfMetrics((line) => metricLines.push(JSON.parse(line))),
     },
+    metricLines,
     async stop() {
       sqsClient.destroy();
       await sqs.stop();

@@ -1,9 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type ProjectorDeps, projector as projectorDeps } from '../../composition/streams.ts';
-import type { StoredEvent } from '../../domain/events.ts';
+import { type StoredEvent, streamKey } from '../../domain/events.ts';
 import { Projector } from '../../domain/projections/projector.ts';
 import { logger } from '../../shared/api.ts';
+import { LEDGER_METRICS, type Metrics } from '../../shared/metrics.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
@@ -41,6 +42,7 @@ export async function main(
     }
   }
   for (const [stream, failure] of await projector.projectBatch(decoded)) failures.set(stream, failure);
+  alarmOnFactsOverRules(decoded, failures, deps.metrics, context.functionName);
 
   const project = async (record: DynamoDBRecord): Promise<void> => {
     const position = positionOf(record);
@@ -64,6 +66,41 @@ export async function main(
     // lowest sequence number as it does for a partial failure.
     throwOnFullBatchFailure: false,
   });
+}
+
+/**
+ * A processor fact booked over a ledger rule (a frozen merchant's chargeback, a dispute beyond its balance)
+ * is money that moved outside: counted (the stack alarms on the count) and logged, once per transfer, as
+ * its transfer stream's event is projected. A batch retried after a failure may count it again: an alarm
+ * errs on the loud side.
+ */
+function alarmOnFactsOverRules(
+  events: readonly StoredEvent[],
+  failures: ReadonlyMap<string, { readonly version: number }>,
+  metrics: Metrics,
+  functionName: string,
+): void {
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (event.stream.type !== 'transfer' || !('overrode' in event.payload) || !event.payload.overrode)
+      continue;
+    const key = streamKey(event.stream);
+    const failure = failures.get(key);
+    // A record delivered twice in one batch counts once; one that did not project counts on its retry.
+    if ((failure && event.version >= failure.version) || seen.has(`${key}@${event.version}`)) continue;
+    seen.add(`${key}@${event.version}`);
+    const details = {
+      tenantId: event.stream.tenantId,
+      transferId: event.stream.id,
+      eventType: event.type,
+      overrode: event.payload.overrode,
+      amount: event.payload.amount,
+      currency: event.payload.currency,
+      debitAccountId: event.payload.debitAccountId,
+    };
+    logger.error('A processor fact was booked over a ledger rule', details);
+    metrics.count(LEDGER_METRICS.factsOverrode, functionName, details);
+  }
 }
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {

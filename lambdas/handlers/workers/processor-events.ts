@@ -9,18 +9,20 @@ import {
   type ProcessorEventsWorkerDeps,
   processorEventsWorker,
 } from '../../composition/workers.ts';
-import { LedgerError } from '../../domain/errors.ts';
+import { AwaitingPredecessorError, LedgerError } from '../../domain/errors.ts';
 import type { MerchantNotification } from '../../domain/notifications.ts';
 import type { LedgerPorts } from '../../domain/ports.ts';
 import type { TransferState } from '../../domain/transfer.ts';
 import { logger } from '../../shared/api.ts';
+import { LEDGER_METRICS } from '../../shared/metrics.ts';
 import {
   type InboundMessage,
   inboundMessage,
   type ProcessorEvent,
+  parkDelaySeconds,
   processorEvent,
 } from '../../shared/processor-events.ts';
-import { processQueueBatch } from '../../shared/sqs-batch.ts';
+import { processQueueBatch, sendLater } from '../../shared/sqs-batch.ts';
 import { idempotentRecord } from '../../shared/workers.ts';
 
 export type { PaymentResults, ProcessorEventPorts, ProcessorEventsWorkerDeps };
@@ -126,7 +128,16 @@ export async function applyProcessorEvent(
 ): Promise<ApplyResult> {
   const at = () => ports.ledger.clock.now().toISOString();
   const reject = async (code: string, detail: string): Promise<ApplyResult> => {
-    logger.warn('Processor event rejected', { eventId: message.eventId, type: message.type, code, detail });
+    // Something the processor did that the ledger did not book: never silent, the stack alarms on it.
+    const details = {
+      eventId: message.eventId,
+      tenantId: message.tenantId,
+      type: message.type,
+      code,
+      detail,
+    };
+    logger.error('Processor event rejected', details);
+    ports.rejected?.(details);
     await ports.inbox.record(message.eventId, { outcome: 'rejected', at: at(), code, detail });
     return { outcome: 'rejected', eventId: message.eventId, code };
   };
@@ -180,6 +191,38 @@ export function parseInboundMessage(record: SQSRecord): InboundMessage {
   return parsed.data;
 }
 
+/** What a record came to, when it did not throw. */
+export type RecordResult =
+  | ApplyResult
+  | { readonly outcome: 'parked'; readonly eventId: string; readonly delaySeconds: number };
+
+/**
+ * Applies a queued event once; one that came before its predecessor is parked: sent back to the queue
+ * with a growing delay (its idempotency record was released when it threw, so it runs again when it
+ * returns), for as long as the parking window allows. Then it fails like any other, toward the DLQ.
+ */
+async function handleRecord(
+  record: SQSRecord,
+  deps: ProcessorEventsWorkerDeps,
+  run: (message: InboundMessage, deps: ProcessorEventsWorkerDeps) => Promise<ApplyResult>,
+  functionName: string,
+): Promise<RecordResult> {
+  const message = parseInboundMessage(record);
+  try {
+    return await run(message, deps);
+  } catch (error) {
+    if (!(error instanceof AwaitingPredecessorError)) throw error;
+    const delaySeconds = parkDelaySeconds(deps.parking, message, deps.ports.ledger.clock.now());
+    if (delaySeconds === null) throw error;
+    const parked = (message.parked ?? 0) + 1;
+    await sendLater(deps.queue, { ...message, parked }, delaySeconds);
+    const details = { eventId: message.eventId, tenantId: message.tenantId, type: message.type, parked };
+    logger.info('Processor event parked until its predecessor arrives', { ...details, delaySeconds, error });
+    deps.metrics.count(LEDGER_METRICS.processorEventsParked, functionName, details);
+    return { outcome: 'parked', eventId: message.eventId, delaySeconds };
+  }
+}
+
 /** The inbound worker: a batch of processor events, each applied once, failures reported per record. */
 export async function main(
   event: SQSEvent,
@@ -188,7 +231,13 @@ export async function main(
 ): Promise<SQSBatchResponse> {
   const { run, register } = idempotent(deps.idempotency);
   register(context);
-  return processQueueBatch(event, context, deps.queue, (record) => run(parseInboundMessage(record), deps));
+  const { functionName } = context;
+  const rejected = (details: Readonly<Record<string, unknown>>) =>
+    deps.metrics.count(LEDGER_METRICS.processorEventsRejected, functionName, details);
+  const bound = { ...deps, ports: { ...deps.ports, rejected } };
+  return processQueueBatch(event, context, deps.queue, (record) =>
+    handleRecord(record, bound, run, functionName),
+  );
 }
 
 export const handler = async (event: SQSEvent, context: Context) => {

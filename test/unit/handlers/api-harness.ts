@@ -26,6 +26,7 @@ import * as withdraw from '../../../lambdas/handlers/api/withdraw.ts';
 import { main as project } from '../../../lambdas/handlers/projectors/projector.ts';
 import { type ApiHandler, apiHandler, logger } from '../../../lambdas/shared/api.ts';
 import { readModelsConfig } from '../../../lambdas/shared/config.ts';
+import { emfMetrics } from '../../../lambdas/shared/metrics.ts';
 import { apiEvent, bodyOf, lambdaContext, type RequestOptions } from '../../support/api-events.ts';
 import {
   createEventsTable,
@@ -92,7 +93,12 @@ export async function startApiHarness(): Promise<ApiHarness> {
   // One read-models adapter for the routes and the projector, as one container would hold.
   const models = buildReadModels(handlersClient, readModelsConfig(readModelEnvironment(readModels)));
   const read: ReadApiDeps = { ports, readModels: models };
-  const projectorDeps: ProjectorDeps = { events: ports.events, readModels: models, records: STREAM_RECORDS };
+  const projectorDeps: ProjectorDeps = {
+    events: ports.events,
+    readModels: models,
+    records: STREAM_RECORDS,
+    metrics: emfMetrics(() => {}),
+  };
   const commands = {
     'open-account': openAccount_,
     deposit: deposit_,

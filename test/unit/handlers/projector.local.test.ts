@@ -7,10 +7,12 @@ import { decodeStreamRecord } from '../../../lambdas/adapters/stream-records.ts'
 import {
   createTransfer,
   deposit,
+  freezeAccount,
   getTransfer,
   openAccount,
   postTransfer,
 } from '../../../lambdas/application/commands.ts';
+import { openDispute } from '../../../lambdas/application/disputes.ts';
 import { getAccount } from '../../../lambdas/application/queries.ts';
 import { buildLedgerPorts, conflictBackoff } from '../../../lambdas/composition/ledger.ts';
 import { buildReadModels } from '../../../lambdas/composition/read-models.ts';
@@ -21,6 +23,7 @@ import { READ_MODELS } from '../../../lambdas/domain/projections/read-model.ts';
 import { main as project } from '../../../lambdas/handlers/projectors/projector.ts';
 import { logger } from '../../../lambdas/shared/api.ts';
 import { readModelsConfig } from '../../../lambdas/shared/config.ts';
+import { emfMetrics, LEDGER_METRICS } from '../../../lambdas/shared/metrics.ts';
 import { lambdaContext } from '../../support/api-events.ts';
 import {
   createEventsTable,
@@ -40,6 +43,9 @@ let ddb: DynamoDbLocal;
 let stream: StreamReader;
 let live: ReadModelTableNames;
 let ports: LedgerPorts;
+/** The EMF lines the projector wrote, parsed. */
+const metricLines: Record<string, unknown>[] = [];
+const metrics = emfMetrics((line) => metricLines.push(JSON.parse(line)));
 let handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 const ctx = { tenantId: 'tenant-p', correlationId: 'c', causationId: 'c', actor: 'test' };
 
@@ -56,7 +62,7 @@ beforeAll(async () => {
   handler = (event, context) =>
     project(
       event,
-      { events: ports.events, readModels, backoff: conflictBackoff, records: STREAM_RECORDS },
+      { events: ports.events, readModels, backoff: conflictBackoff, records: STREAM_RECORDS, metrics },
       context,
     );
 }, 120_000);
@@ -186,5 +192,30 @@ describe('the projector over real stream records', () => {
     delete (broken.dynamodb as { NewImage?: unknown }).NewImage;
     const response = await invoke([broken]);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: broken.dynamodb?.SequenceNumber }]);
+  });
+
+  it('counts a processor fact booked over a ledger rule once, for the alarm, and nothing else', async () => {
+    await stream.next();
+    metricLines.length = 0;
+    const merchant = (await openAccount(ports, ctx, { currency: 'EUR', kind: 'merchant' })).id;
+    await deposit(ports, ctx, { accountId: merchant, amount: 100, currency: 'EUR' });
+    await freezeAccount(ports, ctx, { accountId: merchant, reason: 'review' });
+    const hold = await openDispute(ports, ctx, {
+      disputeId: 'dp_alarm',
+      merchantAccountId: merchant,
+      amount: 300,
+      currency: 'EUR',
+    });
+    const records = await stream.next();
+    expect((await invoke(records.concat(records))).batchItemFailures).toEqual([]);
+    expect(metricLines).toEqual([
+      expect.objectContaining({
+        FunctionName: 'projector',
+        [LEDGER_METRICS.factsOverrode]: 1,
+        transferId: hold.id,
+        overrode: ['account-frozen', 'insufficient-funds'],
+        amount: 300,
+      }),
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import { logger } from '../../../lambdas/shared/api.ts';
 import { lambdaContext } from '../../support/api-events.ts';
 import { disputeEvent } from '../../support/processor-events.ts';
 import {
+  peekMessages,
   queueDepth,
   sqsEvent,
   startWorkerEnvironment,
@@ -109,17 +110,41 @@ describe('processor-events worker', () => {
     expect(await queueDepth(env.sqsClient, env.queues.notifications)).toBe(4);
   });
 
-  it('retries a dispute that closes before it opened (a retryable failure), then applies it', async () => {
+  it('parks a dispute that closes before it opened, then applies it when it comes back after the opening', async () => {
+    await env.sqsClient.send(new PurgeQueueCommand({ QueueUrl: env.queues.inbound }));
+    env.metricLines.length = 0;
     const disputeId = `dp_${sequence}_early`;
     const lost = message('dispute.lost', disputeId, 500);
-    const first = await run([lost]);
-    expect(first.batchItemFailures).toHaveLength(1);
+    // The record succeeds (no receive is spent): the event waits as a new, delayed message.
+    expect(await run([lost])).toEqual({ batchItemFailures: [] });
+    const [parked] = await peekMessages(env.sqsClient, env.queues.inbound, 10);
+    expect(JSON.parse(parked ?? '{}')).toEqual({ ...lost, parked: 1 });
+    expect(env.metricLines).toEqual([
+      expect.objectContaining({ ProcessorEventsParked: 1, eventId: lost.eventId, parked: 1 }),
+    ]);
+    expect((await merchantAccount()).debitsPosted).toBe(0);
+
     await run([message('dispute.opened', disputeId, 500)]);
-    expect(await run([lost], 2)).toEqual({ batchItemFailures: [] });
+    expect(await run([JSON.parse(parked ?? '{}')])).toEqual({ batchItemFailures: [] });
     expect((await merchantAccount()).debitsPosted).toBe(500);
+    expect(await inboxItem(lost.eventId)).toMatchObject({ outcome: 'applied' });
   });
 
-  it('records permanent rejections and lets the record succeed', async () => {
+  it('parks an early event with a doubling delay, and lets it fail toward the DLQ once its window is over', async () => {
+    const disputeId = `dp_${sequence}_never`;
+    const lost = { ...message('dispute.lost', disputeId, 500), parked: 2 };
+    await env.sqsClient.send(new PurgeQueueCommand({ QueueUrl: env.queues.inbound }));
+    expect(await run([lost])).toEqual({ batchItemFailures: [] });
+    // Parked twice already: back in 1 s × 2² = 4 s (the cap; the delays are unit-tested by parkDelaySeconds).
+    const [again] = await peekMessages(env.sqsClient, env.queues.inbound, 10);
+    expect(JSON.parse(again ?? '{}')).toMatchObject({ eventId: lost.eventId, parked: 3 });
+    const stale = { ...lost, receivedAt: new Date(Date.now() - 3601_000).toISOString() };
+    expect((await run([stale])).batchItemFailures).toHaveLength(1);
+    expect((await merchantAccount()).debitsPosted).toBe(0);
+  });
+
+  it('records permanent rejections, counts them for the alarm, and lets the record succeed', async () => {
+    env.metricLines.length = 0;
     const unknownMerchant = message('dispute.opened', `dp_${sequence}_x`);
     (unknownMerchant.event.metadata as Record<string, string>).merchantAccountId = 'acct_nobody';
     const floatAmount = message('dispute.opened', `dp_${sequence}_y`);
@@ -142,6 +167,11 @@ describe('processor-events worker', () => {
       outcomeDetails: { code: 'not-a-merchant-account' },
     });
     expect((await merchantAccount()).debitsPending).toBe(0);
+    expect(env.metricLines.map((line) => [line.ProcessorEventsRejected, line.code]).sort()).toEqual([
+      [1, 'account-not-found'],
+      [1, 'invalid-payload'],
+      [1, 'not-a-merchant-account'],
+    ]);
   });
 
   it('rejects a dispute won after it was lost: the chargeback stands', async () => {
