@@ -180,7 +180,8 @@ describe('queues', () => {
 
   it('park an early processor event on its own queue, 30 s doubling, for three days', () => {
     const fn = stack.processorWebhooks.worker.function;
-    const variables = (resources[id(fn)]?.Properties.Environment as { Variables: Json }).Variables;
+    const environment = resources[id(fn)]?.Properties.Environment as { Variables: Json } | undefined;
+    const variables = environment?.Variables;
     expect(variables).toMatchObject({ PARK_BASE_SECONDS: '30', PARK_WINDOW_SECONDS: '259200' });
     const queueArn = { 'Fn::GetAtt': [id(stack.processorWebhooks.queue.queue), 'Arn'] };
     expect(

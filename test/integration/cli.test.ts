@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, inject, it } from 'vitest';
 import type { LocalStateFile } from '../../local/state-file.ts';
 import { apiClient, checkContract } from '../support/http-api.ts';
-import { disputeEvent, processorSignature } from '../support/processor-events.ts';
+import { disputeEvent, enqueueStaleProcessorEvent, processorSignature } from '../support/processor-events.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
@@ -103,8 +103,14 @@ describeTarget('the ledgerline CLI', skip, inject('targetName'), () => {
   // first and run while the quicker commands are tested.
   beforeAll(async () => {
     merchant = await openAccount('merchant', 10_000);
-    // Lost before it was ever opened: the worker retries (deliveries are unordered), then parks it.
-    expect((await sendProcessorEvent(dispute('dispute.lost', merchant))).status).toBe(202);
+    // Lost before it was ever opened, received days ago (past the wait for its predecessor): the worker
+    // retries it, then gives up and it lands in the DLQ.
+    const lost = dispute('dispute.lost', merchant);
+    await enqueueStaleProcessorEvent(
+      { sqsEndpoint: local?.sqsEndpoint ?? '', cdkOut: local?.cdkOut ?? '' },
+      { ...lost, id: String(lost.id), type: String(lost.type) },
+      String((lost.metadata as { tenantId: string }).tenantId),
+    );
 
     const payer = await openAccount('customer', 100_000);
     paymentMerchant = await openAccount('merchant', 0);

@@ -1,14 +1,14 @@
 // Black box where possible: HTTP to the API and the processor webhook, a merchant endpoint of our own on
 // 127.0.0.1, and (local target only) the DLQ operations against the local runtime's SQS endpoint.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { findDeadLetterQueue, listDepths, localDeadLetterQueues, redrive } from '../../cli/dlq-operations.ts';
 import { DynamoDbEventStore } from '../../lambdas/adapters/dynamodb-event-store.ts';
 import { verifyWebhook } from '../../lambdas/shared/webhook-signature.ts';
 import { apiClient, checkContract } from '../support/http-api.ts';
 import { startMerchantServer } from '../support/merchant-server.ts';
-import { disputeEvent, processorSignature } from '../support/processor-events.ts';
+import { disputeEvent, enqueueStaleProcessorEvent, processorSignature } from '../support/processor-events.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
@@ -355,18 +355,10 @@ describeTarget('merchant notifications', skipLocalOnly, targetName, () => {
       // Lost before it was ever opened, and received four days ago: past the three days an early event
       // waits for its predecessor, so the worker retries it like any failure, then gives up.
       const event = dispute('dispute.lost', tenant, merchant, disputeId, 900);
-      const receivedAt = new Date(Date.now() - 4 * 24 * 3600_000).toISOString();
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: dlq.sourceUrl ?? '',
-          MessageBody: JSON.stringify({
-            eventId: event.id,
-            tenantId: tenant,
-            type: event.type,
-            receivedAt,
-            event,
-          }),
-        }),
+      await enqueueStaleProcessorEvent(
+        { sqsEndpoint: local?.sqsEndpoint ?? '', cdkOut: local?.cdkOut ?? '' },
+        { ...event, id: String(event.id), type: String(event.type) },
+        tenant,
       );
       await waitFor(async () => ((await listDepths(client, [dlq]))[0]?.visible ?? 0) >= 1, {
         timeoutMs: 100_000,
