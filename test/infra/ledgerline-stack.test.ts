@@ -34,6 +34,7 @@ const KNOWN_TYPES = new Set([
   'AWS::CDK::Metadata',
   'AWS::SecretsManager::Secret',
   'AWS::Lambda::Url',
+  'AWS::Events::Rule',
 ]);
 
 /** Top-level static imports of a (minified) ESM bundle: `import{a as b}from"x"`, `import "x"`. */
