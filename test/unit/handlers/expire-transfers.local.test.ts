@@ -1,6 +1,6 @@
 // The expiry sweep on DynamoDB Local: the transfer view's sparse by-expiry GSI as the projector writes
 // it, the adapter paging it, and the scheduled handler expiring what is due.
-import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-models.ts';
 import { createTransfer, deposit, openAccount, voidTransfer } from '../../../lambdas/application/commands.ts';
@@ -12,59 +12,23 @@ import { TRANSFER_VIEW_INDEXES, transferView } from '../../../lambdas/domain/pro
 import { ExpirySweepFailedError, main } from '../../../lambdas/handlers/scheduled/expire-transfers.ts';
 import { logger } from '../../../lambdas/shared/api.ts';
 import { readModelsConfig } from '../../../lambdas/shared/config.ts';
-import { READ_MODEL_TABLES_ENV } from '../../../lambdas/shared/env-names.ts';
 import {
   createEventsTable,
   createSnapshotsTable,
   type DynamoDbLocal,
   startDynamoDbLocal,
 } from '../../support/dynamodb-local.ts';
+import { createTransferViewTables, transferViewEnvironment } from '../../support/transfer-view-tables.ts';
 
 let ddb: DynamoDbLocal;
 let ports: LedgerPorts;
 let projector: Projector;
 let now = Date.parse('2026-11-30T12:00:00Z');
 const ctx = { tenantId: 'tenant-x', correlationId: 'c', causationId: 'c', actor: 'test' };
-const env = {
-  [READ_MODEL_TABLES_ENV['transfer-view']]: 'tv-blue,tv-green',
-  READ_MODEL_POINTERS_TABLE: 'pointers',
-};
+const env = transferViewEnvironment();
 const index = TRANSFER_VIEW_INDEXES.byExpiry;
 const plenty = { getRemainingTimeInMillis: () => 60_000 };
 const scheduled = (id: string) => ({ id, time: new Date(now).toISOString() });
-
-async function createTable(name: string, withIndex: boolean): Promise<void> {
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        ...(withIndex
-          ? [
-              { AttributeName: index.partitionKey, AttributeType: 'S' as const },
-              { AttributeName: index.sortKey, AttributeType: 'S' as const },
-            ]
-          : []),
-      ],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      ...(withIndex
-        ? {
-            GlobalSecondaryIndexes: [
-              {
-                IndexName: index.name,
-                KeySchema: [
-                  { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                  { AttributeName: index.sortKey, KeyType: 'RANGE' },
-                ],
-                Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] },
-              },
-            ],
-          }
-        : {}),
-    }),
-  );
-}
 
 /** Projects every transfer stream into the transfer view, as the projector does from the events stream. */
 async function project(...transferIds: string[]): Promise<void> {
@@ -100,8 +64,7 @@ beforeAll(async () => {
   ddb = await startDynamoDbLocal();
   await createEventsTable(ddb.client, 'events');
   await createSnapshotsTable(ddb.client, 'snapshots');
-  for (const name of ['tv-blue', 'tv-green']) await createTable(name, true);
-  await createTable('pointers', false);
+  await createTransferViewTables(ddb.client);
   logger.setLogLevel('SILENT');
   const base = buildLedgerPorts(ddb.client, { eventsTableName: 'events', snapshotsTableName: 'snapshots' });
   ports = { ...base, clock: { now: () => new Date(now) } };
