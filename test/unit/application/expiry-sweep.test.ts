@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   createTransfer,
-  deposit,
   getTransfer,
-  openAccount,
   postTransfer,
   voidTransfer,
 } from '../../../lambdas/application/commands.ts';
@@ -15,6 +13,7 @@ import { EXPIRY_SHARDS, expiryShardKey } from '../../../lambdas/domain/expiry.ts
 import { expiryIndexAttributes } from '../../../lambdas/domain/projections/transfer-view.ts';
 import { evolveTransfer, type TransferState } from '../../../lambdas/domain/transfer.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
+import { reservation } from '../../support/reservations.ts';
 
 let ports: TestPorts;
 const c = ctx();
@@ -62,20 +61,7 @@ function staleIndex(rows: readonly IndexRow[]): DueTransfers & { reads: number }
   };
 }
 
-async function reserve(amount: number, timeoutSeconds: number) {
-  const from = (await openAccount(ports, c, { currency: 'USD' })).id;
-  await deposit(ports, c, { accountId: from, amount: 1000, currency: 'USD' });
-  const to = (await openAccount(ports, c, { currency: 'USD' })).id;
-  const pending = await createTransfer(ports, c, {
-    debitAccountId: from,
-    creditAccountId: to,
-    amount,
-    currency: 'USD',
-    pending: true,
-    timeoutSeconds,
-  });
-  return { from, pending };
-}
+const reserve = (amount: number, timeoutSeconds: number) => reservation(ports, c, amount, timeoutSeconds);
 
 const available = async (accountId: string) =>
   availableBalance(await getAccount(ports, 'tenant-a', accountId));

@@ -3,7 +3,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbReadModels } from '../../../lambdas/adapters/dynamodb-read-models.ts';
-import { createTransfer, deposit, openAccount, voidTransfer } from '../../../lambdas/application/commands.ts';
+import { voidTransfer } from '../../../lambdas/application/commands.ts';
 import { buildDueTransfers } from '../../../lambdas/composition/expiry.ts';
 import { buildLedgerPorts, COMMAND_CONFLICT_RETRY } from '../../../lambdas/composition/ledger.ts';
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
@@ -18,6 +18,7 @@ import {
   type DynamoDbLocal,
   startDynamoDbLocal,
 } from '../../support/dynamodb-local.ts';
+import { reservation } from '../../support/reservations.ts';
 import { createTransferViewTables, transferViewEnvironment } from '../../support/transfer-view-tables.ts';
 
 let ddb: DynamoDbLocal;
@@ -45,20 +46,8 @@ async function indexed(): Promise<string[]> {
   return (page.Items ?? []).map((item) => String(item.transferId?.S)).sort();
 }
 
-async function reserve(timeoutSeconds: number) {
-  const from = (await openAccount(ports, ctx, { currency: 'USD' })).id;
-  await deposit(ports, ctx, { accountId: from, amount: 1_000, currency: 'USD' });
-  const to = (await openAccount(ports, ctx, { currency: 'USD' })).id;
-  const t = await createTransfer(ports, ctx, {
-    debitAccountId: from,
-    creditAccountId: to,
-    amount: 100,
-    currency: 'USD',
-    pending: true,
-    timeoutSeconds,
-  });
-  return t.id;
-}
+const reserve = async (timeoutSeconds: number) =>
+  (await reservation(ports, ctx, 100, timeoutSeconds)).pending.id;
 
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
