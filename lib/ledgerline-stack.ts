@@ -3,6 +3,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
 import { EventStore } from './event-store.ts';
+import { ExpirySweep } from './expiry-sweep.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { LedgerApi } from './ledger-api.ts';
 import { MerchantNotifications } from './merchant-notifications.ts';
@@ -63,6 +64,8 @@ export class LedgerlineStack extends Stack {
   public readonly readModels: ReadModels;
   /** The stream-fed projector with its failure queue and alarms. */
   public readonly projector: Projector;
+  /** Expiry on time: the scheduled sweep of pending transfers past their timeout. */
+  public readonly expirySweep: ExpirySweep;
   /** The REST API with its usage plan and first key. */
   public readonly api: LedgerApi;
   /** Merchant webhook endpoints, the notifications queue and its delivery worker. */
@@ -108,6 +111,10 @@ export class LedgerlineStack extends Stack {
     this.idempotency = new IdempotencyTable(this, 'Idempotency');
     this.readModels = new ReadModels(this, 'ReadModels');
     this.projector = new Projector(this, 'Projector', {
+      eventStore: this.eventStore,
+      readModels: this.readModels,
+    });
+    this.expirySweep = new ExpirySweep(this, 'ExpirySweep', {
       eventStore: this.eventStore,
       readModels: this.readModels,
     });

@@ -1,10 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PAYMENT_VIEW_INDEXES } from '../lambdas/domain/projections/payment-view.ts';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
+import { TRANSFER_VIEW_INDEXES } from '../lambdas/domain/projections/transfer-view.ts';
 import { READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from '../lambdas/shared/env-names.ts';
 
 /** Sort keys per model: history rows by `<postedAt>#<transferId>`, totals by day; the views have none. */
@@ -20,11 +21,17 @@ interface IndexSpec {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /** Projects the keys and these attributes only (INCLUDE). @default every attribute (ALL) */
+  readonly include?: readonly string[];
 }
 
-/** GSIs per model: the payment view is listed per tenant and per status, newest first. */
+/**
+ * GSIs per model: the payment view is listed per tenant and per status, newest first; the transfer view's
+ * sparse `by-expiry` index holds only pending transfers with an expiry, for the expiry sweep.
+ */
 const INDEXES: Partial<Record<ReadModelName, readonly IndexSpec[]>> = {
   'payment-view': [PAYMENT_VIEW_INDEXES.byTenant, PAYMENT_VIEW_INDEXES.byStatus],
+  'transfer-view': [TRANSFER_VIEW_INDEXES.byExpiry],
 };
 
 /** Reads: GetItem (views, guards, pointers) and Query (history pages, totals ranges). */
@@ -81,6 +88,9 @@ export class ReadModels extends Construct {
                 indexName: index.name,
                 partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
                 sortKey: { name: index.sortKey, type: AttributeType.STRING },
+                ...(index.include
+                  ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+                  : {}),
               })),
             }
           : {}),
@@ -126,6 +136,28 @@ export class ReadModels extends Construct {
       grantee: fn,
       actions: WRITE_ACTIONS,
       resourceArns: this.arnsOf(READ_MODELS),
+    });
+  }
+
+  /**
+   * Lets `fn` Query one GSI of `model` (both tables) and read the pointers, nothing else; sets the model's
+   * table variables.
+   */
+  public grantQueryIndex(fn: LambdaFunction, model: ReadModelName, indexName: string): Grant {
+    if (!(INDEXES[model] ?? []).some((index) => index.name === indexName)) {
+      throw new Error(`The ${model} read model has no index ${indexName}`);
+    }
+    this.setEnvironment(fn, [model]);
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.pointers.tableArn],
+    });
+    const { blue, green } = this.tables[model];
+    return Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:Query'],
+      resourceArns: [blue.tableArn, green.tableArn].map((arn) => `${arn}/index/${indexName}`),
     });
   }
 

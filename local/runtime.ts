@@ -8,6 +8,7 @@ import type { FunctionSpec, InvokeResult, LogSink } from './lambda-pool.ts';
 import { stableId } from './naming.ts';
 import { provisionStack } from './provisioners/provision-stack.ts';
 import { PROVISIONERS } from './provisioners/registry.ts';
+import { startSchedules } from './schedule-runner.ts';
 import { type LocalServices, startServices } from './services.ts';
 import { type PlannedResource, planStack } from './template.ts';
 import { StackValues } from './values.ts';
@@ -203,6 +204,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stoppers.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));
     });
+    const schedules = startSchedules(world.schedules, { invoke: (fn, e) => pool.invoke(fn, e), region, log });
+    stoppers.push(() => schedules.stop());
 
     const outputs: Record<string, unknown> = {};
     for (const [name, output] of Object.entries(assembly.template.Outputs ?? {})) {

@@ -13,7 +13,7 @@ export async function provisionStack(
   provisioners: Readonly<Record<string, Provisioner>>,
   ctx: Omit<ProvisionContext, 'dynamoClient' | 'world'>,
 ): Promise<World> {
-  const world: World = { mappings: [], streams: new Map(), queues: new Map() };
+  const world: World = { mappings: [], streams: new Map(), queues: new Map(), schedules: [] };
   const { dynamo } = ctx.services;
   const dynamoClient = dynamo
     ? new DynamoDBClient({ endpoint: dynamo.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS })

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StackAssembly } from '../cloud-assembly.ts';
 import { TemplateError } from '../errors.ts';
 import { physicalName } from '../naming.ts';
+import type { PlannedSchedule } from '../schedule-runner.ts';
 import type { LocalServices } from '../services.ts';
 import type { PlannedResource, ResourceRules } from '../template.ts';
 import type { ResourceValues, StackValues } from '../values.ts';
@@ -28,6 +29,8 @@ export interface World {
   readonly streams: Map<string, string>;
   /** Queues by ARN. */
   readonly queues: Map<string, LocalQueue>;
+  /** Enabled schedule rules; they start with the pollers. */
+  readonly schedules: PlannedSchedule[];
 }
 
 /** Everything a provisioner may use: the stack, the running services, and the world built so far. */

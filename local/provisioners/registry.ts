@@ -1,5 +1,6 @@
 import { apiGatewayProvisioners } from './api-gateway.ts';
 import { dynamoDbTableProvisioners } from './dynamodb-tables.ts';
+import { eventRuleProvisioners } from './event-rules.ts';
 import { eventSourceMappingProvisioners } from './event-source-mappings.ts';
 import { functionUrlProvisioners } from './function-urls.ts';
 import { lambdaFunctionProvisioners } from './lambda-functions.ts';
@@ -19,6 +20,7 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   ...sqsQueueProvisioners,
   ...lambdaFunctionProvisioners,
   ...eventSourceMappingProvisioners,
+  ...eventRuleProvisioners,
   ...secretProvisioners,
   ...functionUrlProvisioners,
   ...stateMachineProvisioners,

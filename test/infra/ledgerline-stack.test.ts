@@ -34,6 +34,7 @@ const KNOWN_TYPES = new Set([
   'AWS::CDK::Metadata',
   'AWS::SecretsManager::Secret',
   'AWS::Lambda::Url',
+  'AWS::Events::Rule',
 ]);
 
 /** Top-level static imports of a (minified) ESM bundle: `import{a as b}from"x"`, `import "x"`. */
@@ -133,9 +134,10 @@ describe('idempotency table', () => {
 });
 
 describe('functions', () => {
-  it('are one per route, plus the projector, the relay and the queue workers', () => {
+  it('are one per route, plus the projector, the relay, the queue workers and the expiry sweep', () => {
     const others = [
       stack.projector.function,
+      stack.expirySweep.function.function,
       stack.relay.function,
       stack.processorWebhooks.worker,
       stack.notifications.worker,
@@ -150,6 +152,7 @@ describe('functions', () => {
     const timeouts = new Map([
       [logicalId(stack.projector.function.function), 60],
       [logicalId(stack.relay.function.function), 30],
+      [logicalId(stack.expirySweep.function.function), 55],
       [logicalId(stack.processorWebhooks.worker.function), 30],
       [logicalId(stack.notifications.worker.function), 20],
       [logicalId(sandbox().function.function), 15],
