@@ -57,7 +57,8 @@ export function synthesizeStack(options: { readonly bundling: boolean }): void {
     assembly = app.synth(); // throws on an unacknowledged cdk-nag error
     template = Template.fromStack(stack);
     resources = template.toJSON().Resources as Record<string, Resource>;
-  });
+    // Bundling every function takes minutes on a loaded 2-core machine.
+  }, 300_000);
   afterAll(() => {
     if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
   });
