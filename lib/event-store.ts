@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, Grant, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import {
@@ -27,6 +27,25 @@ const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
  * Never UpdateItem, DeleteItem or BatchWriteItem: the events table is append-only.
  */
 const APPEND_ACTIONS = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
+
+/** Denied to every principal by the events table's own policy: an event, once written, stays as it is. */
+export const EVENT_CHANGING_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+] as const;
+
+const appendOnly = () =>
+  new PolicyStatement({
+    sid: 'EventsAreAppendOnly',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: [...EVENT_CHANGING_ACTIONS],
+    // A table's resource policy names the table itself as '*' (its ARN is not known before it exists).
+    resources: ['*'],
+  });
 
 /** Properties of an {@link EventStore}. */
 export interface EventStoreProps {
@@ -86,6 +105,8 @@ export class EventStore extends Construct {
       dynamoStream: StreamViewType.NEW_IMAGE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
+      // Append-only for everyone, whatever their IAM grants: no principal may change or delete an event.
+      resourcePolicy: new PolicyDocument({ statements: [appendOnly()] }),
       removalPolicy,
     });
 

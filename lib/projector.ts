@@ -1,6 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -43,8 +43,8 @@ export interface ProjectorProps {
 }
 
 /**
- * The projector: one function, the events table stream's only consumer besides the (future) relay,
- * keeping every read model. INSERT records only, in order per shard (parallelization 1), partial
+ * The projector: one function, the events table stream's only consumer besides the relay, keeping
+ * every read model. It projects INSERT records (and alarms on any MODIFY or REMOVE), in order per shard (parallelization 1), partial
  * batch responses, bisection and bounded retries; what still fails lands as metadata in the failure
  * queue for `npm run projections:redrive`. Alarms on iterator age and on the failure queue.
  */
@@ -59,6 +59,8 @@ export class Projector extends Construct {
   public readonly failuresAlarm: Alarm;
   /** Fires when a processor fact was booked over a ledger rule (a frozen merchant, a balance gone negative). */
   public readonly factsOverRulesAlarm: Alarm;
+  /** Fires when an event item was modified or removed (the events table is append-only). */
+  public readonly tamperAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ProjectorProps) {
     super(scope, id);
@@ -92,8 +94,8 @@ export class Projector extends Construct {
         // Streams order records per item only; the guards make any order safe, but one batch at a
         // time per shard keeps gap fills rare and the load on each guard single-writer.
         parallelizationFactor: 1,
-        // A raw object here would synthesize to `{}` (no filter): build it with FilterCriteria.filter.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
+        // No filter: INSERTs are projected, and a MODIFY or REMOVE (which nothing in the stack can do to
+        // the append-only events table) is reported as tampering instead of passing unseen.
         onFailure: new SqsDlq(this.failures),
       }),
     );
@@ -112,6 +114,12 @@ export class Projector extends Construct {
       metric: LEDGER_METRICS.factsOverrode,
       description:
         'A processor fact (dispute, chargeback, completed refund) was booked over a ledger rule: an account is frozen or negative',
+    });
+    this.tamperAlarm = businessCountAlarm(this, 'TamperAlarm', {
+      fn,
+      metric: LEDGER_METRICS.eventsChanged,
+      description:
+        'An event item was modified or removed: the events table is append-only; audit the stream named in the log',
     });
     Validations.of(this.failures).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -15,6 +15,8 @@ export const LEDGER_METRICS = {
   processorEventsRejected: 'ProcessorEventsRejected',
   /** A processor event that came before its predecessor and waits (parked) for it. */
   processorEventsParked: 'ProcessorEventsParked',
+  /** An event item was modified or removed: the events table is append-only, so this is tampering. */
+  eventsChanged: 'EventsChangedOrRemoved',
 } as const;
 
 export type LedgerMetric = (typeof LEDGER_METRICS)[keyof typeof LEDGER_METRICS];

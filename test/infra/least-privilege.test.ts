@@ -90,6 +90,23 @@ describe('least privilege', () => {
     ).toEqual([]);
   });
 
+  it('has the events table itself deny every principal any change or delete of an event', () => {
+    // A TableV2 is a global table: the policy sits on its (one) replica.
+    const { Replicas } = resource(logicalId(stack.eventStore.eventsTable)).Properties as {
+      Replicas: { ResourcePolicy?: { PolicyDocument: { Statement: unknown[] } } }[];
+    };
+    expect(Replicas).toHaveLength(1);
+    expect(Replicas[0]?.ResourcePolicy?.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'EventsAreAppendOnly',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: expect.arrayContaining([...FORBIDDEN_ON_EVENTS]),
+        Resource: '*',
+      },
+    ]);
+  });
+
   it('lets write routes append to and read the events table, nothing more', () => {
     const eventsId = logicalId(stack.eventStore.eventsTable);
     for (const route of ROUTES.filter(isWrite)) {

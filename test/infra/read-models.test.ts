@@ -104,8 +104,13 @@ describe('the projector event source mapping', () => {
     expect(mapping().ParallelizationFactor).toBe(1);
   });
 
-  it('takes INSERT records only, with a real filter pattern (not the `{}` a raw object makes)', () => {
-    expect(mapping().FilterCriteria).toEqual({ Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] });
+  it('takes every record, so a MODIFY or REMOVE of an event reaches the tamper alarm instead of passing unseen', () => {
+    expect(mapping().FilterCriteria).toBeUndefined();
+    expect(resource(logicalId(stack.projector.tamperAlarm)).Properties).toMatchObject({
+      Namespace: 'Ledgerline',
+      MetricName: 'EventsChangedOrRemoved',
+      Threshold: 1,
+    });
   });
 
   it('sends what still fails to the failure queue', () => {

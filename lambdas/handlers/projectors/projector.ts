@@ -27,7 +27,13 @@ export async function main(
 ): Promise<DynamoDBBatchResponse> {
   const projector = new Projector(deps);
   const { decode, positionOf } = deps.records;
-  const records = deps.records.sortByStreamAndVersion(event.Records);
+  const inserts = event.Records.filter((record) => record.eventName === 'INSERT');
+  alarmOnChangedEvents(
+    event.Records.filter((record) => record.eventName !== 'INSERT'),
+    deps,
+    context.functionName,
+  );
+  const records = deps.records.sortByStreamAndVersion(inserts);
   /** Per stream: the first version that cannot apply and why (decoding, or projecting). */
   const failures = new Map<string, { version: number; error: unknown }>();
   const decoded: StoredEvent[] = [];
@@ -66,6 +72,27 @@ export async function main(
     // lowest sequence number as it does for a partial failure.
     throwOnFullBatchFailure: false,
   });
+}
+
+/**
+ * The events table is append-only: nothing in the stack may modify or remove an event item (IAM grants
+ * only conditional Puts, and the table's resource policy denies updates and deletes to everyone). A
+ * MODIFY or REMOVE on its stream therefore means someone went around that: logged with the item's key,
+ * counted (the stack alarms on the first), never projected. `npm run projections:rebuild` and an audit
+ * tell what the ledger said before.
+ */
+function alarmOnChangedEvents(records: readonly DynamoDBRecord[], deps: ProjectorDeps, functionName: string) {
+  for (const record of records) {
+    const position = deps.records.positionOf(record);
+    const details = {
+      eventName: record.eventName,
+      stream: position?.pk ?? null,
+      version: position?.version ?? null,
+      sequenceNumber: record.dynamodb?.SequenceNumber ?? null,
+    };
+    logger.error('An event item was changed or removed: the events table is append-only', details);
+    deps.metrics.count(LEDGER_METRICS.eventsChanged, functionName, details);
+  }
 }
 
 /**

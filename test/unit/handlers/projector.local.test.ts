@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,5 +217,37 @@ describe('the projector over real stream records', () => {
         amount: 300,
       }),
     ]);
+  });
+
+  it('reports an event item that was modified or removed as tampering, and projects nothing from it', async () => {
+    await stream.next();
+    const alice = (await openAccount(ports, ctx, { currency: 'EUR' })).id;
+    await deposit(ports, ctx, { accountId: alice, amount: 900, currency: 'EUR' });
+    expect((await invoke(await stream.next())).batchItemFailures).toEqual([]);
+    const before = await getAccount(ports, ctx.tenantId, alice);
+    metricLines.length = 0;
+
+    // Someone with table access goes around the stack: edits the deposit's leg, then deletes it.
+    const pk = { S: `account#${ctx.tenantId}#${alice}` };
+    const key = { pk, version: { N: '2' } };
+    await ddb.client.send(
+      new UpdateItemCommand({
+        TableName: 'events',
+        Key: key,
+        UpdateExpression: 'SET tampered = :t',
+        ExpressionAttributeValues: { ':t': { BOOL: true } },
+      }),
+    );
+    await ddb.client.send(new DeleteItemCommand({ TableName: 'events', Key: key }));
+    const records = await stream.next();
+    expect(records.map((r) => r.eventName)).toEqual(['MODIFY', 'REMOVE']);
+
+    expect((await invoke(records)).batchItemFailures).toEqual([]);
+    expect(metricLines).toEqual([
+      expect.objectContaining({ EventsChangedOrRemoved: 1, eventName: 'MODIFY', stream: pk.S, version: 2 }),
+      expect.objectContaining({ EventsChangedOrRemoved: 1, eventName: 'REMOVE', stream: pk.S, version: 2 }),
+    ]);
+    const views = new DynamoDbReadModels({ client: ddb.client, ...live });
+    expect(await views.account(ctx.tenantId, alice)).toEqual(before);
   });
 });
