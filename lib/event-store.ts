@@ -3,6 +3,7 @@ import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws
 import { AnyPrincipal, Effect, Grant, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { type AmountCeilings, parseAmountCeilings } from '../lambdas/domain/ceilings.ts';
 import {
   DEFAULT_SHARD_LAYOUT,
   MAX_HOT_SHARDS,
@@ -18,6 +19,15 @@ export const EVENT_STORE_ENV = { eventsTable: ENV.eventsTable, snapshotsTable: E
 export const SHARD_CONTEXT = {
   systemShards: 'ledgerline:systemShards',
   hotShards: 'ledgerline:hotShards',
+} as const;
+
+/**
+ * Context keys of the per-transfer amount ceiling (lambdas/domain/ceilings.ts): `-c ledgerline:amountCeiling=…`
+ * and `-c 'ledgerline:tenantAmountCeilings={"<tenant id>":…}'`.
+ */
+export const CEILING_CONTEXT = {
+  defaultMinor: 'ledgerline:amountCeiling',
+  perTenant: 'ledgerline:tenantAmountCeilings',
 } as const;
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
@@ -74,11 +84,22 @@ export class EventStore extends Construct {
   public readonly snapshotsTable: TableV2;
   /** The shard layout every function of the stack is told. */
   public readonly shards: ShardLayout;
+  /** The per-transfer amount ceilings every function that appends is told (checked at synth). */
+  public readonly ceilings: AmountCeilings;
 
   constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const fromContext = (key: string, fallback: number) => Number(this.node.tryGetContext(key) ?? fallback);
+    const text = (key: string): string | undefined => {
+      const value: unknown = this.node.tryGetContext(key);
+      if (value === undefined) return undefined;
+      return typeof value === 'string' ? value : JSON.stringify(value);
+    };
+    this.ceilings = parseAmountCeilings(
+      { defaultMinor: text(CEILING_CONTEXT.defaultMinor), perTenant: text(CEILING_CONTEXT.perTenant) },
+      CEILING_CONTEXT,
+    );
     this.shards = props.shards ?? {
       systemShards: fromContext(SHARD_CONTEXT.systemShards, DEFAULT_SHARD_LAYOUT.systemShards),
       hotShards: fromContext(SHARD_CONTEXT.hotShards, DEFAULT_SHARD_LAYOUT.hotShards),
@@ -143,6 +164,10 @@ export class EventStore extends Construct {
     fn.addEnvironment(EVENT_STORE_ENV.snapshotsTable, this.snapshotsTable.tableName);
     fn.addEnvironment(ENV.systemShards, String(this.shards.systemShards));
     fn.addEnvironment(ENV.hotShards, String(this.shards.hotShards));
+    fn.addEnvironment(ENV.amountCeiling, String(this.ceilings.defaultMinor));
+    if (Object.keys(this.ceilings.perTenant).length > 0) {
+      fn.addEnvironment(ENV.tenantAmountCeilings, JSON.stringify(this.ceilings.perTenant));
+    }
   }
 
   // Explicit statements on the table ARN only: TableV2's own grants also add

@@ -184,6 +184,7 @@ export async function openTransferStep(
     purpose,
     now: work.now(),
     fact: input.fact ?? false,
+    ceiling: work.ceiling,
   };
   validateTransfer(command);
   // Read the transfer and both legs at once: a new transfer (the usual case) then costs one round of reads.

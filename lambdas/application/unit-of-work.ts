@@ -1,5 +1,6 @@
 import { ACCOUNT, type AccountState, decideAccount } from '../domain/account.ts';
 import type { Aggregate } from '../domain/aggregate.ts';
+import { ceilingFor, DEFAULT_AMOUNT_CEILINGS } from '../domain/ceilings.ts';
 import {
   CURRENT_SCHEMA_VERSION,
   type EventMetadata,
@@ -100,6 +101,11 @@ export class LedgerWork {
   constructor(ports: LedgerPorts, ctx: CommandContext) {
     this.#ports = ports;
     this.#ctx = ctx;
+  }
+
+  /** The largest amount one new transfer of the work's tenant may move. */
+  get ceiling(): number {
+    return ceilingFor(this.#ports.ceilings ?? DEFAULT_AMOUNT_CEILINGS, this.#ctx.tenantId);
   }
 
   /** The shard layout of the work's ports. */

@@ -26,6 +26,7 @@ export function buildLedgerPorts(client: DynamoDBClient, config: LedgerConfig): 
     clock: systemClock,
     ids: new UlidGenerator(),
     shards: config.shards ?? DEFAULT_SHARD_LAYOUT,
+    ...(config.ceilings ? { ceilings: config.ceilings } : {}),
     hotAccounts: new Map(),
   };
 }

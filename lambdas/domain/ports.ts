@@ -1,3 +1,4 @@
+import type { AmountCeilings } from './ceilings.ts';
 import type { EventMetadata, LedgerEvent, StoredEvent, StreamRef } from './events.ts';
 import type { ShardLayout } from './shards.ts';
 
@@ -97,4 +98,6 @@ export interface LedgerPorts {
   readonly hotAccounts?: Map<string, number>;
   /** The command's load memory, when its retry loop keeps one (see `withLoadCache`). */
   readonly loadCache?: LoadCache;
+  /** The largest amount one transfer or payment may move, per tenant. @default DEFAULT_AMOUNT_CEILINGS */
+  readonly ceilings?: AmountCeilings;
 }

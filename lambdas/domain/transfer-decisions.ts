@@ -3,6 +3,7 @@
  * both accounts) to the transfer events to record, or a rejection (a thrown LedgerError).
  */
 import { type AccountState, assertOpen, availableBalance, existingAccount } from './account.ts';
+import { assertWithinCeiling } from './ceilings.ts';
 import {
   CreditsExceedDebitsError,
   CurrencyMismatchError,
@@ -42,6 +43,8 @@ export interface OpenTransferCommand {
    * the alarm on those). Only processor facts set it.
    */
   readonly fact?: boolean;
+  /** The most a new transfer of this tenant may move (a fact is booked whatever its amount). */
+  readonly ceiling?: number;
 }
 
 /** The states a transfer decision reads. */
@@ -82,6 +85,7 @@ export function decideOpenTransfer(command: OpenTransferCommand, given: Transfer
     if (field !== undefined) throw new TransferExistsWithDifferentFieldsError(command.transferId, field);
     return [];
   }
+  if (!command.fact && command.ceiling !== undefined) assertWithinCeiling(command.amount, command.ceiling);
   const debit = existingAccount(given.debit, command.debitAccountId);
   const credit = existingAccount(given.credit, command.creditAccountId);
   for (const account of [debit, credit]) {

@@ -1,3 +1,4 @@
+import { type AmountCeilings, parseAmountCeilings } from '../domain/ceilings.ts';
 import { DEFAULT_SHARD_LAYOUT, MAX_HOT_SHARDS, MAX_SHARDS, type ShardLayout } from '../domain/shards.ts';
 import { ENV, READ_MODEL_POINTERS_ENV, READ_MODEL_TABLES_ENV } from './env-names.ts';
 import { MAX_PARK_DELAY_SECONDS, type ParkingPolicy } from './processor-events.ts';
@@ -23,6 +24,8 @@ export interface LedgerConfig {
   readonly snapshotsTableName: string;
   /** Shard streams of system and hot accounts (per stage; see domain/shards.ts). @default DEFAULT_SHARD_LAYOUT */
   readonly shards?: ShardLayout;
+  /** The most one transfer may move, per tenant (see domain/ceilings.ts). @default DEFAULT_AMOUNT_CEILINGS */
+  readonly ceilings?: AmountCeilings;
 }
 
 export interface IdempotencyConfigValues {
@@ -37,6 +40,10 @@ export const ledgerConfig = (env: Env = process.env): LedgerConfig => ({
     systemShards: shardCount(env, ENV.systemShards, DEFAULT_SHARD_LAYOUT.systemShards, MAX_SHARDS),
     hotShards: shardCount(env, ENV.hotShards, DEFAULT_SHARD_LAYOUT.hotShards, MAX_HOT_SHARDS),
   },
+  ceilings: parseAmountCeilings(
+    { defaultMinor: env[ENV.amountCeiling], perTenant: env[ENV.tenantAmountCeilings] },
+    { defaultMinor: ENV.amountCeiling, perTenant: ENV.tenantAmountCeilings },
+  ),
 });
 
 /** A number of shards, 1..`max` (see MAX_SHARDS and MAX_HOT_SHARDS for why there is a ceiling). */

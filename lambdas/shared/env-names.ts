@@ -7,6 +7,8 @@ export const ENV = {
   snapshotsTable: 'SNAPSHOTS_TABLE_NAME',
   systemShards: 'LEDGER_SYSTEM_SHARDS',
   hotShards: 'LEDGER_HOT_SHARDS',
+  amountCeiling: 'LEDGER_AMOUNT_CEILING',
+  tenantAmountCeilings: 'LEDGER_TENANT_AMOUNT_CEILINGS',
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
   readModelPointersTable: 'READ_MODEL_POINTERS_TABLE',
   webhookInboxTable: 'WEBHOOK_INBOX_TABLE_NAME',

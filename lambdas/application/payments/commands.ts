@@ -9,6 +9,7 @@
  * repeat before our event is written. Each step is a declaration for `paymentStep` (step.ts).
  */
 
+import { assertWithinCeiling } from '../../domain/ceilings.ts';
 import { CurrencyMismatchError } from '../../domain/errors.ts';
 import {
   assertMayFail,
@@ -75,6 +76,8 @@ export async function initiatePayment(
   const existing = tracked.state;
   const events = decideInitiatePayment(input, existing);
   if (existing && events.length === 0) return { payment: existing, created: false };
+  // Before the card is touched: the reservation would refuse it anyway, after the payment exists.
+  if (!existing) assertWithinCeiling(input.amount, work.ceiling);
   for (const event of events) work.record(PAYMENT, tracked, event);
   await work.commit();
   return { payment: (await work.payment(input.paymentId)).state, created: true };

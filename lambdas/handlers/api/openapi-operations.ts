@@ -53,6 +53,7 @@ const MONEY_RULES: readonly ProblemCode[] = [
   'currency-mismatch',
   'invalid-amount',
   'amount-overflow',
+  'amount-above-ceiling',
   'account-frozen',
   'account-closed',
   'exists-with-different-fields',

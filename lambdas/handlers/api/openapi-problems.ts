@@ -78,6 +78,11 @@ export const PROBLEMS = {
   'unknown-currency': { status: 422, detail: "Unknown ISO 4217 currency 'XYZ'", extra: { currency: 'XYZ' } },
   'invalid-amount': { status: 422, detail: 'Amount must be a positive integer of minor units' },
   'amount-overflow': { status: 422, detail: 'Amount arithmetic overflowed the safe integer range' },
+  'amount-above-ceiling': {
+    status: 422,
+    detail: 'Amount 200000000000 is above the ceiling of 100000000000 minor units per transfer',
+    extra: { ceiling: 100_000_000_000 },
+  },
   'currency-mismatch': { status: 422, detail: 'Account acct_123 holds USD, not EUR' },
   'insufficient-funds': {
     status: 422,

@@ -70,6 +70,18 @@ describe('accounts over the API', () => {
     });
   });
 
+  it('answers 422 problem+json above the per-transfer ceiling, and writes nothing', async () => {
+    const id = String((await openAccount()).json.id);
+    const before = await eventCount();
+    const refused = await deposit(id, 100_000_000_001);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json).toMatchObject({
+      type: 'urn:ledgerline:problem:amount-above-ceiling',
+      ceiling: 100_000_000_000,
+    });
+    expect(await eventCount()).toBe(before);
+  });
+
   it('answers 422 on a frozen account', async () => {
     const id = String((await openAccount()).json.id);
     const frozen = await call('freeze-account', 'POST', '/accounts/{id}/freeze', {
