@@ -168,19 +168,15 @@ export async function startChaosDynamoProxy(options: {
       // Not JSON: forwarded as it is, DynamoDB Local answers it.
     }
     const identity = chaos.identity(await operationIdentity(op, parsed, keyNames));
-    const write = WRITES.has(op);
-    if (chaos.pick('dynamodb', `latency ${identity}`, ['dynamodb.latency'])) await sleep(chaos.latencyMs);
-    const fault = chaos.pick(
-      'dynamodb',
-      identity,
-      write ? ['dynamodb.throttle', 'dynamodb.response-lost'] : ['dynamodb.throttle'],
-    );
-    if (fault === 'dynamodb.throttle') {
+    if (chaos.pick('dynamodb', identity, ['dynamodb.latency'])) await sleep(chaos.latencyMs);
+    if (chaos.pick('dynamodb', identity, ['dynamodb.throttle'])) {
       return awsError(response, 400, 'ProvisionedThroughputExceededException', 'chaos: throughput exceeded');
     }
     const reply = await forward(request, body);
+    const applied = WRITES.has(op) && reply.status === 200;
+    const lost = applied && chaos.pick('dynamodb', identity, ['dynamodb.response-lost']);
     const pool = options.invocations();
-    const fn = write && reply.status === 200 && environmentId ? pool?.firstWrite(environmentId) : undefined;
+    const fn = applied && environmentId ? pool?.firstWrite(environmentId) : undefined;
     const lambdaFault = fn
       ? chaos.pick('lambda', `${fn} ${identity}`, ['lambda.crash', 'lambda.timeout'])
       : undefined;
@@ -190,7 +186,7 @@ export async function startChaosDynamoProxy(options: {
       return;
     }
     if (pool && environmentId && lambdaFault === 'lambda.timeout') pool.timeOut(environmentId);
-    if (fault === 'dynamodb.response-lost') {
+    if (lost) {
       return awsError(
         response,
         500,

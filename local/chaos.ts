@@ -179,12 +179,14 @@ export class Chaos implements ChaosReport {
   }
 
   /**
-   * Counts one occurrence of `identity` at `boundary`, then returns the first of `kinds` that hits (recorded),
-   * or undefined. Ask once per operation with every kind that applies, in priority order.
+   * Counts one occurrence of `identity` at `boundary` for this set of `kinds`, then returns the first of `kinds`
+   * that hits (recorded), or undefined. Ask once per operation with the kinds that exclude each other, in
+   * priority order.
    */
   pick<K extends ChaosKind>(boundary: ChaosBoundary, identity: string, kinds: readonly K[]): K | undefined {
     if (!this.settings) return undefined;
-    const key = `${boundary}\u0000${identity}`;
+    // Occurrences count per question asked, so asking about other kinds of the same operation changes nothing.
+    const key = `${boundary}\u0000${kinds.join()}\u0000${identity}`;
     const occurrence = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, occurrence);
     for (const kind of kinds) {

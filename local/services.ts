@@ -18,6 +18,8 @@ export interface LocalServices {
   readonly sfnEndpoint: string;
   readonly functionUrls: FunctionUrls;
   readonly secrets: SecretsManagerEmulator;
+  /** Fault injection (never injects when chaos is off). */
+  readonly chaos: Chaos;
 }
 
 export interface LocalServicesOptions {
@@ -95,5 +97,5 @@ export async function startServices(
     ...(persist ? { dataFile: join(persist, 'secrets.json') } : {}),
   });
   stoppers.push(() => secrets.stop());
-  return { dynamo, sqs, pool: lambdas, sfn, sfnEndpoint, functionUrls, secrets };
+  return { dynamo, sqs, pool: lambdas, sfn, sfnEndpoint, functionUrls, secrets, chaos };
 }
