@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChaosStack, startChaosStack } from './chaos-support.ts';
+import { describe, expect, it } from 'vitest';
+import { chaosStackFor } from './chaos-support.ts';
 
 // Functions crash right after their first write, or run to their end while the caller sees a timeout.
 describe('chaos at the Lambda boundary', () => {
-  let stack: ChaosStack;
-  beforeAll(async () => {
-    stack = await startChaosStack('seed=41,lambda.crash=0.25,lambda.timeout=0.25');
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stackOf = chaosStackFor('seed=41,lambda.crash=0.25,lambda.timeout=0.25');
 
   it('converges on one transfer per request when the function crashes or times out', {
     timeout: 600_000,
   }, async () => {
+    const stack = stackOf();
     const a = await stack.openAccount('fn-open-a');
     const b = await stack.openAccount('fn-open-b');
     expect(

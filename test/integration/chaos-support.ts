@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { apiClient, type Reply } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -45,7 +45,7 @@ export interface ChaosStack {
   ledgerBalances(id: string): Promise<Balances>;
   /** Waits until the account view has caught up with the event store, then returns its balances. */
   viewBalances(id: string): Promise<Balances>;
-  openAccount(key: string, currency?: string): Promise<string>;
+  openAccount(key: string, kind?: 'customer' | 'merchant'): Promise<string>;
   /** What the runtime logged (the chaos summary line at stop among them). */
   lines(): string[];
   stop(): Promise<void>;
@@ -108,8 +108,8 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
         { what: `account view of ${id} at version ${String(head.version)}`, timeoutMs: 30_000 },
       );
     },
-    async openAccount(key, currency = 'USD') {
-      const reply = await send('POST', '/accounts', { currency }, key);
+    async openAccount(key, kind = 'customer') {
+      const reply = await send('POST', '/accounts', { currency: 'USD', kind }, key);
       expect(reply.status).toBe(201);
       return String(reply.json.id);
     },
@@ -118,5 +118,20 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
       await runtime.stop();
       logs.end();
     },
+  };
+}
+
+/** A chaos stack for the file: started before its tests, stopped after them. */
+export function chaosStackFor(chaos: string): () => ChaosStack {
+  let stack: ChaosStack | undefined;
+  beforeAll(async () => {
+    stack = await startChaosStack(chaos);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error('the chaos stack did not start');
+    return stack;
   };
 }
