@@ -9,15 +9,7 @@ describe('chaos at the DynamoDB boundary', () => {
 
   it('books each transfer once when the response of its append is lost', { timeout: 600_000 }, async () => {
     const stack = stackOf();
-    const a = await stack.openAccount('ddb-open-a');
-    const b = await stack.openAccount('ddb-open-b');
-    const deposit = await stack.send(
-      'POST',
-      `/accounts/${a}/deposits`,
-      { amount: 10_000, currency: 'USD' },
-      'ddb-dep-a',
-    );
-    expect(deposit.status).toBe(201);
+    const { a, b } = await stack.fundedPair('ddb', 10_000);
     for (let i = 1; i <= 8; i++) {
       const body = { debitAccountId: a, creditAccountId: b, amount: 100, currency: 'USD' };
       const first = await stack.send('POST', '/transfers', body, `ddb-tr-${i}`);

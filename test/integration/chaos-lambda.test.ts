@@ -9,12 +9,7 @@ describe('chaos at the Lambda boundary', () => {
     timeout: 600_000,
   }, async () => {
     const stack = stackOf();
-    const a = await stack.openAccount('fn-open-a');
-    const b = await stack.openAccount('fn-open-b');
-    expect(
-      (await stack.send('POST', `/accounts/${a}/deposits`, { amount: 3000, currency: 'USD' }, 'fn-dep'))
-        .status,
-    ).toBe(201);
+    const { a, b } = await stack.fundedPair('fn', 3000);
     const ids = new Set<string>();
     for (let i = 1; i <= 6; i++) {
       const body = { debitAccountId: a, creditAccountId: b, amount: 100, currency: 'USD' };

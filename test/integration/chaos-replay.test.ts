@@ -32,6 +32,9 @@ async function runScenario(): Promise<readonly InjectedFault[]> {
     return log;
   } finally {
     await stack.stop();
+    // The seed and what was injected, printed at stop.
+    const summary = /^chaos: seed=61 injected \d+ fault\(s\): .*dynamodb\.throttle=\d+/;
+    expect(stack.lines().filter((line) => summary.test(line))).toHaveLength(1);
   }
 }
 

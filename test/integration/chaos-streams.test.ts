@@ -9,12 +9,7 @@ describe('chaos at the DynamoDB Streams boundary', () => {
     timeout: 300_000,
   }, async () => {
     const stack = stackOf();
-    const a = await stack.openAccount('st-open-a');
-    const b = await stack.openAccount('st-open-b');
-    expect(
-      (await stack.send('POST', `/accounts/${a}/deposits`, { amount: 5000, currency: 'USD' }, 'st-dep'))
-        .status,
-    ).toBe(201);
+    const { a, b } = await stack.fundedPair('st', 5000);
     for (let i = 1; i <= 10; i++) {
       const body = { debitAccountId: a, creditAccountId: b, amount: 10 * i, currency: 'USD' };
       expect((await stack.send('POST', '/transfers', body, `st-tr-${i}`)).status).toBe(201);
