@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type ApiGateway, startApiGateway } from './api-gateway.ts';
 import { type ApiKey, type ApiModel, buildApiModel } from './api-model.ts';
+import { Chaos, type ChaosReport, type ChaosSettings, chaosSettingsFrom } from './chaos.ts';
 import { loadStackAssembly } from './cloud-assembly.ts';
 import { TemplateError } from './errors.ts';
 import { startPollers } from './event-source-pollers.ts';
@@ -42,6 +43,11 @@ export interface LocalRuntimeOptions {
   readonly log?: (line: string) => void;
   /** Output of the functions; default: stdout prefixed with the function name. */
   readonly functionLog?: LogSink;
+  /**
+   * Fault injection: a `seed=<n>,<kind>=<rate>,…` spec or parsed settings; default: `LEDGERLINE_CHAOS`, else off.
+   * See "Fault injection" in the README.
+   */
+  readonly chaos?: string | ChaosSettings;
 }
 
 /** A running local stack. */
@@ -70,6 +76,8 @@ export interface LocalRuntime {
   invoke(fn: string, event: unknown): Promise<InvokeResult>;
   /** Process ids of child processes (DynamoDB Local's java), for memory accounting. */
   readonly childPids: readonly number[];
+  /** The faults injected so far (seed 0 and an empty log when chaos is off). */
+  readonly chaos: ChaosReport;
   stop(): Promise<void>;
 }
 
@@ -141,9 +149,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const values = new StackValues(assembly.template, stackName, region);
   const plan = planStack(assembly, (name, at) => values.condition(name, at), PROVISIONERS);
   const persist = options.persistDir ? resolve(options.persistDir) : undefined;
+  const chaosSettings = chaosSettingsFrom(options.chaos, process.env);
+  const chaos = new Chaos(chaosSettings);
+  if (chaosSettings) log(`chaos: on, seed=${chaos.seed} ${JSON.stringify(chaosSettings.rates)}`);
 
   const stoppers: (() => Promise<void>)[] = [];
   const stopAll = async () => {
+    if (chaosSettings && stoppers.length > 0) log(chaos.summary());
     for (const stop of stoppers.reverse().splice(0)) {
       try {
         await stop();
@@ -162,6 +174,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         needsDynamo: plan.some((r) => r.role === 'build' && r.type.startsWith('AWS::DynamoDB::')),
         persist,
         secretSources: { env: process.env, ...(options.secrets ? { overrides: options.secrets } : {}) },
+        chaos,
       },
       stoppers,
     );
@@ -236,6 +249,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       api,
       invoke: (fn, event) => pool.invoke(refs[fn] ?? fn, event),
       childPids: dynamo?.pid ? [dynamo.pid] : [],
+      chaos,
       stop: stopAll,
     };
   } catch (error) {
