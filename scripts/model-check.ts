@@ -210,8 +210,9 @@ export function runCheck(check: ModelCheck): CheckResult {
     const report = readPanReport(pan.output);
     let counterexample: string | undefined;
     if (report.errors > 0) {
-      const replay = run('spin', [...defines, '-t', ...(check.claim ? ['-N', check.claim] : []), model], dir);
-      counterexample = replay.output
+      // The trail names the claim it violated; `spin -N` would read a claim from a file instead.
+      const replay = run('spin', [...defines, '-t', model], dir);
+      counterexample = `${pan.output}\n${replay.output}`
         .split('\n')
         .filter((line) => /assertion violated|text of failed|acceptance cycle|non-progress|= /.test(line))
         .slice(0, 40)
