@@ -118,11 +118,17 @@ byte refunds;       /* refunds that gave it back */
 /* The world's answers, chosen once. */
 bool funds, riskOk, cardOk;
 
-/* Fault budgets. */
-byte faults = 2;    /* single transient faults */
-byte detach = 1;    /* invocations the state machine stops waiting for */
-byte outage = 1;    /* outages that outlast a state's Retry */
-byte resumes = 1;   /* operator resumes */
+/* Fault budgets (-DFAULTS=3 … for a deeper run). */
+#ifndef FAULTS
+#define FAULTS 2
+#endif
+#ifndef DETACHED
+#define DETACHED 1
+#endif
+byte faults = FAULTS;     /* single transient faults */
+byte detach = DETACHED;   /* invocations the state machine stops waiting for */
+byte outage = 1;          /* outages that outlast a state's Retry */
+byte resumes = 1;         /* operator resumes */
 
 bool sagaOver;
 bool whDone;       /* the webhook worker has delivered */

@@ -41,6 +41,16 @@ export const CHECKS: readonly ModelCheck[] = [
     why: 'money conserved (never paid out unless the card is charged), nothing posted or captured twice, and at the end every payment settled and notified or failed and compensated',
   },
   {
+    name: 'settlement:safe:three-faults',
+    model: 'settlement',
+    search: 'safety',
+    claim: 'safe',
+    defines: ['FAULTS=3'],
+    expect: 'verified',
+    quick: false,
+    why: 'the same with three single faults instead of two (about 1.4 million states)',
+  },
+  {
     name: 'settlement:terminal',
     model: 'settlement',
     search: 'acceptance',
