@@ -19,9 +19,10 @@
  *   crash between a side effect and its acknowledgement (States.Timeout / Lambda.ServiceException),
  *   an invocation the state machine gave up on that keeps running (Lambda.SdkClientException: a
  *   duplicate delivery of the step, racing the rest of the saga), an outage that outlasts a state's
- *   whole Retry (then its Catch States.ALL), a duplicated processor webhook (confirmCapture).
- * - The operator: after CompensationFailed or NotificationFailed, `npm run saga:resume` with the mode
- *   the Fail state's Cause names (a new execution entering at Route), a bounded number of times.
+ *   whole Retry (then its Catch States.ALL), the processor's capture webhook (confirmCapture) racing the saga.
+ * - The operator: after CompensationFailed or NotificationFailed, `npm run saga:resume` (a new execution
+ *   entering at Route), a bounded number of times: `notify` after NotificationFailed or for a payment that
+ *   `saga show` says is settled, else `compensate`.
  *
  * Properties: ltl safe (with -DSAFETY): money is never paid out by the ledger unless the card's net
  * charge covers it, nothing is posted or captured twice, double entry holds; the final assertions
@@ -32,6 +33,10 @@
  * - MUTANT_CAPTURE_NO_IDEMPOTENCY: every capture attempt sends a fresh processor idempotency key.
  * - MUTANT_REFUND_BEFORE_FENCE: RefundAtProcessor calls the processor before any write fences off a
  *   late PostTransfer (the code before the fix this model found).
+ * Known bug, open (-DOPERATOR_FOLLOWS_CAUSE, rejected too): the operator resumes `compensate` as the
+ * CompensationFailed Cause says, also for a payment that settled (PostTransfer's answer lost, its retries
+ * out); compensating a settled payment always fails, so the merchant is never notified.
+ * Budgets: -DFAULTS=n (default 2), -DDETACHED=n (default 1).
  */
 
 /* Steps (the ASL Task states, plus the processor's capture webhook). */
