@@ -159,6 +159,14 @@ export type PaymentEvent =
       };
     }
   | {
+      /**
+       * RefundAtProcessor's fence, appended before it calls the processor: no forward step (a late
+       * PostTransfer) may append after it, so a capture is never refunded for a payment that settles.
+       */
+      readonly type: 'CompensationStarted';
+      readonly payload: { readonly paymentId: string };
+    }
+  | {
       readonly type: 'ReservationVoided';
       readonly payload: { readonly paymentId: string; readonly transferId: string | null };
     }
@@ -216,6 +224,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<LedgerEventType, number>> =
   PaymentCaptured: 1,
   PaymentSettled: 1,
   PaymentFailed: 1,
+  CompensationStarted: 1,
   ReservationVoided: 1,
   CaptureRefunded: 1,
   RefundRequested: 1,

@@ -213,24 +213,38 @@ export const completePayment = paymentStep<PaymentRef>({
   },
 });
 
+/** A settled payment is refunded through the refunds API, never by the saga's compensation. */
+function assertNotSettled(p: PaymentState): void {
+  if (p.status === 'settled') {
+    throw new PaymentStateError(
+      p.id,
+      p.status,
+      'a settled payment is refunded with POST /payments/{id}/refunds',
+    );
+  }
+}
+
+/** The capture may have happened: the risk check approved it (otherwise it was never attempted). */
+const captureAttempted = (p: PaymentState): boolean => p.risk?.decision === 'approved';
+
 /**
- * RefundAtProcessor (compensation): refunds a capture that may have happened. It asks by the capture's
- * idempotency key too, so a capture that timed out is found (or tombstoned: `nothing-to-refund`).
- * Skipped when capture was never attempted (risk not approved).
+ * RefundAtProcessor's fence: CompensationStarted, appended before the processor is called. A forward
+ * step still running (a PostTransfer the state machine gave up on) then loses its append, or has
+ * already settled and this step refuses: the card is never refunded for a payment that settles. Found
+ * by the model check (models/settlement.pml, mutant refund-before-fence).
  */
-export const refundAtProcessor = paymentStep<PaymentRef, WithProcessor>({
+const fenceCompensation = paymentStep<PaymentRef>({
+  isDone: (p) => p.compensating || p.captureRefund !== null || !captureAttempted(p),
+  guard: assertNotSettled,
+  decide: (p) => [{ type: 'CompensationStarted', payload: { paymentId: p.id } }],
+});
+
+/** The processor's refund of the capture, once fenced. */
+const refundCapture = paymentStep<PaymentRef, WithProcessor>({
   isDone: (p) => p.captureRefund !== null,
-  guard: (p) => {
-    if (p.status === 'settled') {
-      throw new PaymentStateError(
-        p.id,
-        p.status,
-        'a settled payment is refunded with POST /payments/{id}/refunds',
-      );
-    }
-  },
+  guard: assertNotSettled,
   decide: async (p, _input, { ports }) => {
-    if (p.risk?.decision !== 'approved') return [];
+    if (!captureAttempted(p)) return [];
     const refunded = await ports.processor.refund({
       paymentId: p.id,
       tenantId: p.tenantId,
@@ -244,6 +258,20 @@ export const refundAtProcessor = paymentStep<PaymentRef, WithProcessor>({
     return [{ type: 'CaptureRefunded', payload: { paymentId: p.id, processorRefundId, outcome } }];
   },
 });
+
+/**
+ * RefundAtProcessor (compensation): refunds a capture that may have happened. It asks by the capture's
+ * idempotency key too, so a capture that timed out is found (or tombstoned: `nothing-to-refund`).
+ * Skipped when capture was never attempted (risk not approved). Fences first (see fenceCompensation).
+ */
+export async function refundAtProcessor(
+  ports: WithProcessor,
+  ctx: CommandContext,
+  input: PaymentRef,
+): Promise<PaymentState> {
+  await fenceCompensation(ports, ctx, input);
+  return refundCapture(ports, ctx, input);
+}
 
 /**
  * VoidReservation (compensation): voids the pending reserve, if there is one, and records that the

@@ -71,7 +71,12 @@ export function decideInitiatePayment(
 
 /** A forward step may not run once compensation has begun (a late duplicate must not undo it). */
 export function assertNotCompensating(payment: PaymentState): void {
-  if (payment.status === 'failed' || payment.reservationVoided || payment.captureRefund) {
+  if (
+    payment.status === 'failed' ||
+    payment.compensating ||
+    payment.reservationVoided ||
+    payment.captureRefund
+  ) {
     throw new PaymentStateError(payment.id, payment.status, 'it is being compensated');
   }
 }

@@ -35,6 +35,8 @@ export interface PaymentState extends Omit<PaymentInitiated['payload'], 'payment
     readonly failedStep: PaymentStep;
     readonly compensations: readonly PaymentCompensation[];
   } | null;
+  /** The compensations have begun (CompensationStarted): no forward step may run any more. */
+  readonly compensating: boolean;
   readonly reservationVoided: boolean;
   readonly captureRefund: {
     readonly outcome: 'refunded' | 'nothing-to-refund';
@@ -51,7 +53,7 @@ export interface PaymentState extends Omit<PaymentInitiated['payload'], 'payment
 }
 
 /** Bump whenever the payment's evolve changes meaning. */
-export const PAYMENT_REDUCER_VERSION = 1;
+export const PAYMENT_REDUCER_VERSION = 2;
 
 function withRefund(
   state: PaymentState,
@@ -72,6 +74,7 @@ function initiated(event: StoredEvent<PaymentInitiated>): PaymentState {
     processorPaymentId: null,
     settlementTransferIds: [],
     failure: null,
+    compensating: false,
     reservationVoided: false,
     captureRefund: null,
     refunds: [],
@@ -110,6 +113,8 @@ function applyPaymentEvent(state: PaymentState | null, event: StoredEvent<Paymen
           compensations: event.payload.compensations,
         },
       };
+    case 'CompensationStarted':
+      return { ...payment, compensating: true };
     case 'ReservationVoided':
       return { ...payment, reservationVoided: true };
     case 'CaptureRefunded':
@@ -167,6 +172,7 @@ export const PAYMENT: Aggregate<PaymentState, PaymentEvent> = {
     PaymentCaptured: true,
     PaymentSettled: true,
     PaymentFailed: true,
+    CompensationStarted: true,
     ReservationVoided: true,
     CaptureRefunded: true,
     RefundRequested: true,
