@@ -10,6 +10,13 @@ import {
 } from '../../../lambdas/application/commands.ts';
 import { getAccount } from '../../../lambdas/application/queries.ts';
 import type { StoredEvent } from '../../../lambdas/domain/events.ts';
+import { historyGuardKey } from '../../../lambdas/domain/projections/account-history.ts';
+import {
+  currenciesKey,
+  dailyTotals,
+  totalsGuardKey,
+  totalsPartition,
+} from '../../../lambdas/domain/projections/daily-totals.ts';
 import { paymentView } from '../../../lambdas/domain/projections/payment-view.ts';
 import {
   PROJECTIONS,
@@ -381,5 +388,247 @@ describe('batch projection', () => {
     ]);
     expect(commits[3]?.changes).toHaveLength(3); // the deposit, the payment and the posted reservation
     expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
+  });
+});
+
+describe('read-model keys (the tables the adapters write)', () => {
+  it('put guards in partitions of their own, and totals under the tenant and currency', () => {
+    expect(historyGuardKey('tenant-a', 'acct_1~2')).toEqual({ pk: 'guard#tenant-a#acct_1~2', sk: 'guard' });
+    expect(totalsGuardKey('tenant-a', 'tr_1')).toEqual({ pk: 'guard#tenant-a#tr_1', sk: 'guard' });
+    expect(totalsPartition('tenant-a', 'USD')).toBe('tenant-a#USD');
+    expect(currenciesKey('tenant-a')).toEqual({ pk: 'currencies#tenant-a', sk: 'currencies' });
+  });
+
+  it('name the guard that moved', () => {
+    const moved = new GuardMovedError('account-history', { pk: 'guard#t#a', sk: 'guard' });
+    expect(moved.message).toBe('The account-history guard guard#t#a/guard moved; read it again');
+    expect(moved.name).toBe('GuardMovedError');
+    expect(new GuardMovedError('account-view', { pk: 't#a' }).message).toBe(
+      'The account-view guard t#a moved; read it again',
+    );
+  });
+});
+
+describe('the daily totals projection', () => {
+  const stream = { type: 'transfer', tenantId: 'tenant-a', id: 'tr_1' } as const;
+  const envelope = { ...c, eventId: 'ev_1', schemaVersion: 1, occurredAt: DAY_2, stream, version: 1 };
+  const legs = {
+    transferId: 'tr_1',
+    debitAccountId: 'acct_1',
+    creditAccountId: 'settlement-USD',
+    currency: 'USD',
+  };
+  const day = (amount: number, deposits: number, withdrawals: number) => [
+    {
+      kind: 'add',
+      key: { pk: 'tenant-a#USD', sk: '2026-01-02' },
+      set: { tenantId: 'tenant-a', currency: 'USD', day: '2026-01-02' },
+      add: { count: 1, debits: amount, credits: amount, deposits, withdrawals },
+    },
+    {
+      kind: 'add',
+      key: { pk: 'currencies#tenant-a', sk: 'currencies' },
+      set: { tenantId: 'tenant-a' },
+      add: { currencies: ['USD'] },
+    },
+  ];
+
+  it('counts a transfer posted at once on its day, and remembers its purpose', () => {
+    const posted: StoredEvent = {
+      ...envelope,
+      type: 'TransferPosted',
+      payload: { ...legs, amount: 700, purpose: 'withdrawal', reference: null },
+    };
+    expect(dailyTotals.apply(null, posted)).toEqual({
+      state: { purpose: 'withdrawal' },
+      changes: day(700, 0, 700),
+    });
+  });
+
+  it('counts a reservation only when it is posted, under the purpose it was reserved with', () => {
+    const reserved: StoredEvent = {
+      ...envelope,
+      type: 'TransferPending',
+      payload: { ...legs, amount: 900, purpose: 'deposit', reference: null, expiresAt: null },
+    };
+    const posted: StoredEvent = {
+      ...envelope,
+      version: 2,
+      type: 'PendingTransferPosted',
+      payload: { ...legs, pendingAmount: 900, amount: 600 },
+    };
+    const voided: StoredEvent = {
+      ...envelope,
+      version: 2,
+      type: 'PendingTransferVoided',
+      payload: { ...legs, pendingAmount: 900 },
+    };
+    expect(dailyTotals.apply(null, reserved)).toEqual({ state: { purpose: 'deposit' }, changes: [] });
+    expect(dailyTotals.apply({ purpose: 'deposit' }, posted)).toEqual({
+      state: { purpose: 'deposit' },
+      changes: day(600, 600, 0),
+    });
+    expect(dailyTotals.apply({ purpose: 'deposit' }, voided)).toEqual({
+      state: { purpose: 'deposit' },
+      changes: [],
+    });
+    // A guard written before purposes were kept: a plain transfer.
+    expect(dailyTotals.apply(null, posted)).toEqual({ state: null, changes: day(600, 0, 0) });
+  });
+});
+
+describe('the projector, step by step', () => {
+  async function aliceStream() {
+    const scenario = await twoDays();
+    const stream = inStreamOrder(scenario.ports).filter((e) => e.stream.id === scenario.alice);
+    return { ...scenario, stream };
+  }
+
+  it('refuses a read model it does not know', () => {
+    // JSON.parse stands for a name from outside the type system (a CLI argument).
+    expect(() => projectionOf(JSON.parse('"nope"'))).toThrow('Unknown read model nope');
+    expect(new UnfillableGapError('x').name).toBe('UnfillableGapError');
+  });
+
+  it('reads each guard once and remembers what it committed', async () => {
+    const { ports, stream } = await aliceStream();
+    const readModels = new InMemoryReadModels();
+    const readGuard = vi.spyOn(readModels, 'readGuard');
+    const projector = new Projector({ events: ports.events, readModels });
+    for (const event of stream) await projector.project(event);
+    expect(readGuard).toHaveBeenCalledTimes(2); // account view and account history, once each
+  });
+
+  it('applies the missing events before the one that arrived, so the view equals the write side', async () => {
+    const { ports, alice, stream } = await aliceStream();
+    const readModels = new InMemoryReadModels();
+    const last = stream.at(-1);
+    if (!last) throw new Error('empty stream');
+    await new Projector({ events: ports.events, readModels }).project(last);
+    expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
+    expect((await readModels.postings('tenant-a', alice, null, 10))?.rows).toHaveLength(3);
+  });
+
+  it('retries a moved guard without a backoff port', async () => {
+    const { ports, stream } = await aliceStream();
+    const readModels = new InMemoryReadModels();
+    let moves = 1;
+    readModels.beforeCommit = (commit) => {
+      if (moves-- > 0) throw new GuardMovedError(commit.model, commit.key);
+    };
+    const [first] = stream;
+    if (!first) throw new Error('empty stream');
+    expect(await new Projector({ events: ports.events, readModels }).project(first)).toEqual({
+      'account-view': 'applied',
+      'account-history': 'applied',
+    });
+  });
+
+  it('refuses a gap filled with events of other versions, even if the first one fits', async () => {
+    const { stream } = await aliceStream();
+    const [first, , third] = stream;
+    if (!first || !third) throw new Error('short stream');
+    const projector = new Projector({
+      events: { readStream: async () => [first, first] },
+      readModels: new InMemoryReadModels(),
+    });
+    await expect(projector.project(third)).rejects.toBeInstanceOf(UnfillableGapError);
+  });
+});
+
+describe('batch projection, stream by stream', () => {
+  function spied(ports: TestPorts) {
+    const readModels = new InMemoryReadModels();
+    const readGuard = vi.spyOn(readModels, 'readGuard');
+    const readStream = vi.spyOn(ports.events, 'readStream');
+    return { readModels, readGuard, readStream };
+  }
+
+  it('sorts a stream it received out of order and reads nothing for it', async () => {
+    const { ports, alice } = await twoDays();
+    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { readModels, readGuard, readStream } = spied(ports);
+    expect(
+      (await new Projector({ events: ports.events, readModels }).projectBatch([...stream].reverse())).size,
+    ).toBe(0);
+    expect(readGuard).not.toHaveBeenCalled();
+    expect(readStream).not.toHaveBeenCalled();
+    expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
+  });
+
+  it('applies each event once when a batch holds it twice', async () => {
+    const { ports, alice } = await twoDays();
+    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { readModels } = spied(ports);
+    await new Projector({ events: ports.events, readModels }).projectBatch([...stream, ...stream]);
+    expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
+    expect(
+      (await readModels.postings('tenant-a', alice, null, 10))?.rows.map((r) => r.postedBalanceAfter),
+    ).toEqual([10_000, 7_500, 6_500]);
+  });
+
+  it('reads the guard of a stream that starts mid-batch instead of assuming it is new', async () => {
+    const { ports, alice } = await twoDays();
+    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { readModels, readStream } = spied(ports);
+    await new Projector({ events: ports.events, readModels }).projectBatch(stream.slice(0, 2));
+    await new Projector({ events: ports.events, readModels }).projectBatch(stream.slice(2));
+    expect(readStream).not.toHaveBeenCalled();
+    expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
+  });
+
+  it('redoes a folded commit a rival overtook, event by event', async () => {
+    const { ports, alice } = await twoDays();
+    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { readModels } = spied(ports);
+    const ours = new Projector({ events: ports.events, readModels });
+    await ours.projectBatch(stream.slice(0, 1));
+    await new Projector({ events: ports.events, readModels }).projectBatch(stream.slice(1, 2));
+    expect((await ours.projectBatch(stream.slice(1))).size).toBe(0);
+    expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
+  });
+
+  it('reports the first version of a stream that cannot apply, having applied those before it', async () => {
+    const { ports, alice } = await twoDays();
+    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    // JSON round trip stands for an item the store could not make sense of.
+    const broken = JSON.parse(JSON.stringify({ ...stream[2], type: 'Nonsense' }));
+    const { readModels } = spied(ports);
+    const failures = await new Projector({ events: ports.events, readModels }).projectBatch([
+      ...stream.slice(0, 2),
+      broken,
+      ...stream.slice(3),
+    ]);
+    expect([...failures.entries()].map(([key, f]) => [key, f.version])).toEqual([
+      [`account#tenant-a#${alice}`, 3],
+    ]);
+    expect(await readModels.account('tenant-a', alice)).toMatchObject({ version: 2 });
+  });
+
+  it('writes the payment view with its index keys', async () => {
+    const readModels = new InMemoryReadModels();
+    const initiated = {
+      type: 'PaymentInitiated',
+      payload: {
+        paymentId: 'pay_2',
+        payerAccountId: 'acct_1',
+        merchantAccountId: 'acct_2',
+        amount: 1_000,
+        currency: 'USD',
+        paymentMethod: 'pm_card',
+        fee: 30,
+        description: null,
+      },
+      ...c,
+      eventId: 'ev_1',
+      schemaVersion: 1,
+      occurredAt: DAY_1,
+      stream: { type: 'payment', tenantId: 'tenant-a', id: 'pay_2' },
+      version: 1,
+    } as const;
+    await new Projector({ events: { readStream: async () => [] }, readModels }).projectBatch([initiated]);
+    expect((await readModels.payments('tenant-a', { after: null, limit: 5 })).rows).toEqual([
+      expect.objectContaining({ id: 'pay_2', status: 'pending' }),
+    ]);
   });
 });

@@ -111,6 +111,9 @@ describe('ShardedAsOfVersionError', () => {
   it('names the account and points to asOf=<an instant>', () => {
     const error = new ShardedAsOfVersionError('settlement-USD');
     expect(error.details).toEqual({ accountId: 'settlement-USD' });
+    expect(error.name).toBe('ShardedAsOfVersionError');
+    expect(error.code).toBe('as-of-version-sharded');
+    expect(error.kind).toBe('rejected');
     expect(error.message).toContain('settlement-USD');
     expect(error.message).toContain('asOf=<an instant>');
   });
