@@ -41,136 +41,142 @@ import {
 import { PaymentDeclinedError } from '../../../lambdas/domain/payments/processor.ts';
 
 /** What the caller reads in a problem+json body: `detail` (the message) and the extra fields (details). */
-const cases: readonly [LedgerError, string, Record<string, string | number>][] = [
-  [new UnknownCurrencyError('XYZ'), "Unknown ISO 4217 currency 'XYZ'", { currency: 'XYZ' }],
+/** Built inside the test (a thunk each), so mutation testing sees which test runs which constructor. */
+const cases: readonly [() => LedgerError, string, Record<string, string | number>][] = [
+  [() => new UnknownCurrencyError('XYZ'), "Unknown ISO 4217 currency 'XYZ'", { currency: 'XYZ' }],
   [
-    new InvalidAmountError('timeoutSeconds', 1.5),
+    () => new InvalidAmountError('timeoutSeconds', 1.5),
     "'timeoutSeconds' must be a positive integer number of minor units, got 1.5",
     { field: 'timeoutSeconds' },
   ],
-  [new AmountOverflowError(9, -2), 'Amount arithmetic overflowed the safe integer range (9 + -2)', {}],
+  [() => new AmountOverflowError(9, -2), 'Amount arithmetic overflowed the safe integer range (9 + -2)', {}],
   [
-    new CurrencyMismatchError('acct_1', 'USD', 'EUR'),
+    () => new CurrencyMismatchError('acct_1', 'USD', 'EUR'),
     'Account acct_1 holds USD, not EUR',
     { accountId: 'acct_1', accountCurrency: 'USD', currency: 'EUR' },
   ],
-  [new AccountNotFoundError('acct_1'), 'Account acct_1 does not exist', { accountId: 'acct_1' }],
-  [new TransferNotFoundError('tr_1'), 'Transfer tr_1 does not exist', { transferId: 'tr_1' }],
-  [new AccountFrozenError('acct_1'), 'Account acct_1 is frozen', { accountId: 'acct_1' }],
-  [new AccountClosedError('acct_1'), 'Account acct_1 is closed', { accountId: 'acct_1' }],
+  [() => new AccountNotFoundError('acct_1'), 'Account acct_1 does not exist', { accountId: 'acct_1' }],
+  [() => new TransferNotFoundError('tr_1'), 'Transfer tr_1 does not exist', { transferId: 'tr_1' }],
+  [() => new AccountFrozenError('acct_1'), 'Account acct_1 is frozen', { accountId: 'acct_1' }],
+  [() => new AccountClosedError('acct_1'), 'Account acct_1 is closed', { accountId: 'acct_1' }],
   [
-    new InsufficientFundsError('acct_1', 5, 7),
+    () => new InsufficientFundsError('acct_1', 5, 7),
     'Account acct_1 has 5 available, 7 requested',
     { accountId: 'acct_1', available: 5, requested: 7 },
   ],
   [
-    new CreditsExceedDebitsError('acct_1'),
+    () => new CreditsExceedDebitsError('acct_1'),
     'Account acct_1 may not have credits beyond its debits',
     { accountId: 'acct_1' },
   ],
   [
-    new SameAccountError('acct_1'),
+    () => new SameAccountError('acct_1'),
     'A transfer needs two different accounts, got acct_1 twice',
     { accountId: 'acct_1' },
   ],
   [
-    new TransferAlreadyResolvedError('tr_1', 'voided'),
+    () => new TransferAlreadyResolvedError('tr_1', 'voided'),
     'Transfer tr_1 is voided; only a pending transfer can be resolved',
     { transferId: 'tr_1', transferStatus: 'voided' },
   ],
   [
-    new PendingTransferExpiredError('tr_1', '2026-01-01T00:00:00.000Z'),
+    () => new PendingTransferExpiredError('tr_1', '2026-01-01T00:00:00.000Z'),
     'Pending transfer tr_1 expired at 2026-01-01T00:00:00.000Z; its reservation was released',
     { transferId: 'tr_1', expiresAt: '2026-01-01T00:00:00.000Z' },
   ],
   [
-    new PostAmountExceedsPendingError('tr_1', 5, 7),
+    () => new PostAmountExceedsPendingError('tr_1', 5, 7),
     'Transfer tr_1 reserved 5; cannot post 7',
     { transferId: 'tr_1', pendingAmount: 5, requested: 7 },
   ],
   [
-    new TransferExistsWithDifferentFieldsError('tr_1', 'amount'),
+    () => new TransferExistsWithDifferentFieldsError('tr_1', 'amount'),
     'Transfer tr_1 already exists with different fields: amount differs',
     { transferId: 'tr_1', field: 'amount' },
   ],
   [
-    new AccountNotEmptyError('acct_1'),
+    () => new AccountNotEmptyError('acct_1'),
     'Account acct_1 still holds a balance or a pending transfer',
     { accountId: 'acct_1' },
   ],
   [
-    new InvalidStatusTransitionError('acct_1', 'closed', 'frozen'),
+    () => new InvalidStatusTransitionError('acct_1', 'closed', 'frozen'),
     'Account acct_1 cannot go from closed to frozen',
     { accountId: 'acct_1', accountStatus: 'closed' },
   ],
-  [new PaymentNotFoundError('pay_1'), 'Payment pay_1 does not exist', { paymentId: 'pay_1' }],
+  [() => new PaymentNotFoundError('pay_1'), 'Payment pay_1 does not exist', { paymentId: 'pay_1' }],
   [
-    new PaymentExistsWithDifferentFieldsError('pay_1', 'currency'),
+    () => new PaymentExistsWithDifferentFieldsError('pay_1', 'currency'),
     'Payment pay_1 already exists with different fields: currency differs',
     { paymentId: 'pay_1', field: 'currency' },
   ],
-  [new InvalidFeeError(100, 150), 'A fee of 150 does not fit a payment of 100', { amount: 100, fee: 150 }],
   [
-    new RiskRejectedError('pay_1', ['amount-over-tenant-limit', 'payer-velocity-exceeded']),
+    () => new InvalidFeeError(100, 150),
+    'A fee of 150 does not fit a payment of 100',
+    { amount: 100, fee: 150 },
+  ],
+  [
+    () => new RiskRejectedError('pay_1', ['amount-over-tenant-limit', 'payer-velocity-exceeded']),
     'Payment pay_1 was rejected: amount-over-tenant-limit, payer-velocity-exceeded',
     { paymentId: 'pay_1', reasons: 'amount-over-tenant-limit,payer-velocity-exceeded' },
   ],
   [
-    new PaymentStateError('pay_1', 'settled', 'a settled payment cannot fail'),
+    () => new PaymentStateError('pay_1', 'settled', 'a settled payment cannot fail'),
     'Payment pay_1 is settled; a settled payment cannot fail',
     { paymentId: 'pay_1', paymentStatus: 'settled' },
   ],
   [
-    new PaymentNotRefundableError('pay_1', 'failed'),
+    () => new PaymentNotRefundableError('pay_1', 'failed'),
     'Payment pay_1 is failed; only a settled payment can be refunded',
     { paymentId: 'pay_1', paymentStatus: 'failed' },
   ],
   [
-    new RefundExceedsCapturedError('pay_1', 30, 40),
+    () => new RefundExceedsCapturedError('pay_1', 30, 40),
     'Payment pay_1 has 30 left to refund, 40 requested',
     { paymentId: 'pay_1', refundable: 30, requested: 40 },
   ],
   [
-    new RefundNotFoundError('pay_1', 'rf_1'),
+    () => new RefundNotFoundError('pay_1', 'rf_1'),
     'Payment pay_1 has no refund rf_1',
     { paymentId: 'pay_1', refundId: 'rf_1' },
   ],
   [
-    new RefundExistsWithDifferentFieldsError('rf_1'),
+    () => new RefundExistsWithDifferentFieldsError('rf_1'),
     'Refund rf_1 already exists with different fields: amount differs',
     { refundId: 'rf_1', field: 'amount' },
   ],
   [
-    new RefundOutcomeConflictError('rf_1', 'failed', 'succeeded'),
+    () => new RefundOutcomeConflictError('rf_1', 'failed', 'succeeded'),
     'Refund rf_1 is failed; the processor now reports succeeded',
     { refundId: 'rf_1', recorded: 'failed', reported: 'succeeded' },
   ],
   [
-    new CaptureConflictError('pay_1', 'captured as ch_2, not ch_1'),
+    () => new CaptureConflictError('pay_1', 'captured as ch_2, not ch_1'),
     'Payment pay_1: captured as ch_2, not ch_1',
     { paymentId: 'pay_1' },
   ],
   [
-    new PaymentDeclinedError('pay_1', 'insufficient_funds'),
+    () => new PaymentDeclinedError('pay_1', 'insufficient_funds'),
     'The processor declined payment pay_1: insufficient_funds',
     { paymentId: 'pay_1', declineCode: 'insufficient_funds' },
   ],
   [
-    new NotAMerchantAccountError('acct_1', 'customer'),
+    () => new NotAMerchantAccountError('acct_1', 'customer'),
     'Account acct_1 is a customer account, not a merchant account',
     { accountId: 'acct_1', kind: 'customer' },
   ],
   [
-    new DisputeAlreadyResolvedError('dp_1', 'voided'),
+    () => new DisputeAlreadyResolvedError('dp_1', 'voided'),
     "Dispute dp_1's hold is already voided",
     { disputeId: 'dp_1', holdStatus: 'voided' },
   ],
 ];
 
 describe('what a rejection tells the caller', () => {
-  it.each(cases.map(([error, message, details]) => [error.name, error, message, details] as const))(
-    '%s: a message naming what was refused, and the fields that help',
-    (_, error, message, details) => {
+  it.each(cases.map(([make, message, details]) => [message, make, details] as const))(
+    '%s',
+    (message, make, details) => {
+      const error = make();
       expect(error.message).toBe(message);
       expect(error.details).toEqual(details);
     },
