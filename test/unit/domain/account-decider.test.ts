@@ -193,3 +193,12 @@ describe('the account reducer', () => {
     });
   });
 });
+
+describe('an account command the compiler did not see', () => {
+  it('fails loudly instead of deciding nothing', () => {
+    // JSON.parse stands for a command built outside the type system.
+    expect(() => decideAccount(JSON.parse('{"type":"RenameAccount","accountId":"acct_1"}'), null)).toThrow(
+      /^Unhandled case/,
+    );
+  });
+});

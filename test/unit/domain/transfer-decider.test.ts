@@ -290,3 +290,13 @@ describe('the transfer reducer', () => {
     expect(state.resolvedAt).toBe(state.createdAt);
   });
 });
+
+describe('facts from outside', () => {
+  it('are booked beyond the limit and on a frozen account, and say so', () => {
+    const frozen: AccountEvent = { type: 'AccountFrozen', payload: { accountId: 'payer', reason: 'kyc' } };
+    open
+      .given([...accounts, ['debit', frozen]])
+      .when({ ...command, amount: 5_000, fact: true })
+      .then([{ type: 'TransferPosted', payload: { ...posted.payload, amount: 5_000, fact: true } }]);
+  });
+});
