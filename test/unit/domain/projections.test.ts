@@ -43,39 +43,56 @@ async function twoDays() {
   const ports = inMemoryPorts();
   const alice = (await openAccount(ports, c, { currency: 'USD' })).id;
   const bob = (await openAccount(ports, c, { currency: 'USD', kind: 'merchant', shards: 2 })).id;
+  const pay = async (amount: number, pending = false) =>
+    (
+      await createTransfer(ports, c, {
+        debitAccountId: alice,
+        creditAccountId: bob,
+        amount,
+        currency: 'USD',
+        pending,
+      })
+    ).id;
   const topUp = (await deposit(ports, c, { accountId: alice, amount: 10_000, currency: 'USD' })).id;
   ports.clock.advance(60);
-  const paid = (
-    await createTransfer(ports, c, {
-      debitAccountId: alice,
-      creditAccountId: bob,
-      amount: 2_500,
-      currency: 'USD',
-    })
-  ).id;
-  const hold = (
-    await createTransfer(ports, c, {
-      debitAccountId: alice,
-      creditAccountId: bob,
-      amount: 4_000,
-      currency: 'USD',
-      pending: true,
-    })
-  ).id;
+  const paid = await pay(2_500);
+  const hold = await pay(4_000, true);
   ports.clock.advance(24 * 3600);
   await postTransfer(ports, c, { transferId: hold, amount: 1_000 });
-  const voided = (
-    await createTransfer(ports, c, {
-      debitAccountId: alice,
-      creditAccountId: bob,
-      amount: 300,
-      currency: 'USD',
-      pending: true,
-    })
-  ).id;
+  const voided = await pay(300, true);
   await voidTransfer(ports, c, { transferId: voided });
   const payout = (await withdraw(ports, c, { accountId: bob, amount: 3_000, currency: 'USD' })).id;
   return { ports, alice, bob, topUp, paid, hold, voided, payout };
+}
+
+/** The scenario, and alice's stream in version order. */
+async function aliceStream() {
+  const scenario = await twoDays();
+  const stream = inStreamOrder(scenario.ports).filter((e) => e.stream.id === scenario.alice);
+  return { ...scenario, stream };
+}
+
+/** A payment's first event, as the store hands it back. */
+function paymentInitiated(paymentId: string): StoredEvent {
+  return {
+    type: 'PaymentInitiated',
+    payload: {
+      paymentId,
+      payerAccountId: 'acct_1',
+      merchantAccountId: 'acct_2',
+      amount: 1_000,
+      currency: 'USD',
+      paymentMethod: 'pm_card',
+      fee: 30,
+      description: null,
+    },
+    ...c,
+    eventId: 'ev_1',
+    schemaVersion: 1,
+    occurredAt: DAY_1,
+    stream: { type: 'payment', tenantId: 'tenant-a', id: paymentId },
+    version: 1,
+  };
 }
 
 async function projected(ports: TestPorts, readModels = new InMemoryReadModels()) {
@@ -207,25 +224,7 @@ describe('account and transfer views', () => {
 });
 
 describe('payment view', () => {
-  const initiated: StoredEvent = {
-    type: 'PaymentInitiated',
-    payload: {
-      paymentId: 'pay_1',
-      payerAccountId: 'acct_1',
-      merchantAccountId: 'acct_2',
-      amount: 1_000,
-      currency: 'USD',
-      paymentMethod: 'pm_card',
-      fee: 30,
-      description: null,
-    },
-    ...c,
-    eventId: 'ev_1',
-    schemaVersion: 1,
-    occurredAt: DAY_1,
-    stream: { type: 'payment', tenantId: 'tenant-a', id: 'pay_1' },
-    version: 1,
-  };
+  const initiated = paymentInitiated('pay_1');
 
   it('lists a payment by tenant and by status, newest first (the guard carries the index keys)', () => {
     const { state } = paymentView.apply(null, initiated);
@@ -255,8 +254,7 @@ describe('the projector', () => {
   });
 
   it('says per read model whether it applied, skipped or filled a gap', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     const [first, second] = stream;
     const last = stream.at(-1);
     if (!first || !second || !last) throw new Error('short stream');
@@ -370,8 +368,7 @@ describe('batch projection', () => {
   });
 
   it('folds the unseen events of a stream into one commit per read model, filling gaps', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     const readModels = new InMemoryReadModels();
     const commits: GuardedCommit<unknown>[] = [];
     readModels.beforeCommit = (commit) => commits.push(commit);
@@ -478,12 +475,6 @@ describe('the daily totals projection', () => {
 });
 
 describe('the projector, step by step', () => {
-  async function aliceStream() {
-    const scenario = await twoDays();
-    const stream = inStreamOrder(scenario.ports).filter((e) => e.stream.id === scenario.alice);
-    return { ...scenario, stream };
-  }
-
   it('refuses a read model it does not know', () => {
     // JSON.parse stands for a name from outside the type system (a CLI argument).
     expect(() => projectionOf(JSON.parse('"nope"'))).toThrow('Unknown read model nope');
@@ -557,8 +548,7 @@ describe('batch projection, stream by stream', () => {
   }
 
   it('sorts a stream it received out of order and reads nothing for it', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     const { readModels, readGuard, readStream } = spied(ports);
     expect(
       (await new Projector({ events: ports.events, readModels }).projectBatch([...stream].reverse())).size,
@@ -569,8 +559,7 @@ describe('batch projection, stream by stream', () => {
   });
 
   it('applies each event once when a batch holds it twice', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     const { readModels } = spied(ports);
     await new Projector({ events: ports.events, readModels }).projectBatch([...stream, ...stream]);
     expect(await readModels.account('tenant-a', alice)).toEqual(await getAccount(ports, 'tenant-a', alice));
@@ -580,8 +569,7 @@ describe('batch projection, stream by stream', () => {
   });
 
   it('reads the guard of a stream that starts mid-batch instead of assuming it is new', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     const { readModels, readStream } = spied(ports);
     await new Projector({ events: ports.events, readModels }).projectBatch(stream.slice(0, 2));
     await new Projector({ events: ports.events, readModels }).projectBatch(stream.slice(2));
@@ -590,8 +578,7 @@ describe('batch projection, stream by stream', () => {
   });
 
   it('redoes a folded commit a rival overtook, event by event', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     const { readModels } = spied(ports);
     const backoff = vi.fn(async (_attempt: number) => {});
     const ours = new Projector({ events: ports.events, readModels, backoff });
@@ -604,8 +591,7 @@ describe('batch projection, stream by stream', () => {
   });
 
   it('reports the first version of a stream that cannot apply, having applied those before it', async () => {
-    const { ports, alice } = await twoDays();
-    const stream = inStreamOrder(ports).filter((e) => e.stream.id === alice);
+    const { ports, alice, stream } = await aliceStream();
     // JSON round trip stands for an item the store could not make sense of.
     const broken = JSON.parse(JSON.stringify({ ...stream[2], type: 'Nonsense' }));
     const { readModels } = spied(ports);
@@ -622,25 +608,7 @@ describe('batch projection, stream by stream', () => {
 
   it('writes the payment view with its index keys', async () => {
     const readModels = new InMemoryReadModels();
-    const initiated = {
-      type: 'PaymentInitiated',
-      payload: {
-        paymentId: 'pay_2',
-        payerAccountId: 'acct_1',
-        merchantAccountId: 'acct_2',
-        amount: 1_000,
-        currency: 'USD',
-        paymentMethod: 'pm_card',
-        fee: 30,
-        description: null,
-      },
-      ...c,
-      eventId: 'ev_1',
-      schemaVersion: 1,
-      occurredAt: DAY_1,
-      stream: { type: 'payment', tenantId: 'tenant-a', id: 'pay_2' },
-      version: 1,
-    } as const;
+    const initiated = paymentInitiated('pay_2');
     await new Projector({ events: { readStream: async () => [] }, readModels }).projectBatch([initiated]);
     expect((await readModels.payments('tenant-a', { after: null, limit: 5 })).rows).toEqual([
       expect.objectContaining({ id: 'pay_2', status: 'pending' }),
