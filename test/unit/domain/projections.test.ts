@@ -254,7 +254,7 @@ describe('the projector', () => {
   });
 
   it('says per read model whether it applied, skipped or filled a gap', async () => {
-    const { ports, alice, stream } = await aliceStream();
+    const { ports, stream } = await aliceStream();
     const [first, second] = stream;
     const last = stream.at(-1);
     if (!first || !second || !last) throw new Error('short stream');
