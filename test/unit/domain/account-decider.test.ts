@@ -119,4 +119,86 @@ describe('the account decider', () => {
       .when({ type: 'CloseAccount', accountId: 'acct_1' })
       .thenThrows(InvalidStatusTransitionError);
   });
+
+  it('rejects unfreezing an open account, naming the transition', () => {
+    spec
+      .given([opened])
+      .when({ type: 'UnfreezeAccount', accountId: 'acct_1' })
+      .thenThrows<InvalidStatusTransitionError>(InvalidStatusTransitionError, (error) =>
+        expect(error.message).toBe('Account acct_1 cannot go from open to open'),
+      );
+  });
+
+  it('rejects closing a closed account that a fact from outside moved, as a transition', () => {
+    // Processor facts are booked whatever the status, so a closed account can hold money again.
+    spec
+      .given([opened, { type: 'AccountClosed', payload: { accountId: 'acct_1' } }, deposited])
+      .when({ type: 'CloseAccount', accountId: 'acct_1' })
+      .thenThrows<InvalidStatusTransitionError>(InvalidStatusTransitionError, (error) =>
+        expect(error.message).toBe('Account acct_1 cannot go from closed to closed'),
+      );
+  });
+
+  it('rejects closing an account that holds only a reservation, on either side, or unequal postings', () => {
+    const leg = (debitAccountId: string, creditAccountId: string): TransferEvent => ({
+      type: 'TransferPending',
+      payload: {
+        transferId: 'tr_2',
+        debitAccountId,
+        creditAccountId,
+        currency: 'USD',
+        amount: 70,
+        purpose: 'transfer',
+        reference: null,
+        expiresAt: null,
+      },
+    });
+    const withdrawn: TransferEvent = {
+      type: 'TransferPosted',
+      payload: { ...deposited.payload, debitAccountId: 'acct_1', creditAccountId: 'settlement-USD' },
+    };
+    for (const given of [
+      [opened, leg('acct_1', 'acct_2')],
+      [opened, leg('acct_2', 'acct_1')],
+      [opened, withdrawn],
+    ]) {
+      spec.given(given).when({ type: 'CloseAccount', accountId: 'acct_1' }).thenThrows(AccountNotEmptyError);
+    }
+    // Posted both ways by the same amount: empty again.
+    spec
+      .given([opened, deposited, withdrawn])
+      .when({ type: 'CloseAccount', accountId: 'acct_1' })
+      .then([{ type: 'AccountClosed', payload: { accountId: 'acct_1' } }]);
+  });
+});
+
+describe('the account reducer', () => {
+  it('opens again after an unfreeze', () => {
+    const unfrozen: AccountEvent = { type: 'AccountUnfrozen', payload: { accountId: 'acct_1' } };
+    expect(replay(ACCOUNT, [opened, frozen, unfrozen], 'acct_1')).toMatchObject({
+      status: 'open',
+      version: 3,
+    });
+  });
+
+  it('leaves the balances alone for a leg that names neither side as this account', () => {
+    const elsewhere: TransferEvent = {
+      type: 'TransferPosted',
+      payload: { ...deposited.payload, debitAccountId: 'acct_8', creditAccountId: 'acct_9' },
+    };
+    expect(replay(ACCOUNT, [opened, elsewhere], 'acct_1')).toMatchObject({
+      debitsPosted: 0,
+      creditsPosted: 0,
+      version: 2,
+    });
+  });
+});
+
+describe('an account command the compiler did not see', () => {
+  it('fails loudly instead of deciding nothing', () => {
+    // JSON.parse stands for a command built outside the type system.
+    expect(() => decideAccount(JSON.parse('{"type":"RenameAccount","accountId":"acct_1"}'), null)).toThrow(
+      /^Unhandled case/,
+    );
+  });
 });

@@ -53,3 +53,29 @@ describe('aggregates', () => {
     expect(replay(ACCOUNT, [opened('b'), pending], 'b')).toMatchObject({ creditsPending: 70, version: 2 });
   });
 });
+
+describe('corrupt streams', () => {
+  it('say which event broke the stream, and where', () => {
+    const foreign: LedgerEvent = { type: 'FundsReserved', payload: { paymentId: 'p', transferId: 't' } };
+    const event = stored(foreign, { type: 'account', tenantId: 'tenant-a', id: 'a' }, 3);
+    expect(() => evolveAccount(null, event)).toThrow(
+      'FundsReserved at account#tenant-a#a does not belong to a account stream',
+    );
+    expect(new ForeignEventError(event, 'account').name).toBe('ForeignEventError');
+    expect(new EventBeforeOpeningError(event).name).toBe('EventBeforeOpeningError');
+  });
+
+  it("fail in each aggregate's own evolve on a type it does not handle (what the compiler cannot see)", () => {
+    // JSON.parse stands for an event read past the store boundary's check.
+    const unknown = JSON.parse('{"type":"Nonsense","payload":{},"version":2}');
+    expect(() => ACCOUNT.evolve(null, unknown)).toThrow(
+      'Unhandled case {"type":"Nonsense","payload":{},"version":2}',
+    );
+    for (const aggregate of [ACCOUNT, TRANSFER, PAYMENT]) {
+      // A payment event needs an opened payment first; any non-null state reaches the switch.
+      expect(() => aggregate.evolve(JSON.parse('{}'), unknown), aggregate.streamType).toThrow(
+        /^Unhandled case/,
+      );
+    }
+  });
+});

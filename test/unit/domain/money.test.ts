@@ -10,6 +10,7 @@ import {
   currency,
   exponentOf,
   formatMinor,
+  subtractMinor,
 } from '../../../lambdas/domain/money.ts';
 
 describe('money', () => {
@@ -41,5 +42,28 @@ describe('money', () => {
     expect(formatMinor(12345, currency('USD'))).toBe('123.45 USD');
     expect(formatMinor(5, currency('BHD'))).toBe('0.005 BHD');
     expect(formatMinor(-700, currency('JPY'))).toBe('-700 JPY');
+  });
+});
+
+describe('money at the edges', () => {
+  it('names the amount field by default when it rejects an amount', () => {
+    expect(() => assertPositiveAmount(0)).toThrow(expect.objectContaining({ details: { field: 'amount' } }));
+  });
+
+  it('treats a difference beyond the safe integer range as an overflow, showing what was added', () => {
+    expect(subtractMinor(5, 7)).toBe(-2);
+    expect(() => subtractMinor(-Number.MAX_SAFE_INTEGER, 1)).toThrow(
+      'Amount arithmetic overflowed the safe integer range (-9007199254740991 + -1)',
+    );
+  });
+
+  it('formats zero without a sign', () => {
+    expect(formatMinor(0, currency('USD'))).toBe('0.00 USD');
+  });
+
+  it('refuses the exponent of a code that bypassed parsing (e.g. read back from storage)', () => {
+    // JSON.parse stands for an adapter's unchecked read: the brand says Currency, the table does not.
+    const unparsed = JSON.parse('"XYZ"');
+    expect(() => exponentOf(unparsed)).toThrow(UnknownCurrencyError);
   });
 });

@@ -2,27 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { ACCOUNT } from '../../../lambdas/domain/account.ts';
 import {
   AccountFrozenError,
+  CreditsExceedDebitsError,
   CurrencyMismatchError,
   InsufficientFundsError,
+  InvalidAmountError,
   PendingTransferExpiredError,
   PostAmountExceedsPendingError,
   SameAccountError,
   TransferAlreadyResolvedError,
   TransferExistsWithDifferentFieldsError,
+  UnknownCurrencyError,
 } from '../../../lambdas/domain/errors.ts';
 import type { AccountEvent, TransferEvent } from '../../../lambdas/domain/events.ts';
-import { TRANSFER } from '../../../lambdas/domain/transfer.ts';
+import { evolveTransfer, TRANSFER } from '../../../lambdas/domain/transfer.ts';
 import {
   decideOpenTransfer,
   decideResolution,
+  expireOnlyDecision,
   type OpenTransferCommand,
   postDecision,
   type ResolveDecision,
   type TransferGiven,
   unlessExpired,
+  validateTransfer,
   voidDecision,
 } from '../../../lambdas/domain/transfer-decisions.ts';
-import { DeciderSpecification, replay } from '../../support/decider-spec.ts';
+import { DeciderSpecification, replay, stored } from '../../support/decider-spec.ts';
 
 /** What happened, by the stream it happened in. */
 type Happened = readonly ['debit' | 'credit', AccountEvent] | readonly ['transfer', TransferEvent];
@@ -205,3 +210,93 @@ function replayed(happened: readonly Happened[]) {
   if (!transfer) throw new Error('no transfer');
   return transfer;
 }
+
+describe('transfer rules checked before anything is loaded', () => {
+  it('refuse an unknown currency and an amount that is not a positive integer', () => {
+    expect(() => validateTransfer({ ...command, currency: 'XYZ' })).toThrow(UnknownCurrencyError);
+    expect(() => validateTransfer({ ...command, amount: 0 })).toThrow(InvalidAmountError);
+    expect(() => validateTransfer(command)).not.toThrow();
+  });
+
+  it('refuse a timeout that is not a positive number of seconds, naming the field', () => {
+    open
+      .given(accounts)
+      .when({ ...command, pending: true, timeoutSeconds: 0 })
+      .thenThrows<InvalidAmountError>(InvalidAmountError, (error) =>
+        expect(error.details).toEqual({ field: 'timeoutSeconds' }),
+      );
+  });
+});
+
+describe('an account whose credits must not exceed its debits', () => {
+  const capped: AccountEvent = {
+    type: 'AccountOpened',
+    payload: {
+      accountId: 'payee',
+      currency: 'USD',
+      kind: 'internal',
+      flags: { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: true },
+    },
+  };
+  const owed: AccountEvent = {
+    type: 'TransferPosted',
+    payload: { ...funded.payload, debitAccountId: 'payee', creditAccountId: 'other', amount: 400 },
+  };
+
+  it('takes credits up to its posted debits, and refuses one more', () => {
+    const capAccounts: Happened[] = [
+      ['debit', opened('payer')],
+      ['debit', funded],
+      ['credit', capped],
+      ['credit', owed],
+    ];
+    open.given(capAccounts).when(command).then([posted]);
+    open
+      .given(capAccounts)
+      .when({ ...command, amount: 401 })
+      .thenThrows(CreditsExceedDebitsError);
+  });
+});
+
+describe('resolutions that cannot happen', () => {
+  const reserved: Happened[] = [...accounts, ['transfer', pending], ['debit', pending], ['credit', pending]];
+
+  it('leave a reservation not yet due to the sweeper that expires it', () => {
+    resolve(expireOnlyDecision)
+      .given(reserved)
+      .when('tr_1')
+      .thenThrows<TransferAlreadyResolvedError>(TransferAlreadyResolvedError, (error) =>
+        expect(error.status).toBe('pending (not yet expired)'),
+      );
+  });
+
+  it('say when an expired reservation expired', () => {
+    const transfer = { ...replayed(reserved), expiresAt: '2026-01-01T00:01:00.000Z' };
+    expect(() => unlessExpired({ transfer, expired: true })).toThrow(
+      'Pending transfer tr_1 expired at 2026-01-01T00:01:00.000Z; its reservation was released',
+    );
+    expect(unlessExpired({ transfer, expired: false })).toBe(transfer);
+  });
+});
+
+describe('the transfer reducer', () => {
+  it('gives a transfer posted at once no expiry, and resolves it when it is created', () => {
+    const state = evolveTransfer(
+      null,
+      stored(posted, { type: 'transfer', tenantId: 'tenant-a', id: 'tr_1' }, 1),
+    );
+    expect(state).toMatchObject({ status: 'posted', twoPhase: false, postedAmount: 400 });
+    expect(state.expiresAt).toBeNull();
+    expect(state.resolvedAt).toBe(state.createdAt);
+  });
+});
+
+describe('facts from outside', () => {
+  it('are booked beyond the limit and on a frozen account, and say so', () => {
+    const frozen: AccountEvent = { type: 'AccountFrozen', payload: { accountId: 'payer', reason: 'kyc' } };
+    open
+      .given([...accounts, ['debit', frozen]])
+      .when({ ...command, amount: 5_000, fact: true })
+      .then([{ type: 'TransferPosted', payload: { ...posted.payload, amount: 5_000, fact: true } }]);
+  });
+});
