@@ -90,6 +90,8 @@ export interface TimelineStep {
   readonly error: string | null;
   /** Failed attempts (a Task that retried and then succeeded has failures and no Catch). */
   readonly failures: number;
+  /** The cause of the last failed attempt (the task's error message), if any attempt failed. */
+  readonly cause: string | null;
 }
 
 /** One execution of a payment's saga (the original, or a resume). */
@@ -131,6 +133,7 @@ export function stepsOf(events: readonly HistoryEvent[]): TimelineStep[] {
         compensation: COMPENSATIONS.includes(state),
         error: null,
         failures: 0,
+        cause: null,
       });
     } else if (type.endsWith('StateExited')) {
       const step = steps.at(-1);
@@ -140,6 +143,7 @@ export function stepsOf(events: readonly HistoryEvent[]): TimelineStep[] {
       const details = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
       if (step) {
         step.error = details?.error ?? 'failed';
+        step.cause = details?.cause ?? null;
         step.failures++;
       }
     }
@@ -219,4 +223,26 @@ export async function paymentTimeline(input: {
     ),
   ];
   return { paymentId, tenantId: tenantId ?? null, executions, compensations };
+}
+
+/**
+ * Where a resume should enter, from the payment's latest execution. A PostTransfer whose answer was lost
+ * may have settled the payment after the state machine gave up on it; the compensation then refuses to
+ * refund a settled payment (the card is not refunded for a payment that settled), and resuming the
+ * compensation can never succeed: what is left is the merchant's notification. Anything else resumes the
+ * compensation.
+ */
+export function resumeModeFor(timeline: PaymentTimeline): {
+  readonly mode: ResumeMode;
+  readonly why: string;
+} {
+  const latest = timeline.executions.at(-1);
+  const refund = latest?.steps.filter((step) => step.state === 'RefundAtProcessor').at(-1);
+  if (refund?.cause && /\[payment-state\]/.test(refund.cause) && / is settled[;:]/.test(refund.cause)) {
+    return {
+      mode: 'notify',
+      why: 'the payment settled (its PostTransfer succeeded after the saga gave up on it): only the notification is left',
+    };
+  }
+  return { mode: 'compensate', why: 'the compensation did not finish' };
 }

@@ -3,7 +3,13 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { Argument } from 'commander';
 import type { CommandContext, Register } from './context.ts';
 import type { Color } from './output.ts';
-import { type PaymentTimeline, paymentTimeline, type ResumeMode, resumeSaga } from './saga-operations.ts';
+import {
+  type PaymentTimeline,
+  paymentTimeline,
+  type ResumeMode,
+  resumeModeFor,
+  resumeSaga,
+} from './saga-operations.ts';
 import { output } from './target.ts';
 
 async function withSfn<T>(
@@ -82,15 +88,31 @@ export const registerSaga: Register = (parent, run) => {
     .description('start a resume execution that enters the compensations (or the notification) directly')
     .argument('<paymentId>', 'the payment (pay_…)')
     .addArgument(
-      new Argument('[step]', 'where to resume: compensate (after CompensationFailed) or notify')
-        .choices(['compensate', 'notify'])
-        .default('compensate'),
+      new Argument(
+        '[step]',
+        'where to resume: compensate (after CompensationFailed), notify, or auto: notify for a payment that settled, else compensate',
+      )
+        .choices(['auto', 'compensate', 'notify'])
+        .default('auto'),
     )
-    .action(run((context, [paymentId, step]) => resume(context, paymentId ?? '', step as ResumeMode)));
+    .action(
+      run(async (context, [paymentId, step]) => {
+        const id = paymentId ?? '';
+        if (step !== 'auto') return resume(context, id, step as ResumeMode);
+        const timeline = await withSfn(context, (client, stateMachineArn) =>
+          paymentTimeline({ client, stateMachineArn, paymentId: id }),
+        );
+        const { mode, why } = resumeModeFor(timeline);
+        context.out.note(`resuming ${id} at ${mode}: ${why}`);
+        return resume(context, id, mode);
+      }),
+    );
 
   saga
     .command('retry-compensation')
-    .description("the same as 'saga resume <paymentId> compensate'")
+    .description(
+      "the same as 'saga resume <paymentId> compensate' (kept for scripts; 'saga resume' picks the step)",
+    )
     .argument('<paymentId>', 'the payment (pay_…)')
     .action(run((context, [paymentId]) => resume(context, paymentId ?? '', 'compensate')));
 

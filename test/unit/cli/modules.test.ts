@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectorEnvironment, resolveValue } from '../../../cli/projection-target.ts';
-import { stepsOf } from '../../../cli/saga-operations.ts';
+import { type PaymentTimeline, resumeModeFor, stepsOf } from '../../../cli/saga-operations.ts';
 import {
   isAlive,
   type LocalStateFile,
@@ -150,6 +150,62 @@ describe("a saga execution's history as a timeline", () => {
       failures: 0,
       error: null,
       exitedAt: '2026-01-01T00:00:02.000Z',
+    });
+  });
+
+  describe('where a resume enters', () => {
+    const rejection = (message: string) =>
+      JSON.stringify({ errorType: 'BusinessRejectionError', errorMessage: message, trace: [] });
+    const failedWith = (cause: string): HistoryEvent => ({
+      id: 4,
+      timestamp: at(4),
+      type: 'TaskFailed',
+      taskFailedEventDetails: {
+        error: 'BusinessRejectionError',
+        cause,
+        resource: 'invoke',
+        resourceType: 'lambda',
+      },
+    });
+    const timelineOf = (...executions: HistoryEvent[][]): PaymentTimeline => ({
+      paymentId: 'pay_1',
+      tenantId: 't',
+      compensations: [],
+      executions: executions.map((events, i) => ({
+        name: `pay_1-${i}`,
+        executionArn: `arn:${i}`,
+        status: 'FAILED',
+        startedAt: '',
+        stoppedAt: null,
+        error: 'CompensationFailed',
+        cause: null,
+        steps: stepsOf(events),
+      })),
+    });
+    const settled = rejection(
+      'PaymentStateError [payment-state]: Payment pay_1 is settled; a settled payment is refunded with POST /payments/{id}/refunds',
+    );
+
+    it('is the notification for a payment that settled after the saga gave up on its PostTransfer', () => {
+      const timeline = timelineOf([entered('RefundAtProcessor', 'Task', 3), failedWith(settled)]);
+      expect(resumeModeFor(timeline)).toMatchObject({ mode: 'notify' });
+      expect(stepsOf([entered('RefundAtProcessor', 'Task', 3), failedWith(settled)])[0]?.cause).toBe(settled);
+    });
+
+    it('is the compensation otherwise: an outage, another rejection, or an older execution that saw the settlement', () => {
+      const outage = [entered('RefundAtProcessor', 'Task', 3), failed('ProcessorUnavailableError', 4)];
+      const frozen = [
+        entered('RefundAtProcessor', 'Task', 3),
+        failedWith(rejection('AccountFrozenError [account-frozen]: Account acct_1 is frozen')),
+      ];
+      for (const timeline of [
+        timelineOf(outage),
+        timelineOf(frozen),
+        timelineOf([entered('RefundAtProcessor', 'Task', 3), failedWith(settled)], outage),
+        timelineOf(),
+      ]) {
+        expect(resumeModeFor(timeline).mode).toBe('compensate');
+      }
     });
   });
 });
