@@ -297,6 +297,16 @@ describe('facts from outside', () => {
     open
       .given([...accounts, ['debit', frozen]])
       .when({ ...command, amount: 5_000, fact: true })
-      .then([{ type: 'TransferPosted', payload: { ...posted.payload, amount: 5_000, fact: true } }]);
+      .then([
+        {
+          type: 'TransferPosted',
+          payload: {
+            ...posted.payload,
+            amount: 5_000,
+            fact: true,
+            overrode: ['account-frozen', 'insufficient-funds'],
+          },
+        },
+      ]);
   });
 });
