@@ -255,6 +255,7 @@ describe('the payment reducer', () => {
       failure: null,
       reservationVoided: false,
       captureRefund: null,
+      compensating: false,
       refunds: [],
       refundedAmount: 0,
       notifications: [],
