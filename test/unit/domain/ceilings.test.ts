@@ -46,6 +46,7 @@ describe('the amount ceiling', () => {
       assertWithinCeiling(1_001, 1_000);
     } catch (error) {
       expect(error).toMatchObject({
+        name: 'AmountAboveCeilingError',
         code: 'amount-above-ceiling',
         kind: 'rejected',
         details: { ceiling: 1_000 },
@@ -86,7 +87,7 @@ describe('the amount ceiling', () => {
         /^CEILING must be a whole number/,
       );
     }
-    for (const bad of ['[1]', 'null', '{"t1":"9"}', '{"t1":0}', 'not json']) {
+    for (const bad of ['[1]', 'null', '5', '"text"', '{"t1":"9"}', '{"t1":0}', 'not json']) {
       expect(() => parseAmountCeilings({ perTenant: bad }, NAMES)).toThrow(/^TENANT_CEILINGS/);
     }
   });

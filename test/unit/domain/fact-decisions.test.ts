@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT, type AccountState } from '../../../lambdas/domain/account.ts';
-import { AccountFrozenError, InsufficientFundsError } from '../../../lambdas/domain/errors.ts';
+import { DisputeNotOpenedError } from '../../../lambdas/domain/disputes.ts';
+import {
+  AccountFrozenError,
+  AwaitingPredecessorError,
+  InsufficientFundsError,
+  LedgerError,
+} from '../../../lambdas/domain/errors.ts';
 import type { AccountEvent } from '../../../lambdas/domain/events.ts';
 import { TRANSFER, type TransferState } from '../../../lambdas/domain/transfer.ts';
 import {
@@ -100,5 +106,16 @@ describe('a fact from outside', () => {
     expect(() => decideResolution(state, 'dph_1', postDecision())).toThrow(AccountFrozenError);
     const { event } = decideResolution(state, 'dph_1', postDecision(undefined, { fact: true }));
     expect(event.payload).toMatchObject({ fact: true, overrode: ['account-frozen'] });
+  });
+});
+
+describe('a fact that came before its predecessor', () => {
+  it('is awaited, never refused: not a LedgerError, and a dispute closed before it opened is one', () => {
+    const early = new AwaitingPredecessorError('dispute dp_1 has no hold yet');
+    expect(early.name).toBe('AwaitingPredecessorError');
+    expect(early).not.toBeInstanceOf(LedgerError);
+    const dispute = new DisputeNotOpenedError('dp_1');
+    expect(dispute).toBeInstanceOf(AwaitingPredecessorError);
+    expect(dispute).toMatchObject({ name: 'DisputeNotOpenedError', disputeId: 'dp_1' });
   });
 });

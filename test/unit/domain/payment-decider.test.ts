@@ -265,6 +265,12 @@ describe('the payment reducer', () => {
     });
   });
 
+  it('marks the compensation fence: once it started, the payment is compensating', () => {
+    const fence: PaymentEvent = { type: 'CompensationStarted', payload: { paymentId: 'pay_1' } };
+    expect(payment([initiated]).compensating).toBe(false);
+    expect(payment([initiated, fence])).toMatchObject({ compensating: true, status: 'pending' });
+  });
+
   it('keeps a failed payment failed when a late capture confirmation arrives', () => {
     expect(payment([initiated, failed, captured])).toMatchObject({
       status: 'failed',
