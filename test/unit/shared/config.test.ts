@@ -14,6 +14,7 @@ describe('config', () => {
       eventsTableName: 'events',
       snapshotsTableName: 'snapshots',
       shards: { systemShards: 64, hotShards: 16 },
+      ceilings: { defaultMinor: 100_000_000_000, perTenant: {} },
     });
     expect(
       readModelsConfig({
