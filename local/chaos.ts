@@ -55,6 +55,23 @@ export interface ChaosReport {
 
 export const CHAOS_ENV = 'LEDGERLINE_CHAOS';
 
+/** Ids the stack mints at random (`acct_<ULID>`, UUIDs) and timestamps: what differs between two runs. */
+const MINTED_ID =
+  /\b([a-z]+)_[0-9A-HJKMNP-TV-Z]{26}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
+const TIMESTAMP = /\b\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?\b/g;
+
+/** JSON with object keys sorted, so two equal operations have one identity. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
 function isKind(value: string): value is ChaosKind {
   return ALL_CHAOS_KINDS.some((k) => k === value);
 }
@@ -130,11 +147,29 @@ export class Chaos implements ChaosReport {
   private readonly settings: ChaosSettings | undefined;
   private readonly seen = new Map<string, number>();
   private readonly injected: InjectedFault[] = [];
+  private readonly aliases = new Map<string, string>();
 
   constructor(settings: ChaosSettings | undefined) {
     this.settings = settings;
     this.seed = settings?.seed ?? 0;
     this.latencyMs = settings?.latencyMs ?? 200;
+  }
+
+  /**
+   * `text` with every id the stack minted at random replaced by its order of first appearance (`acct_~3`) and
+   * timestamps by `T`, so the same scenario run twice names its operations the same way.
+   */
+  identity(text: string): string {
+    return text
+      .replace(MINTED_ID, (id: string, prefix: string | undefined) => {
+        let alias = this.aliases.get(id);
+        if (!alias) {
+          alias = `${prefix ?? 'uuid'}_~${this.aliases.size + 1}`;
+          this.aliases.set(id, alias);
+        }
+        return alias;
+      })
+      .replace(TIMESTAMP, 'T');
   }
 
   /** Whether any fault of `boundary` can be injected (lets a hook skip its work entirely). */
@@ -144,12 +179,14 @@ export class Chaos implements ChaosReport {
   }
 
   /**
-   * Counts one occurrence of `identity` at `boundary`, then returns the first of `kinds` that hits (recorded),
-   * or undefined. Ask once per operation with every kind that applies, in priority order.
+   * Counts one occurrence of `identity` at `boundary` for this set of `kinds`, then returns the first of `kinds`
+   * that hits (recorded), or undefined. Ask once per operation with the kinds that exclude each other, in
+   * priority order.
    */
   pick<K extends ChaosKind>(boundary: ChaosBoundary, identity: string, kinds: readonly K[]): K | undefined {
     if (!this.settings) return undefined;
-    const key = `${boundary}\u0000${identity}`;
+    // Occurrences count per question asked, so asking about other kinds of the same operation changes nothing.
+    const key = `${boundary}\u0000${kinds.join()}\u0000${identity}`;
     const occurrence = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, occurrence);
     for (const kind of kinds) {

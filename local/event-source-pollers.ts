@@ -24,7 +24,7 @@ export function startPollers(input: {
   log: (line: string) => void;
 }): Stoppable[] {
   const { world, region, log } = input;
-  const { pool, sqs, dynamo } = input.services;
+  const { pool, sqs, dynamo, chaos } = input.services;
   const checkpoints = checkpointStore(
     input.persist ? join(input.persist, 'stream-checkpoints.json') : undefined,
   );
@@ -73,6 +73,7 @@ export function startPollers(input: {
             checkpoints,
             sendToQueue,
             log,
+            chaos,
           }),
       });
     } else if (queue) {
@@ -93,6 +94,7 @@ export function startPollers(input: {
             region,
             pool,
             log,
+            chaos,
           }),
       });
     } else {

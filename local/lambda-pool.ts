@@ -36,16 +36,29 @@ export interface LambdaPoolOptions {
   readonly onLog?: LogSink;
   /** Most environments per function when it has no reserved concurrency (queued beyond). */
   readonly maxEnvironmentsPerFunction?: number;
+  /** The `process.env` of a new environment (e.g. a DynamoDB endpoint that names it); default: the spec's. */
+  readonly environmentEnv?: (
+    environmentId: string,
+    env: Readonly<Record<string, string>>,
+  ) => Record<string, string>;
 }
+
+let environmentCount = 0;
 
 /** One warm execution environment. */
 class Environment {
+  readonly id = `env${++environmentCount}`;
+  readonly functionName: string;
   readonly worker: Worker;
   readonly ready: Promise<FunctionError | undefined>;
   #pending: { id: number; settle: (result: InvokeResult) => void } | undefined;
   #dead = false;
+  /** Writes the current invocation made (counted by a chaos proxy), and whether it is to be reported as timed out. */
+  writes = 0;
+  timedOut = false;
 
   constructor(spec: FunctionSpec, options: LambdaPoolOptions) {
+    this.functionName = spec.name;
     const init: WorkerInit = {
       entryFile: spec.entryFile,
       exportName: spec.exportName,
@@ -59,7 +72,7 @@ class Environment {
     };
     this.worker = new Worker(new URL('./lambda-worker.ts', import.meta.url), {
       workerData: init,
-      env: { ...spec.env },
+      env: options.environmentEnv?.(this.id, spec.env) ?? { ...spec.env },
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: Math.max(spec.memoryMb, 128) },
@@ -107,6 +120,8 @@ class Environment {
 
   /** Runs one invocation; the environment is discarded when it fails at runtime level or times out. */
   run(request: InvokeRequest, timeoutMs: number, timeoutMessage: string): Promise<InvokeResult> {
+    this.writes = 0;
+    this.timedOut = false;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#fail({ errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage, trace: [] });
@@ -115,7 +130,13 @@ class Environment {
         id: request.id,
         settle: (result) => {
           clearTimeout(timer);
-          resolve(result);
+          if (!this.timedOut) return resolve(result);
+          // The work ran to its end; the caller sees a timeout, and the environment is discarded as on AWS.
+          this.#fail({ errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage, trace: [] });
+          resolve({
+            ok: false,
+            error: { errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage, trace: [] },
+          });
         },
       };
       this.worker.postMessage(request);
@@ -127,6 +148,11 @@ class Environment {
     const { settle } = this.#pending;
     this.#pending = undefined;
     settle(result);
+  }
+
+  /** Ends the current invocation at once, as a crash of the runtime would. */
+  crash(message: string): void {
+    this.#fail({ errorType: 'Runtime.ExitError', errorMessage: message, trace: [] });
   }
 
   #fail(error: FunctionError): void {
@@ -160,6 +186,7 @@ interface FunctionState {
 export class LambdaPool {
   readonly #options: LambdaPoolOptions;
   readonly #functions = new Map<string, FunctionState>();
+  readonly #environments = new Map<string, Environment>();
   #nextId = 1;
   #stopped = false;
 
@@ -211,9 +238,11 @@ export class LambdaPool {
     if (!environment || environment.dead) {
       environment = new Environment(spec, this.#options);
       state.all.add(environment);
+      this.#environments.set(environment.id, environment);
       const initError = await environment.ready;
       if (initError) {
         state.all.delete(environment);
+        this.#environments.delete(environment.id);
         await environment.stop();
         return { ok: false, error: initError };
       }
@@ -230,10 +259,32 @@ export class LambdaPool {
     const result = await environment.run(request, timeoutMs, message);
     if (environment.dead || this.#stopped) {
       state.all.delete(environment);
+      this.#environments.delete(environment.id);
     } else {
       state.idle.push(environment);
     }
     return result;
+  }
+
+  /**
+   * Counts a write made by environment `environmentId`; the function's name when it is the first write of the
+   * invocation it is running, else undefined.
+   */
+  firstWrite(environmentId: string): string | undefined {
+    const environment = this.#environments.get(environmentId);
+    if (!environment || environment.dead) return undefined;
+    return environment.writes++ === 0 ? environment.functionName : undefined;
+  }
+
+  /** Crashes the invocation environment `environmentId` is running (Runtime.ExitError to its caller). */
+  crash(environmentId: string, message: string): void {
+    this.#environments.get(environmentId)?.crash(message);
+  }
+
+  /** The invocation environment `environmentId` is running runs on, but its caller sees Sandbox.Timedout. */
+  timeOut(environmentId: string): void {
+    const environment = this.#environments.get(environmentId);
+    if (environment) environment.timedOut = true;
   }
 
   /** Terminates every environment. */

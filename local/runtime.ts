@@ -173,6 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         needsDynamo: plan.some((r) => r.role === 'build' && r.type.startsWith('AWS::DynamoDB::')),
         persist,
         secretSources: { env: process.env, ...(options.secrets ? { overrides: options.secrets } : {}) },
+        chaos,
       },
       stoppers,
     );

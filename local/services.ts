@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import type { Chaos } from './chaos.ts';
+import { type ChaosDynamoProxy, startChaosDynamoProxy } from './chaos-dynamodb.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb.ts';
 import { FunctionUrls } from './function-urls.ts';
 import { LambdaPool, type LogSink } from './lambda-pool.ts';
@@ -16,6 +18,8 @@ export interface LocalServices {
   readonly sfnEndpoint: string;
   readonly functionUrls: FunctionUrls;
   readonly secrets: SecretsManagerEmulator;
+  /** Fault injection (never injects when chaos is off). */
+  readonly chaos: Chaos;
 }
 
 export interface LocalServicesOptions {
@@ -30,6 +34,7 @@ export interface LocalServicesOptions {
   readonly secretsManagerPort?: number;
   readonly secretSources: Omit<SecretSources, 'stored'>;
   readonly functionLog?: LogSink;
+  readonly chaos: Chaos;
 }
 
 /**
@@ -62,15 +67,29 @@ export async function startServices(
   if (sqsStart.status === 'rejected') throw sqsStart.reason;
   const sqs = sqsStart.value;
 
-  const pool = new LambdaPool({
+  const { chaos } = options;
+  let pool: LambdaPool | undefined;
+  let proxy: ChaosDynamoProxy | undefined;
+  if (dynamo && (chaos.active('dynamodb') || chaos.active('lambda'))) {
+    proxy = await startChaosDynamoProxy({ target: dynamo.endpoint, region, chaos, invocations: () => pool });
+    const p = proxy;
+    stoppers.push(() => p.stop());
+  }
+  pool = new LambdaPool({
     projectRoot: options.projectRoot,
     ...(options.functionLog ? { onLog: options.functionLog } : {}),
+    // Functions reach DynamoDB through the chaos proxy (each environment by its own path); streams stay direct.
+    environmentEnv: (id, env) =>
+      proxy && env.AWS_ENDPOINT_URL_DYNAMODB
+        ? { ...env, AWS_ENDPOINT_URL_DYNAMODB: proxy.endpointFor(id) }
+        : { ...env },
   });
-  stoppers.push(() => pool.stop());
-  const sfn = new StepFunctionsService(pool, region);
+  const lambdas = pool;
+  stoppers.push(() => lambdas.stop());
+  const sfn = new StepFunctionsService(lambdas, region);
   const sfnEndpoint = await sfn.listen(options.sfnPort ?? 0);
   stoppers.push(() => sfn.stop());
-  const functionUrls = new FunctionUrls((name, event) => pool.invoke(name, event));
+  const functionUrls = new FunctionUrls((name, event) => lambdas.invoke(name, event));
   stoppers.push(() => functionUrls.stop());
   const secrets = await startSecretsManager({
     port: options.secretsManagerPort ?? 0,
@@ -78,5 +97,5 @@ export async function startServices(
     ...(persist ? { dataFile: join(persist, 'secrets.json') } : {}),
   });
   stoppers.push(() => secrets.stop());
-  return { dynamo, sqs, pool, sfn, sfnEndpoint, functionUrls, secrets };
+  return { dynamo, sqs, pool: lambdas, sfn, sfnEndpoint, functionUrls, secrets, chaos };
 }

@@ -1,9 +1,11 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { Chaos } from './chaos.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { passesFilters } from './event-filter.ts';
 import { type EventSourceMapping, failedItemIds } from './event-source-mapping.ts';
@@ -33,6 +35,10 @@ export interface SqsPollerOptions {
   readonly log: (line: string) => void;
   /** Concurrent pollers when the mapping sets no `MaximumConcurrency`. */
   readonly defaultConcurrency?: number;
+  /** Duplicates deliveries and loses deletes (the message comes back after a short visibility timeout). */
+  readonly chaos?: Chaos;
+  /** The visibility timeout chaos gives a message whose delete it lost; default 1 s (the queue's is minutes). */
+  readonly redeliverAfterSeconds?: number;
 }
 
 /** Converts a received message into the record Lambda hands to the function. */
@@ -83,6 +89,7 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
     useQueueUrlAsEndpoint: false,
   });
   const abort = new AbortController();
+  const chaos = options.chaos?.active('sqs') ? options.chaos : undefined;
 
   async function receive(max: number, waitSeconds: number): Promise<Message[]> {
     const { Messages } = await client.send(
@@ -127,7 +134,14 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
     const dropped = records.filter((r) => !passing.includes(r));
     if (dropped.length > 0) await remove(dropped);
     if (passing.length === 0) return;
-    const result = await pool.invoke(mapping.functionName, { Records: passing });
+    const identity = (r: LambdaSqsRecord) =>
+      chaos?.identity(`${mapping.logicalId} ${r.attributes.MessageDeduplicationId ?? r.body}`) ?? '';
+    const duplicates = chaos ? passing.filter((r) => chaos.pick('sqs', identity(r), ['sqs.duplicate'])) : [];
+    // A duplicate reaches another poller at the same time; only the first delivery's outcome settles the message.
+    const [result] = await Promise.all([
+      pool.invoke(mapping.functionName, { Records: passing }),
+      duplicates.length > 0 ? pool.invoke(mapping.functionName, { Records: duplicates }) : undefined,
+    ]);
     if (abort.signal.aborted) return;
     if (!result.ok) {
       log(
@@ -139,7 +153,24 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
     if (failed === undefined) return;
     const known = new Set(passing.map((r) => r.messageId));
     if (failed.some((id) => !known.has(id))) return;
-    await remove(passing.filter((r) => !failed.includes(r.messageId)));
+    const done = passing.filter((r) => !failed.includes(r.messageId));
+    const lost = chaos ? done.filter((r) => chaos.pick('sqs', identity(r), ['sqs.redeliver'])) : [];
+    await remove(done.filter((r) => !lost.includes(r)));
+    if (lost.length > 0) await comeBack(lost);
+  }
+
+  /** The delete is lost: the message is received again once its (shortened) visibility timeout passes. */
+  async function comeBack(records: LambdaSqsRecord[]): Promise<void> {
+    await client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: records.map((r, n) => ({
+          Id: String(n),
+          ReceiptHandle: r.receiptHandle,
+          VisibilityTimeout: options.redeliverAfterSeconds ?? 1,
+        })),
+      }),
+    );
   }
 
   const concurrency = Math.max(1, mapping.maxConcurrency ?? options.defaultConcurrency ?? 2);

@@ -8,6 +8,7 @@ import {
   type ShardIteratorType,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
+import { type Chaos, canonicalJson } from './chaos.ts';
 import type { CheckpointStore } from './checkpoints.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { passesFilters } from './event-filter.ts';
@@ -38,6 +39,8 @@ export interface StreamPollerOptions {
   /** Sends an on-failure record to the queue with this ARN. */
   readonly sendToQueue: (queueArn: string, body: string) => Promise<void>;
   readonly log: (line: string) => void;
+  /** Duplicates, re-delivers (after the shard's next batch) and fails batches. */
+  readonly chaos?: Chaos;
 }
 
 /** JSON-shaped attribute values: binary as base64, as Lambda delivers them. */
@@ -133,8 +136,36 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
     return Date.now() / 1000 - oldest > mapping.maxRecordAgeSeconds;
   }
 
+  const chaos = options.chaos?.active('stream') ? options.chaos : undefined;
+  const batchIdentity = (records: LambdaStreamRecord[]) =>
+    chaos?.identity(`${mapping.logicalId} ${records.map((r) => canonicalJson(r.dynamodb.Keys)).join(' ')}`) ??
+    '';
+
+  /** One invocation, faulted by chaos: failed before the function, or delivered twice; `late` gets re-deliveries. */
+  async function invoke(records: LambdaStreamRecord[], late: LambdaStreamRecord[][] | undefined) {
+    const identity = batchIdentity(records);
+    if (chaos?.pick('stream', identity, ['stream.fail'])) {
+      const error = { errorType: 'ChaosBatchFailure', errorMessage: 'chaos: the batch failed', trace: [] };
+      return { ok: false as const, error };
+    }
+    const result = await pool.invoke(mapping.functionName, { Records: records });
+    if (!chaos || !result.ok || abort.signal.aborted) return result;
+    const again = chaos.pick(
+      'stream',
+      identity,
+      late ? ['stream.duplicate', 'stream.redeliver'] : ['stream.duplicate'],
+    );
+    if (again === 'stream.redeliver') late?.push(records);
+    // A duplicate is delivered at once; its outcome is the batch's.
+    return again === 'stream.duplicate' ? pool.invoke(mapping.functionName, { Records: records }) : result;
+  }
+
   /** Delivers one batch with retries, partial failures and bisection; returns when every record is settled. */
-  async function deliver(records: LambdaStreamRecord[], shardId: string): Promise<void> {
+  async function deliver(
+    records: LambdaStreamRecord[],
+    shardId: string,
+    late?: LambdaStreamRecord[][],
+  ): Promise<void> {
     const queue: PendingBatch[] = [{ records, retries: 0, invocations: 0 }];
     while (queue.length > 0 && !abort.signal.aborted) {
       const batch = queue.shift() as PendingBatch;
@@ -144,7 +175,7 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
           break;
         }
         batch.invocations++;
-        const result = await pool.invoke(mapping.functionName, { Records: batch.records });
+        const result = await invoke(batch.records, late);
         if (abort.signal.aborted) return;
         let failedFrom = 0;
         if (result.ok) {
@@ -199,6 +230,8 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
     const key = `${mapping.uuid}/${shardId}`;
     let iterator = await iteratorFor(shardId);
     const buffer: LambdaStreamRecord[] = [];
+    /** Batches chaos delivers again after the next one (a lost checkpoint), never re-delivered twice. */
+    const late: LambdaStreamRecord[][] = [];
     let bufferSince = 0;
     while (!abort.signal.aborted) {
       let fetched = 0;
@@ -221,10 +254,13 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
       const windowOver = Date.now() - bufferSince >= mapping.batchingWindowMs;
       while (buffer.length > 0 && (buffer.length >= mapping.batchSize || windowOver || !iterator)) {
         const batch = buffer.splice(0, mapping.batchSize);
-        await deliver(batch, shardId);
+        const earlier = late.splice(0);
+        await deliver(batch, shardId, late);
+        for (const records of earlier) await deliver(records, shardId);
         if (abort.signal.aborted) return;
         options.checkpoints.set(key, (batch[batch.length - 1] as LambdaStreamRecord).dynamodb.SequenceNumber);
       }
+      if (buffer.length === 0) for (const records of late.splice(0)) await deliver(records, shardId);
       if (!iterator && buffer.length === 0) {
         finished.add(shardId);
         return;

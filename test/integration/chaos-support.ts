@@ -1,0 +1,94 @@
+// A local runtime of its own with chaos on, for the chaos-*.test.ts files (the shared target runs without).
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { LocalRuntime } from '../../local/runtime.ts';
+import { apiClient, type Reply } from '../support/http-api.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const projectRoot = join(import.meta.dirname, '..', '..');
+const LATEST = '9999-12-31T23:59:59Z';
+
+export interface ChaosStack {
+  readonly runtime: LocalRuntime;
+  /** Sends a request with its Idempotency-Key again while the stack answers 5xx or 409 (in flight), as a client should. */
+  send(method: string, path: string, body: unknown, key: string): Promise<Reply>;
+  get(path: string): Promise<Reply>;
+  /** The account's balances from the event store (`asOf` far ahead): the write side's truth. */
+  ledgerBalances(id: string): Promise<Record<string, number>>;
+  /** Waits until the account view has caught up with the event store, then returns its balances. */
+  viewBalances(id: string): Promise<Record<string, number>>;
+  openAccount(key: string, currency?: string): Promise<string>;
+  /** What the runtime logged (the chaos summary line at stop among them). */
+  lines(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startChaosStack(chaos: string): Promise<ChaosStack> {
+  const { ensureAssembly } = await import('../../local/synth.ts');
+  const { startLocalRuntime } = await import('../../local/runtime.ts');
+  const cdkOut = join(projectRoot, 'cdk.out');
+  await ensureAssembly(projectRoot, cdkOut, true);
+  const apiKey = 'chaos-tenant-0123456789abcdef';
+  const logs = createWriteStream(join(tmpdir(), `ledgerline-chaos-${process.pid}.log`));
+  const lines: string[] = [];
+  const runtime = await startLocalRuntime({
+    cdkOut,
+    projectRoot,
+    port: 0,
+    apiKeys: [apiKey],
+    chaos,
+    log: (line) => {
+      lines.push(line);
+      logs.write(`${line}\n`);
+    },
+    functionLog: (fn, line) => logs.write(`[${fn}] ${line}\n`),
+  });
+  const request = apiClient(runtime.apiUrl ?? '', apiKey);
+  const send = async (method: string, path: string, body: unknown, key: string) => {
+    // A lost response can leave the request's idempotency lock in place until the function's timeout: a client
+    // honours Retry-After meanwhile.
+    const deadline = Date.now() + 90_000;
+    for (let attempt = 1; ; attempt++) {
+      const reply = await request(method, path, body, { 'idempotency-key': key });
+      if ((reply.status < 500 && reply.status !== 409) || Date.now() > deadline) return reply;
+      const after = Number(reply.headers.get('retry-after') ?? 0) * 1000;
+      await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(after, 100 * attempt))));
+    }
+  };
+  const get = async (path: string) => {
+    let reply = await request('GET', path);
+    for (let attempt = 1; attempt < 12 && reply.status >= 500; attempt++) reply = await request('GET', path);
+    return reply;
+  };
+  const ledger = async (id: string) => (await get(`/accounts/${id}?asOf=${LATEST}`)).json;
+  return {
+    runtime,
+    send,
+    get,
+    ledgerBalances: async (id) => (await ledger(id)).balances as Record<string, number>,
+    async viewBalances(id) {
+      const head = await ledger(id);
+      return waitFor(
+        async () => {
+          const view = await get(`/accounts/${id}`);
+          return view.json.version === head.version
+            ? (view.json.balances as Record<string, number>)
+            : undefined;
+        },
+        { what: `account view of ${id} at version ${String(head.version)}`, timeoutMs: 30_000 },
+      );
+    },
+    async openAccount(key, currency = 'USD') {
+      const reply = await send('POST', '/accounts', { currency }, key);
+      expect(reply.status).toBe(201);
+      return String(reply.json.id);
+    },
+    lines: () => lines,
+    async stop() {
+      await runtime.stop();
+      logs.end();
+    },
+  };
+}
