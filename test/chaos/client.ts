@@ -21,8 +21,11 @@ function retryable(status: number, json: Json): boolean {
 export interface ClientOptions {
   readonly apiUrl: string;
   readonly apiKey: string;
-  /** Attempts per request before the answer counts as lost. @default 12 */
-  readonly maxAttempts?: number;
+  /**
+   * How long a request is retried before its answer counts as lost. A lost response can hold the key's
+   * idempotency lock until the function's timeout, so this outlasts it. @default 90 s
+   */
+  readonly retryForMs?: number;
   /** Per-attempt deadline. @default 20 s */
   readonly timeoutMs?: number;
 }
@@ -34,7 +37,7 @@ export interface ClientOptions {
  */
 export function chaosClient(options: ClientOptions) {
   const base = options.apiUrl.replace(/\/$/, '');
-  const maxAttempts = options.maxAttempts ?? 12;
+  const retryForMs = options.retryForMs ?? 90_000;
   const timeoutMs = options.timeoutMs ?? 20_000;
   let retries = 0;
 
@@ -57,9 +60,9 @@ export function chaosClient(options: ClientOptions) {
       } catch {
         json = { text };
       }
-      return { status: response.status, json };
+      return { status: response.status, json, retryAfter: Number(response.headers.get('retry-after') ?? 0) };
     } catch (error) {
-      return { status: 0, json: { error: String(error) } };
+      return { status: 0, json: { error: String(error) }, retryAfter: 0 };
     }
   }
 
@@ -69,14 +72,14 @@ export function chaosClient(options: ClientOptions) {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer> {
-    let last = { status: 0, json: {} as Json };
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      last = await once(method, path, body, headers);
-      if (!retryable(last.status, last.json)) return { ...last, attempts: attempt };
+    const deadline = Date.now() + retryForMs;
+    for (let attempt = 1; ; attempt++) {
+      const { status, json, retryAfter } = await once(method, path, body, headers);
+      if (!retryable(status, json)) return { status, json, attempts: attempt };
+      if (Date.now() > deadline) return { status: 0, json, attempts: attempt };
       retries++;
-      await sleep(Math.min(2_000, 50 * 2 ** attempt));
+      await sleep(Math.min(3_000, Math.max(retryAfter * 1000, 50 * 2 ** attempt)));
     }
-    return { status: 0, json: last.json, attempts: maxAttempts };
   }
 
   return {

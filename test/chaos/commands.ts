@@ -46,6 +46,8 @@ export interface Real {
   readonly byName: Record<string, number>;
   /** Milliseconds spent per operation name (settling waits included). */
   readonly msByName: Record<string, number>;
+  /** Called after each operation (CHAOS_VERBOSE=1 prints them). */
+  readonly trace?: (line: string) => void;
 }
 
 /** The API answered differently from the model: the run stops, the seed is printed. */
@@ -104,7 +106,9 @@ function command(
       try {
         await run(m, r, next(r, name));
       } finally {
-        r.msByName[name] = (r.msByName[name] ?? 0) + Date.now() - started;
+        const ms = Date.now() - started;
+        r.msByName[name] = (r.msByName[name] ?? 0) + ms;
+        r.trace?.(`#${r.ops} ${label()} ${ms} ms`);
       }
     },
     toString: label,

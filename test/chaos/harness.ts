@@ -78,9 +78,7 @@ export async function startStack(chaos: string | undefined, log: (line: string) 
     useQueueUrlAsEndpoint: false,
   });
   const dlqs = Object.fromEntries(
-    Object.entries(runtime.refs).filter(([id, ref]) =>
-      /(DeadLettersQueue|FailuresQueue)[0-9A-F]{8}$/.test(id),
-    ),
+    Object.entries(runtime.refs).filter(([id]) => /(DeadLettersQueue|FailuresQueue)[0-9A-F]{8}$/.test(id)),
   );
   return {
     runtime,

@@ -44,8 +44,13 @@ export interface SeedResult {
   readonly replay: string;
 }
 
-/** How long the projections and workers get to settle after the last operation. */
+/** How long the projections get to settle after the last operation. */
 const SETTLE_MS = 90_000;
+/**
+ * How long the workers get: a worker that crashed lets its message come back only after the queue's
+ * visibility timeout (6 × the function's timeout: 180 s for processor events), and then it must finish.
+ */
+const WORKERS_SETTLE_MS = 420_000;
 
 async function settled<T>(check: () => Promise<T[]>, timeoutMs = SETTLE_MS): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
@@ -95,7 +100,7 @@ export async function checkInvariants(stack: Stack, model: Model, real: Real): P
       }),
     ];
   };
-  await settled(() => sqsCheck({ processor: [], notifications: [] }));
+  await settled(() => sqsCheck({ processor: [], notifications: [] }), WORKERS_SETTLE_MS);
   const dlq = async (pattern: RegExp) => {
     const url = Object.entries(stack.dlqs).find(([id]) => pattern.test(id))?.[1];
     return url ? deadLetters(stack, url) : [];
@@ -131,6 +136,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     webhookIds: [],
     byName: {},
     msByName: {},
+    ...(process.env.CHAOS_VERBOSE ? { trace: log } : {}),
   };
   const violations: Violation[] = [];
   let checkStarted = 0;
