@@ -13,7 +13,13 @@ const LATEST = '9999-12-31T23:59:59Z';
 export interface ChaosStack {
   readonly runtime: LocalRuntime;
   /** Sends a request with its Idempotency-Key again while the stack answers 5xx or 409 (in flight), as a client should. */
-  send(method: string, path: string, body: unknown, key: string): Promise<Reply>;
+  send(
+    method: string,
+    path: string,
+    body: unknown,
+    key: string,
+    headers?: Record<string, string>,
+  ): Promise<Reply>;
   get(path: string): Promise<Reply>;
   /** The account's balances from the event store (`asOf` far ahead): the write side's truth. */
   ledgerBalances(id: string): Promise<Record<string, number>>;
@@ -24,6 +30,9 @@ export interface ChaosStack {
   lines(): string[];
   stop(): Promise<void>;
 }
+
+/** The processor webhook secret the chaos stacks start with. */
+export const CHAOS_PROCESSOR_SECRET = 'chaos-processor-webhook-secret-0123456789abcdef';
 
 export async function startChaosStack(chaos: string): Promise<ChaosStack> {
   const { ensureAssembly } = await import('../../local/synth.ts');
@@ -38,6 +47,7 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
     projectRoot,
     port: 0,
     apiKeys: [apiKey],
+    secrets: { ProcessorWebhookSecret: CHAOS_PROCESSOR_SECRET },
     chaos,
     log: (line) => {
       lines.push(line);
@@ -46,12 +56,12 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
     functionLog: (fn, line) => logs.write(`[${fn}] ${line}\n`),
   });
   const request = apiClient(runtime.apiUrl ?? '', apiKey);
-  const send = async (method: string, path: string, body: unknown, key: string) => {
+  const send = async (method: string, path: string, body: unknown, key: string, headers = {}) => {
     // A lost response can leave the request's idempotency lock in place until the function's timeout: a client
     // honours Retry-After meanwhile.
     const deadline = Date.now() + 90_000;
     for (let attempt = 1; ; attempt++) {
-      const reply = await request(method, path, body, { 'idempotency-key': key });
+      const reply = await request(method, path, body, { 'idempotency-key': key, ...headers });
       if ((reply.status < 500 && reply.status !== 409) || Date.now() > deadline) return reply;
       const after = Number(reply.headers.get('retry-after') ?? 0) * 1000;
       await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(after, 100 * attempt))));

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChaosStack, startChaosStack } from './chaos-support.ts';
+
+// The events table's stream batches are duplicated, re-delivered after the next batch, and failed.
+describe('chaos at the DynamoDB Streams boundary', () => {
+  let stack: ChaosStack;
+  beforeAll(async () => {
+    stack = await startChaosStack('seed=21,stream.duplicate=0.3,stream.redeliver=0.3,stream.fail=0.2');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('projects every event once: the views and the history equal the ledger', {
+    timeout: 300_000,
+  }, async () => {
+    const a = await stack.openAccount('st-open-a');
+    const b = await stack.openAccount('st-open-b');
+    expect(
+      (await stack.send('POST', `/accounts/${a}/deposits`, { amount: 5000, currency: 'USD' }, 'st-dep'))
+        .status,
+    ).toBe(201);
+    for (let i = 1; i <= 10; i++) {
+      const body = { debitAccountId: a, creditAccountId: b, amount: 10 * i, currency: 'USD' };
+      expect((await stack.send('POST', '/transfers', body, `st-tr-${i}`)).status).toBe(201);
+    }
+    // 10 + 20 + … + 100
+    expect(await stack.viewBalances(a)).toMatchObject({
+      creditsPosted: 5000,
+      debitsPosted: 550,
+      available: 4450,
+    });
+    expect(await stack.viewBalances(b)).toMatchObject({ creditsPosted: 550, debitsPosted: 0 });
+    const history = await stack.get(`/accounts/${b}/transactions?limit=100`);
+    expect(history.json.data).toHaveLength(10);
+
+    const counts = stack.runtime.chaos.counts();
+    for (const kind of ['stream.duplicate', 'stream.redeliver', 'stream.fail'])
+      expect(counts[kind], kind).toBeGreaterThan(0);
+    expect(stack.runtime.chaos.log().every((f) => f.boundary === 'stream')).toBe(true);
+  });
+});
