@@ -74,6 +74,27 @@ describe('the chaos invariants hold on a clean ledger and fail on a bad one', ()
     ]);
   });
 
+  it('conservation: a reservation and its partial post balance, pending and posted alike', () => {
+    const reserve: LedgerEvent = {
+      type: 'TransferPending',
+      payload: { ...legs('t2', 'a', 'b'), amount: 70, purpose: 'transfer', reference: null, expiresAt: null },
+    };
+    const post: LedgerEvent = {
+      type: 'PendingTransferPosted',
+      payload: { ...legs('t2', 'a', 'b'), pendingAmount: 70, amount: 30 },
+    };
+    const held = [...good(), stored('account', 'a', 3, reserve), stored('account', 'b', 3, reserve)];
+    expect(conservation(held)).toEqual([]);
+    expect(conservation([...held, stored('account', 'a', 4, post), stored('account', 'b', 4, post)])).toEqual(
+      [],
+    );
+    expect(conservation([...held, stored('account', 'a', 4, post)])).toEqual([
+      expect.objectContaining({
+        detail: 'tenant-x USD: credits − debits sum to -30 posted, 70 pending (not zero)',
+      }),
+    ]);
+  });
+
   it('conservation: legs on shard streams count for their account; a leg on a stranger stream is reported', () => {
     const onShards = [opened('a'), ...posted('t1', 'a', 'settlement-USD', 5, [2, 1])].map((e) =>
       e.stream.id === 'settlement-USD' ? { ...e, stream: { ...e.stream, id: 'settlement-USD~7' } } : e,
