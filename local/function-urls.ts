@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Chaos } from './chaos.ts';
 import { closeServer, listen, readBody } from './http-server.ts';
 import type { InvokeResult } from './lambda-pool.ts';
+import { sleep } from './sleep.ts';
 
 /** A function URL as the template declares it (`AWS::Lambda::Url`). */
 export interface FunctionUrlSpec {
@@ -121,9 +123,49 @@ export function functionUrlResponse(result: InvokeResult): {
 export class FunctionUrls {
   readonly #invoke: Invoke;
   readonly #servers: Server[] = [];
+  readonly #chaos: Chaos | undefined;
+  /** Capture keys the processor has seen: a decline is injected only where the processor has not decided yet. */
+  readonly #captureKeys = new Set<string>();
 
-  constructor(invoke: Invoke) {
+  /** `chaos`: faults of the processor boundary (the sandbox processor is the stack's Function URL). */
+  constructor(invoke: Invoke, chaos?: Chaos) {
     this.#invoke = invoke;
+    this.#chaos = chaos?.active('processor') ? chaos : undefined;
+  }
+
+  /**
+   * The processor's faults: a 5xx before it acts; a decline it records as one (the capture is asked with the
+   * declined test card, so a replay declines too); a timeout after it acted (the connection drops, no answer);
+   * a late capture (it acted, the answer comes late). Identity: path and Idempotency-Key.
+   */
+  #fault(request: IncomingMessage, payload: Buffer) {
+    const key = request.headers['idempotency-key'];
+    if (!this.#chaos || request.method !== 'POST' || typeof key !== 'string') return { payload };
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const identity = this.#chaos.identity(`${path} ${key}`);
+    const capture = path === '/v1/captures';
+    const first = capture && !this.#captureKeys.has(identity);
+    const kind = this.#chaos.pick(
+      'processor',
+      identity,
+      first
+        ? ['processor.5xx', 'processor.decline', 'processor.timeout', 'processor.late-capture']
+        : capture
+          ? ['processor.5xx', 'processor.timeout', 'processor.late-capture']
+          : ['processor.5xx', 'processor.timeout'],
+    );
+    if (kind !== 'processor.5xx') this.#captureKeys.add(identity);
+    if (kind !== 'processor.decline') return { payload, kind };
+    try {
+      const body: unknown = JSON.parse(payload.toString('utf8'));
+      const declined = {
+        ...(body && typeof body === 'object' ? body : {}),
+        paymentMethod: 'pm_card_declined',
+      };
+      return { payload: Buffer.from(JSON.stringify(declined)), kind };
+    } catch {
+      return { payload, kind };
+    }
   }
 
   /** Starts serving `spec` on a free port; returns its URL (`http://127.0.0.1:<port>/`, like AWS's trailing slash). */
@@ -136,7 +178,13 @@ export class FunctionUrls {
     const urlId = spec.logicalId.toLowerCase().slice(0, 32);
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
       readBody(request).then(
-        (payload) => {
+        (raw) => {
+          const { payload, kind } = this.#fault(request, raw);
+          if (kind === 'processor.5xx') {
+            response.writeHead(503, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ error: 'chaos: processor unavailable' }));
+            return;
+          }
           const event = functionUrlEvent({
             method: request.method ?? 'GET',
             url: request.url ?? '/',
@@ -153,7 +201,12 @@ export class FunctionUrls {
                 error: { errorType: 'Runtime.Error', errorMessage: String(error), trace: [] },
               }),
             )
-            .then((result) => {
+            .then(async (result) => {
+              if (kind === 'processor.timeout') {
+                response.destroy();
+                return;
+              }
+              if (kind === 'processor.late-capture') await sleep((this.#chaos?.latencyMs ?? 200) * 5);
               const { status, headers, body } = functionUrlResponse(result);
               response.writeHead(status, { ...headers, 'x-amzn-requestid': randomUUID() });
               response.end(body);

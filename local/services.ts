@@ -89,7 +89,7 @@ export async function startServices(
   const sfn = new StepFunctionsService(lambdas, region);
   const sfnEndpoint = await sfn.listen(options.sfnPort ?? 0);
   stoppers.push(() => sfn.stop());
-  const functionUrls = new FunctionUrls((name, event) => lambdas.invoke(name, event));
+  const functionUrls = new FunctionUrls((name, event) => lambdas.invoke(name, event), chaos);
   stoppers.push(() => functionUrls.stop());
   const secrets = await startSecretsManager({
     port: options.secretsManagerPort ?? 0,

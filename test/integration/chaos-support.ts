@@ -10,6 +10,26 @@ import { waitFor } from '../support/wait-for.ts';
 const projectRoot = join(import.meta.dirname, '..', '..');
 const LATEST = '9999-12-31T23:59:59Z';
 
+export interface Balances {
+  readonly debitsPending: number;
+  readonly debitsPosted: number;
+  readonly creditsPending: number;
+  readonly creditsPosted: number;
+  readonly available: number;
+}
+
+function balancesOf(value: unknown): Balances {
+  const b: Record<string, unknown> = value && typeof value === 'object' ? { ...value } : {};
+  const n = (name: string) => Number(b[name] ?? Number.NaN);
+  return {
+    debitsPending: n('debitsPending'),
+    debitsPosted: n('debitsPosted'),
+    creditsPending: n('creditsPending'),
+    creditsPosted: n('creditsPosted'),
+    available: n('available'),
+  };
+}
+
 export interface ChaosStack {
   readonly runtime: LocalRuntime;
   /** Sends a request with its Idempotency-Key again while the stack answers 5xx or 409 (in flight), as a client should. */
@@ -22,9 +42,9 @@ export interface ChaosStack {
   ): Promise<Reply>;
   get(path: string): Promise<Reply>;
   /** The account's balances from the event store (`asOf` far ahead): the write side's truth. */
-  ledgerBalances(id: string): Promise<Record<string, number>>;
+  ledgerBalances(id: string): Promise<Balances>;
   /** Waits until the account view has caught up with the event store, then returns its balances. */
-  viewBalances(id: string): Promise<Record<string, number>>;
+  viewBalances(id: string): Promise<Balances>;
   openAccount(key: string, currency?: string): Promise<string>;
   /** What the runtime logged (the chaos summary line at stop among them). */
   lines(): string[];
@@ -77,15 +97,13 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
     runtime,
     send,
     get,
-    ledgerBalances: async (id) => (await ledger(id)).balances as Record<string, number>,
+    ledgerBalances: async (id) => balancesOf((await ledger(id)).balances),
     async viewBalances(id) {
       const head = await ledger(id);
       return waitFor(
         async () => {
           const view = await get(`/accounts/${id}`);
-          return view.json.version === head.version
-            ? (view.json.balances as Record<string, number>)
-            : undefined;
+          return view.json.version === head.version ? balancesOf(view.json.balances) : undefined;
         },
         { what: `account view of ${id} at version ${String(head.version)}`, timeoutMs: 30_000 },
       );
