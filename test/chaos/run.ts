@@ -170,7 +170,11 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     clientRetries: real.client.retries(),
     faults: stack.runtime.chaos.counts(),
     faultCount: faultLog.length,
-    faultLogHash: createHash('sha256').update(JSON.stringify(faultLog)).digest('hex').slice(0, 16),
+    // A multiset: concurrent work (pollers, workers) may inject the same faults in another order.
+    faultLogHash: createHash('sha256')
+      .update(JSON.stringify(faultLog.map((f) => JSON.stringify(f)).sort()))
+      .digest('hex')
+      .slice(0, 16),
     invariantsChecked: INVARIANTS,
     violations,
     durationMs: Date.now() - started,
