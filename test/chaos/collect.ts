@@ -7,7 +7,7 @@ import { scanPages } from '../../lambdas/adapters/dynamodb-scan.ts';
 import type { StoredEvent } from '../../lambdas/domain/events.ts';
 import { READ_MODELS, type ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
 import type { Stack } from './harness.ts';
-import { dumpRows, type WorkerRecord } from './invariants.ts';
+import { dumpRows, perModel, type WorkerRecord } from './invariants.ts';
 
 export async function allEvents(stack: Stack): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
@@ -27,13 +27,12 @@ async function scanAll(stack: Stack, table: string): Promise<Record<string, unkn
 
 /** Every read model's serving table (the one its pointer names), in canonical rows. */
 export async function liveReadModels(stack: Stack): Promise<Record<ReadModelName, string[]>> {
-  const entries = await Promise.all(
-    READ_MODELS.map(async (model) => {
-      const slot = await readPointer(stack.ddb, stack.pointersTable, model);
-      return [model, dumpRows(await scanAll(stack, stack.readModels[model][slot]))] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as Record<ReadModelName, string[]>;
+  const dumps = new Map<ReadModelName, string[]>();
+  for (const model of READ_MODELS) {
+    const slot = await readPointer(stack.ddb, stack.pointersTable, model);
+    dumps.set(model, dumpRows(await scanAll(stack, stack.readModels[model][slot])));
+  }
+  return perModel((model) => dumps.get(model) ?? []);
 }
 
 export async function workerRecords(stack: Stack): Promise<WorkerRecord[]> {

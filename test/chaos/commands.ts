@@ -74,8 +74,7 @@ export async function expectBalances(r: Real, account: ModelAccount, what: strin
   const answer = await r.client.get(`/accounts/${account.id}?asOf=${LATEST}`);
   const got = answer.json.balances;
   const want = balancesOf(account);
-  const same =
-    typeof got === 'object' && got !== null && Object.entries(want).every(([k, v]) => (got as Json)[k] === v);
+  const same = isJson(got) && Object.entries(want).every(([k, v]) => got[k] === v);
   if (!same) {
     throw new ModelMismatch(
       `${what}: balances of ${account.id}: model ${JSON.stringify(want)}, event store ${JSON.stringify(got)}`,
@@ -85,6 +84,16 @@ export async function expectBalances(r: Real, account: ModelAccount, what: strin
 
 const pick = <T>(list: readonly T[], index: number): T | undefined =>
   list.length === 0 ? undefined : list[index % list.length];
+
+/** The element at `index` (wrapping); the commands' preconditions make sure there is one. */
+function one<T>(list: readonly T[], index: number): T {
+  const found = pick(list, index);
+  if (found === undefined) throw new Error('a precondition let an operation run with nothing to act on');
+  return found;
+}
+
+const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null;
+const otherCurrency = (c: Currency): Currency => (c === 'USD' ? 'EUR' : 'USD');
 
 const amountArb = fc.integer({ min: 1, max: 5_000 });
 const indexArb = fc.nat({ max: 1_000 });
@@ -148,10 +157,8 @@ function moneyMovement(
     () => `${kind}(#${index},${amount}${mismatch ? ',other currency' : ''})`,
     (m) => m.accounts.length > 0,
     async (m, r, key) => {
-      const account = pick(m.accounts, index) as ModelAccount;
-      const currency = mismatch
-        ? (CURRENCIES.find((c) => c !== account.currency) as Currency)
-        : account.currency;
+      const account = one(m.accounts, index);
+      const currency = mismatch ? otherCurrency(account.currency) : account.currency;
       const system: Party = { system: currency };
       const [debit, credit] = kind === 'deposit' ? [system, account] : [account, system];
       const expected = expectOpenTransfer(debit, credit, amount, currency);
@@ -185,9 +192,9 @@ function transfer(from: number, to: number, amount: number, pending: boolean): C
     () => `transfer(#${from}→#${to},${amount}${pending ? ',pending' : ''})`,
     (m) => m.accounts.length > 1,
     async (m, r, key) => {
-      const debit = pick(m.accounts, from) as ModelAccount;
-      let credit = pick(m.accounts, to) as ModelAccount;
-      if (credit === debit) credit = pick(m.accounts, to + 1) as ModelAccount;
+      const debit = one(m.accounts, from);
+      let credit = one(m.accounts, to);
+      if (credit === debit) credit = one(m.accounts, to + 1);
       const currency = debit.currency;
       const expected = expectOpenTransfer(debit, credit, amount, currency);
       const id = `t_${key}`;
@@ -245,7 +252,7 @@ function statusChange(index: number, to: 'open' | 'frozen'): Cmd {
     () => `${action}(#${index})`,
     (m) => m.accounts.length > 0,
     async (m, r, key) => {
-      const a = pick(m.accounts, index) as ModelAccount;
+      const a = one(m.accounts, index);
       const expected = expectStatusChange(a, to);
       const body = to === 'frozen' ? { reason: 'chaos run' } : undefined;
       const answer = await r.client.command(`/accounts/${a.id}/${action}`, body, key);
@@ -287,8 +294,8 @@ function payment(payerIndex: number, merchantIndex: number, amount: number): Cmd
           merchants(m, p.currency).length > 0 &&
           (m.paymentsByPayer.get(p.id) ?? 0) < MAX_PAYMENTS_PER_PAYER - 1,
       );
-      const payer = pick(payers, payerIndex) as ModelAccount;
-      const merchant = pick(merchants(m, payer.currency), merchantIndex) as ModelAccount;
+      const payer = one(payers, payerIndex);
+      const merchant = one(merchants(m, payer.currency), merchantIndex);
       const expected = expectPayment(payer, merchant, amount);
       const body = {
         payerAccountId: payer.id,
@@ -307,7 +314,7 @@ function payment(payerIndex: number, merchantIndex: number, amount: number): Cmd
       }, PAYMENT_DEADLINE_MS);
       if (!final)
         throw new ModelMismatch(`payment ${id} not settled or failed within ${PAYMENT_DEADLINE_MS} ms`);
-      const reason = String((final.failure as Json | null)?.reason ?? '');
+      const reason = isJson(final.failure) ? String(final.failure.reason) : '';
       const fee = feeOf(amount);
       const settled = final.status === 'settled';
       const explained =
@@ -403,10 +410,10 @@ function openDispute(index: number, amount: number): Cmd {
     () => `dispute.opened(merchant #${index},${amount})`,
     (m) => m.accounts.some((a) => a.kind === 'merchant'),
     async (m, r, key) => {
-      const merchant = pick(
+      const merchant = one(
         m.accounts.filter((a) => a.kind === 'merchant'),
         index,
-      ) as ModelAccount;
+      );
       const d: ModelDispute = { id: `dp_${key}`, merchant: merchant.id, amount, status: 'open' };
       const answer = await r.client.webhook(
         r.webhookSecret,
@@ -426,11 +433,14 @@ function closeDispute(index: number, outcome: 'won' | 'lost'): Cmd {
     () => `dispute.${outcome}(#${index})`,
     (m) => m.disputes.some((d) => d.status === 'open'),
     async (m, r, key) => {
-      const d = pick(
+      const d = one(
         m.disputes.filter((x) => x.status === 'open'),
         index,
-      ) as ModelDispute;
-      const merchant = m.accounts.find((a) => a.id === d.merchant) as ModelAccount;
+      );
+      const merchant = one(
+        m.accounts.filter((a) => a.id === d.merchant),
+        0,
+      );
       const event = disputeEvent(r, d, `dispute.${outcome}`, merchant.currency, key);
       const answer = await r.client.webhook(r.webhookSecret, event);
       expectAnswer(`dispute.${outcome} ${d.id}`, answer, { ok: true }, 202);

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SlotTables } from '../../lambdas/adapters/dynamodb-read-model-pointer.ts';
-import { READ_MODELS, type ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
+import type { ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
 import { READ_MODEL_TABLES_ENV } from '../../lambdas/shared/env-names.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/runtime.ts';
+import { perModel } from './invariants.ts';
 
 /** The processor's webhook secret the chaos runtime starts with, so the run can sign as the processor. */
 export const WEBHOOK_SECRET = 'chaos-processor-webhook-secret-0123456789';
@@ -56,12 +57,10 @@ export async function startStack(chaos: string | undefined, log: (line: string) 
   const runtime = await startLocalRuntime(options);
   const projector = runtime.functions.find((f) => f.env.DAILY_TOTALS_TABLES && f.env.ACCOUNT_VIEW_TABLES);
   if (!projector) throw new Error('no projector function in the template');
-  const readModels = Object.fromEntries(
-    READ_MODELS.map((model) => {
-      const [blue = '', green = ''] = (projector.env[READ_MODEL_TABLES_ENV[model]] ?? '').split(',');
-      return [model, { blue, green }];
-    }),
-  ) as Record<ReadModelName, SlotTables>;
+  const readModels = perModel((model): SlotTables => {
+    const [blue = '', green = ''] = (projector.env[READ_MODEL_TABLES_ENV[model]] ?? '').split(',');
+    return { blue, green };
+  });
   const workerNamed = (pattern: RegExp) => {
     const fn = runtime.functions.find((f) => pattern.test(f.logicalId));
     return fn?.name ?? '';

@@ -25,14 +25,6 @@ export interface Violation {
   readonly detail: string;
 }
 
-const LEG_TYPES = new Set([
-  'TransferPosted',
-  'TransferPending',
-  'PendingTransferPosted',
-  'PendingTransferVoided',
-  'PendingTransferExpired',
-]);
-
 interface Leg {
   readonly transferId: string;
   readonly debitAccountId: string;
@@ -43,7 +35,27 @@ interface Leg {
 }
 
 function legOf(event: StoredEvent): Leg | null {
-  return LEG_TYPES.has(event.type) ? (event.payload as unknown as Leg) : null;
+  switch (event.type) {
+    case 'TransferPosted':
+    case 'TransferPending':
+    case 'PendingTransferPosted':
+    case 'PendingTransferVoided':
+    case 'PendingTransferExpired':
+      return event.payload;
+    default:
+      return null;
+  }
+}
+
+/** A value per read model. */
+export function perModel<T>(f: (model: ReadModelName) => T): Record<ReadModelName, T> {
+  return {
+    'account-view': f('account-view'),
+    'account-history': f('account-history'),
+    'transfer-view': f('transfer-view'),
+    'daily-totals': f('daily-totals'),
+    'payment-view': f('payment-view'),
+  };
 }
 
 /** The account a stream belongs to: a shard or replica stream `<id>~<k>` belongs to `<id>`. */
@@ -213,9 +225,7 @@ export async function replay(events: readonly StoredEvent[]): Promise<Record<Rea
   for (const list of byStream.values()) {
     for (const event of list.sort((a, b) => a.version - b.version)) await projector.project(event);
   }
-  return Object.fromEntries(
-    READ_MODELS.map((model) => [model, dumpRows([...(tables.tables.get(model)?.values() ?? [])])]),
-  ) as Record<ReadModelName, string[]>;
+  return perModel((model) => dumpRows([...(tables.tables.get(model)?.values() ?? [])]));
 }
 
 /** Each live read model (its serving table) equals the replay, row for row. */

@@ -46,6 +46,11 @@ export function summarize(results: readonly SeedResult[]) {
   };
 }
 
+function writeReport(path: string, report: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -74,10 +79,10 @@ async function main() {
     );
     for (const v of result.violations) console.error(`  VIOLATION [${v.invariant}] ${v.detail}`);
     if (result.violations.length > 0) console.error(`  replay: ${result.replay}`);
+    // Written after every seed, so a run cut short still leaves its report.
+    writeReport(reportPath, { ...summarize(results), chaosRates, results });
   }
   const summary = summarize(results);
-  mkdirSync(dirname(reportPath), { recursive: true });
-  writeFileSync(reportPath, `${JSON.stringify({ ...summary, chaosRates, results }, null, 2)}\n`);
   console.log(JSON.stringify(summary));
   const failed = results.filter((r) => r.violations.length > 0);
   if (failed.length > 0) {

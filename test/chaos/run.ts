@@ -106,9 +106,12 @@ export async function checkInvariants(stack: Stack, model: Model, real: Real): P
     return url ? deadLetters(stack, url) : [];
   };
   const processorDead = (await dlq(/^ProcessorWebhooksEventsDeadLettersQueue/)).map((b) => String(b.eventId));
-  const notificationDead = (await dlq(/^MerchantNotificationsDeadLettersQueue/)).map((b) =>
-    String((b.notification as { notificationId?: string } | undefined)?.notificationId ?? b.notificationId),
-  );
+  const notificationDead = (await dlq(/^MerchantNotificationsDeadLettersQueue/)).map((b) => {
+    const inner = b.notification;
+    return String(
+      typeof inner === 'object' && inner !== null && 'notificationId' in inner ? inner.notificationId : '',
+    );
+  });
   violations.push(...(await sqsCheck({ processor: processorDead, notifications: notificationDead })));
   return violations;
 }
