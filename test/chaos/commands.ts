@@ -235,6 +235,9 @@ function resolve(index: number, how: 'post' | 'void', partial: number | null): C
       const expected = how === 'post' ? expectPost(m, t, amount) : expectVoid(t);
       const body = how === 'post' && amount !== undefined ? { amount } : {};
       const answer = await r.client.command(`/transfers/${t.id}/${how}`, body, key);
+      r.trace?.(
+        `  ${how} ${t.id} (${t.status}, ${t.amount}) amount ${amount}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 300)}`,
+      );
       expectAnswer(`${how} ${t.id}`, answer, expected, 200);
       if (expected.ok) applyResolution(m, t, how === 'post' ? 'posted' : 'voided', amount);
       for (const id of [t.debit, t.credit]) {

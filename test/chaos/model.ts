@@ -152,6 +152,8 @@ export function applyResolution(
   outcome: 'posted' | 'voided',
   amount?: number,
 ) {
+  // A post or void that found its own resolution already there moved nothing.
+  if (t.status !== 'pending') return;
   const debit = account(model, t.debit);
   const credit = account(model, t.credit);
   const posted = outcome === 'posted' ? (amount ?? t.amount) : 0;
