@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { chaosClient } from './client.ts';
 import { allEvents, deadLetters, liveReadModels, workerRecords } from './collect.ts';
-import { allCommands, expectBalances, ModelMismatch, type Real } from './commands.ts';
+import { expectBalances, ModelMismatch, type Real } from './commands.ts';
 import { CHAOS_API_KEY, type Stack, startStack, WEBHOOK_SECRET } from './harness.ts';
 import {
   conservation,
@@ -16,6 +16,7 @@ import {
   type Violation,
 } from './invariants.ts';
 import { emptyModel, type Model } from './model.ts';
+import { allCommands } from './operations.ts';
 
 export interface SeedOptions {
   readonly seed: number;
@@ -146,7 +147,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   let checkMs = 0;
   try {
     const property = fc.asyncProperty(
-      fc.commands(allCommands(), { maxCommands: operations * 4, size: 'max' }),
+      fc
+        .commands(allCommands(), { maxCommands: operations * 4, size: 'max' })
+        // Enough commands that the budget, not the draw, ends the run (fast-check may draw short lists).
+        .filter((cmds) => [...cmds].length >= operations * 2),
       (cmds) => fc.asyncModelRun(() => ({ model, real }), cmds),
     );
     const outcome = await fc.check(property, { seed, numRuns: 1, endOnFailure: true });
@@ -155,6 +159,12 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       const invariant = error instanceof ModelMismatch ? 'api-matches-model' : 'api-matches-model';
       violations.push({ invariant, detail: `after ${real.ops} operations: ${String(error)}` });
       log(`seed ${seed}: ${String(error)}`);
+    }
+    if (real.ops < operations) {
+      violations.push({
+        invariant: 'api-matches-model',
+        detail: `ran ${real.ops} of ${operations} operations`,
+      });
     }
     checkStarted = Date.now();
     violations.push(...(await checkInvariants(stack, model, real)));
