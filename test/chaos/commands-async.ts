@@ -18,12 +18,12 @@ import {
   type Currency,
   expectPayment,
   expectRefund,
+  FAULT_FAILURES,
   feeOf,
   MAX_PAYMENTS_PER_PAYER,
   type Model,
   type ModelAccount,
   type ModelDispute,
-  PROCESSOR_FAILURES,
 } from './model.ts';
 
 /** Polls `probe` until it returns a value, or gives up after `timeoutMs` (undefined). */
@@ -82,12 +82,17 @@ export function payment(payerIndex: number, merchantIndex: number, amount: numbe
       const fee = feeOf(amount);
       const settled = final.status === 'settled';
       const explained =
-        (expected.ok && (settled || (r.chaos && PROCESSOR_FAILURES.test(reason)))) ||
+        (expected.ok && (settled || (r.chaos && FAULT_FAILURES.test(reason)))) ||
         (!expected.ok && !settled && reason === expected.code);
       if (!explained) {
         throw new ModelMismatch(
           `payment ${id}: expected ${expected.ok ? 'settled' : `failed (${expected.code})`}, got ${JSON.stringify(final)}`,
         );
+      }
+      if (expected.ok && !settled) {
+        // Counted apart in the report: a payment the model expected to settle, failed by a fault.
+        const name = `payment failed: ${reason}`;
+        r.byName[name] = (r.byName[name] ?? 0) + 1;
       }
       const p = {
         id,

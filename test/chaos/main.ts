@@ -78,7 +78,7 @@ async function main() {
         `${result.violations.length} violations, ${Math.round(result.durationMs / 1000)} s`,
     );
     for (const v of result.violations) console.error(`  VIOLATION [${v.invariant}] ${v.detail}`);
-    if (result.violations.length > 0) console.error(`  replay: ${result.replay}`);
+    if (result.violations.length > 0) console.error(`  replay: ${result.replay}\n  logs: ${result.logFile}`);
     // Written after every seed, so a run cut short still leaves its report.
     writeReport(reportPath, { ...summarize(results), chaosRates, results });
   }

@@ -189,8 +189,13 @@ export function expectPayment(payer: ModelAccount, merchant: ModelAccount, amoun
   return OK;
 }
 
-/** Payment failures the processor's faults explain (chaos may inject them on any payment). */
-export const PROCESSOR_FAILURES = /^(payment-declined|processor-unavailable)/;
+/**
+ * Payment failures that injected faults explain: the processor's (a decline, an outage), and a saga task that
+ * failed on a fault its Retry does not name (`internal-error`: a crashed function, see the README). The books
+ * must then follow the failure, compensations complete (the payments-terminal invariant).
+ */
+export const FAULT_FAILURES =
+  /^(payment-declined|processor-unavailable|internal-error|ledger-unavailable|timeout)/;
 
 export function applySettled(model: Model, p: ModelPayment) {
   const payer = account(model, p.payer);

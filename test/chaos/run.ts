@@ -1,5 +1,8 @@
 /** One seeded chaos run: random operations against the model and the stack, then every invariant. */
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { chaosClient } from './client.ts';
 import { allEvents, deadLetters, liveReadModels, workerRecords } from './collect.ts';
@@ -43,6 +46,8 @@ export interface SeedResult {
   readonly violations: readonly Violation[];
   readonly durationMs: number;
   readonly replay: string;
+  /** Where the stack's and the functions' logs of this seed went. */
+  readonly logFile: string;
 }
 
 /** How long the projections get to settle after the last operation. */
@@ -128,7 +133,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const log = options.log ?? (() => {});
   const started = Date.now();
   const chaos = chaosRates ? `seed=${seed},${chaosRates}` : null;
-  const stack = await startStack(chaos ?? undefined, () => {});
+  // The stack's and the functions' logs, for a failing seed's post-mortem.
+  const logFile = join(tmpdir(), `ledgerline-chaos-seed-${seed}.log`);
+  const logs = createWriteStream(logFile);
+  const stack = await startStack(chaos ?? undefined, (line) => logs.write(`${line}\n`));
   const model = emptyModel(operations);
   const real: Real = {
     client: chaosClient({ apiUrl: stack.apiUrl, apiKey: CHAOS_API_KEY }),
@@ -171,6 +179,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     checkMs = Date.now() - checkStarted;
   } finally {
     await stack.stop();
+    logs.end();
   }
   const faultLog = stack.runtime.chaos.log();
   return {
@@ -192,5 +201,6 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     violations,
     durationMs: Date.now() - started,
     replay: replayCommand(seed, operations, chaosRates),
+    logFile,
   };
 }
