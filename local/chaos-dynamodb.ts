@@ -17,8 +17,10 @@ import { sleep } from './sleep.ts';
 
 /** What the proxy needs from the Lambda pool to fault the invocation that made a write. */
 export interface InvocationFaults {
-  /** The function's name when this is the first write of the invocation `environmentId` runs. */
-  firstWrite(environmentId: string): string | undefined;
+  /** The name of the function environment `environmentId` runs. */
+  functionOf(environmentId: string): string | undefined;
+  /** Counts a write; whether it is the first write of the invocation `environmentId` runs. */
+  firstWrite(environmentId: string): boolean;
   crash(environmentId: string, message: string): void;
   timeOut(environmentId: string): void;
 }
@@ -32,6 +34,15 @@ export interface ChaosDynamoProxy {
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 type Json = Record<string, unknown>;
+/** What names a Query or Scan: where it reads, never how much or which attributes. */
+const READ_IDENTITY = [
+  'TableName',
+  'IndexName',
+  'KeyConditionExpression',
+  'ExpressionAttributeValues',
+  'ExclusiveStartKey',
+  'Segment',
+] as const;
 const obj = (value: unknown): Json =>
   value && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
@@ -66,24 +77,7 @@ export async function operationIdentity(
           await one(table, { ...obj(obj(r).PutRequest), ...obj(obj(r).DeleteRequest) });
     }
   } else if (op === 'Query' || op === 'Scan') {
-    const {
-      TableName,
-      IndexName,
-      KeyConditionExpression,
-      ExpressionAttributeValues,
-      ExclusiveStartKey,
-      Segment,
-    } = body;
-    parts.push(
-      canonicalJson({
-        TableName,
-        IndexName,
-        KeyConditionExpression,
-        ExpressionAttributeValues,
-        ExclusiveStartKey,
-        Segment,
-      }),
-    );
+    parts.push(canonicalJson(Object.fromEntries(READ_IDENTITY.map((k) => [k, body[k]]))));
   } else if (body.Key || body.Item) {
     await one(body.TableName, body);
   } else {
@@ -167,7 +161,10 @@ export async function startChaosDynamoProxy(options: {
     } catch {
       // Not JSON: forwarded as it is, DynamoDB Local answers it.
     }
-    const identity = chaos.identity(await operationIdentity(op, parsed, keyNames));
+    const pool = options.invocations();
+    const fn = environmentId ? pool?.functionOf(environmentId) : undefined;
+    // The function is part of the identity: the same item written by two functions is two operations.
+    const identity = chaos.identity(`${fn ?? 'runtime'} ${await operationIdentity(op, parsed, keyNames)}`);
     if (chaos.pick('dynamodb', identity, ['dynamodb.latency'])) await sleep(chaos.latencyMs);
     if (chaos.pick('dynamodb', identity, ['dynamodb.throttle'])) {
       return awsError(response, 400, 'ProvisionedThroughputExceededException', 'chaos: throughput exceeded');
@@ -175,10 +172,9 @@ export async function startChaosDynamoProxy(options: {
     const reply = await forward(request, body);
     const applied = WRITES.has(op) && reply.status === 200;
     const lost = applied && chaos.pick('dynamodb', identity, ['dynamodb.response-lost']);
-    const pool = options.invocations();
-    const fn = applied && environmentId ? pool?.firstWrite(environmentId) : undefined;
-    const lambdaFault = fn
-      ? chaos.pick('lambda', `${fn} ${identity}`, ['lambda.crash', 'lambda.timeout'])
+    const first = applied && environmentId !== undefined && pool?.firstWrite(environmentId) === true;
+    const lambdaFault = first
+      ? chaos.pick('lambda', identity, ['lambda.crash', 'lambda.timeout'])
       : undefined;
     if (pool && environmentId && lambdaFault === 'lambda.crash') {
       pool.crash(environmentId, `chaos: ${fn} crashed right after its first write`);

@@ -21,7 +21,9 @@ const USAGE = `Usage: npm start -- [options]
 
 Environment: LEDGERLINE_LOCAL_API_KEYS=key1,key2 adds API keys, each its own tenant.
 LEDGERLINE_LOCAL_SECRET_<LogicalId>=value (or LEDGERLINE_LOCAL_SECRET_<LogicalId>_FILE=path) sets a
-secret's value; otherwise it is generated (and kept with --persist).`;
+secret's value; otherwise it is generated (and kept with --persist).
+LEDGERLINE_CHAOS=seed=<n>,<kind>=<rate>,… injects faults (see "Fault injection" in the README); the seed and
+what was injected are printed at stop.`;
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;

@@ -266,14 +266,16 @@ export class LambdaPool {
     return result;
   }
 
-  /**
-   * Counts a write made by environment `environmentId`; the function's name when it is the first write of the
-   * invocation it is running, else undefined.
-   */
-  firstWrite(environmentId: string): string | undefined {
+  /** The name of the function environment `environmentId` runs. */
+  functionOf(environmentId: string): string | undefined {
+    return this.#environments.get(environmentId)?.functionName;
+  }
+
+  /** Counts a write made by environment `environmentId`; whether it is the first of its current invocation. */
+  firstWrite(environmentId: string): boolean {
     const environment = this.#environments.get(environmentId);
-    if (!environment || environment.dead) return undefined;
-    return environment.writes++ === 0 ? environment.functionName : undefined;
+    if (!environment || environment.dead) return false;
+    return environment.writes++ === 0;
   }
 
   /** Crashes the invocation environment `environmentId` is running (Runtime.ExitError to its caller). */

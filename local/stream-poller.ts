@@ -137,27 +137,31 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
   }
 
   const chaos = options.chaos?.active('stream') ? options.chaos : undefined;
-  const batchIdentity = (records: LambdaStreamRecord[]) =>
-    chaos?.identity(`${mapping.logicalId} ${records.map((r) => canonicalJson(r.dynamodb.Keys)).join(' ')}`) ??
-    '';
+  /** A record's identity: the mapping, the item's keys (stream id and version). */
+  const idOf = (r: LambdaStreamRecord) =>
+    chaos?.identity(`${mapping.logicalId} ${canonicalJson(r.dynamodb.Keys)}`) ?? '';
 
-  /** One invocation, faulted by chaos: failed before the function, or delivered twice; `late` gets re-deliveries. */
+  /**
+   * One invocation, faulted by chaos per record (so batching does not change the decisions): the batch fails
+   * before the function when one of its records says so; after a success, records are delivered again at once
+   * (duplicate) or after the shard's next batch (re-delivery, into `late`).
+   */
   async function invoke(records: LambdaStreamRecord[], late: LambdaStreamRecord[][] | undefined) {
-    const identity = batchIdentity(records);
-    if (chaos?.pick('stream', identity, ['stream.fail'])) {
+    if (chaos && records.some((r) => chaos.pick('stream', idOf(r), ['stream.fail']))) {
       const error = { errorType: 'ChaosBatchFailure', errorMessage: 'chaos: the batch failed', trace: [] };
       return { ok: false as const, error };
     }
     const result = await pool.invoke(mapping.functionName, { Records: records });
     if (!chaos || !result.ok || abort.signal.aborted) return result;
-    const again = chaos.pick(
-      'stream',
-      identity,
-      late ? ['stream.duplicate', 'stream.redeliver'] : ['stream.duplicate'],
-    );
-    if (again === 'stream.redeliver') late?.push(records);
-    // A duplicate is delivered at once; its outcome is the batch's.
-    return again === 'stream.duplicate' ? pool.invoke(mapping.functionName, { Records: records }) : result;
+    const kinds = late
+      ? (['stream.duplicate', 'stream.redeliver'] as const)
+      : (['stream.duplicate'] as const);
+    const again = records.map((r) => chaos.pick('stream', idOf(r), kinds));
+    const later = records.filter((_, i) => again[i] === 'stream.redeliver');
+    if (later.length > 0) late?.push(later);
+    const twice = records.filter((_, i) => again[i] === 'stream.duplicate');
+    // A duplicate delivery's outcome is the batch's too: a failure there is retried like any other.
+    return twice.length > 0 ? pool.invoke(mapping.functionName, { Records: twice }) : result;
   }
 
   /** Delivers one batch with retries, partial failures and bisection; returns when every record is settled. */

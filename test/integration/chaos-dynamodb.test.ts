@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChaosStack, startChaosStack } from './chaos-support.ts';
+import { describe, expect, it } from 'vitest';
+import { chaosStackFor } from './chaos-support.ts';
 
 // The functions' DynamoDB calls are throttled, delayed, and have the responses of applied writes lost.
 describe('chaos at the DynamoDB boundary', () => {
-  let stack: ChaosStack;
-  beforeAll(async () => {
-    stack = await startChaosStack(
-      'seed=11,dynamodb.response-lost=0.3,dynamodb.throttle=0.1,dynamodb.latency=0.05,latency-ms=20',
-    );
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stackOf = chaosStackFor(
+    'seed=11,dynamodb.response-lost=0.3,dynamodb.throttle=0.1,dynamodb.latency=0.05,latency-ms=20',
+  );
 
   it('books each transfer once when the response of its append is lost', { timeout: 600_000 }, async () => {
-    const a = await stack.openAccount('ddb-open-a');
-    const b = await stack.openAccount('ddb-open-b');
-    const deposit = await stack.send(
-      'POST',
-      `/accounts/${a}/deposits`,
-      { amount: 10_000, currency: 'USD' },
-      'ddb-dep-a',
-    );
-    expect(deposit.status).toBe(201);
+    const stack = stackOf();
+    const { a, b } = await stack.fundedPair('ddb', 10_000);
     for (let i = 1; i <= 8; i++) {
       const body = { debitAccountId: a, creditAccountId: b, amount: 100, currency: 'USD' };
       const first = await stack.send('POST', '/transfers', body, `ddb-tr-${i}`);
@@ -39,7 +26,8 @@ describe('chaos at the DynamoDB boundary', () => {
 
     const log = stack.runtime.chaos.log();
     const lostAppends = log.filter(
-      (f) => f.kind === 'response-lost' && f.identity.startsWith('TransactWriteItems'),
+      (f) =>
+        f.kind === 'response-lost' && /^Ledgerline-PostTransfers\S* TransactWriteItems /.test(f.identity),
     );
     expect(lostAppends.length).toBeGreaterThan(0);
     expect(stack.runtime.chaos.counts()['dynamodb.throttle']).toBeGreaterThan(0);

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChaosStack, startChaosStack } from './chaos-support.ts';
+import { describe, expect, it } from 'vitest';
+import { chaosStackFor } from './chaos-support.ts';
 
 // Functions crash right after their first write, or run to their end while the caller sees a timeout.
 describe('chaos at the Lambda boundary', () => {
-  let stack: ChaosStack;
-  beforeAll(async () => {
-    stack = await startChaosStack('seed=41,lambda.crash=0.25,lambda.timeout=0.25');
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stackOf = chaosStackFor('seed=41,lambda.crash=0.25,lambda.timeout=0.25');
 
   it('converges on one transfer per request when the function crashes or times out', {
     timeout: 600_000,
   }, async () => {
-    const a = await stack.openAccount('fn-open-a');
-    const b = await stack.openAccount('fn-open-b');
-    expect(
-      (await stack.send('POST', `/accounts/${a}/deposits`, { amount: 3000, currency: 'USD' }, 'fn-dep'))
-        .status,
-    ).toBe(201);
+    const stack = stackOf();
+    const { a, b } = await stack.fundedPair('fn', 3000);
     const ids = new Set<string>();
     for (let i = 1; i <= 6; i++) {
       const body = { debitAccountId: a, creditAccountId: b, amount: 100, currency: 'USD' };

@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { disputeEvent, processorSignature } from '../support/processor-events.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { CHAOS_PROCESSOR_SECRET, type ChaosStack, startChaosStack } from './chaos-support.ts';
+import { CHAOS_PROCESSOR_SECRET, chaosStackFor } from './chaos-support.ts';
 
 // Queue messages are delivered twice at once, and have their deletes lost (they come back later).
 describe('chaos at the SQS boundary', () => {
-  let stack: ChaosStack;
-  beforeAll(async () => {
-    stack = await startChaosStack('seed=31,sqs.duplicate=0.4,sqs.redeliver=0.4');
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stackOf = chaosStackFor('seed=31,sqs.duplicate=0.4,sqs.redeliver=0.4');
 
   it('processes each processor event once: one hold per dispute', { timeout: 300_000 }, async () => {
-    const opened = await stack.send(
-      'POST',
-      '/accounts',
-      { currency: 'USD', kind: 'merchant' },
-      'sqs-merchant',
-    );
-    const merchant = String(opened.json.id);
+    const stack = stackOf();
+    const merchant = await stack.openAccount('sqs-merchant', 'merchant');
     expect(
       (
         await stack.send(

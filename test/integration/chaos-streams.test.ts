@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChaosStack, startChaosStack } from './chaos-support.ts';
+import { describe, expect, it } from 'vitest';
+import { chaosStackFor } from './chaos-support.ts';
 
 // The events table's stream batches are duplicated, re-delivered after the next batch, and failed.
 describe('chaos at the DynamoDB Streams boundary', () => {
-  let stack: ChaosStack;
-  beforeAll(async () => {
-    stack = await startChaosStack('seed=21,stream.duplicate=0.3,stream.redeliver=0.3,stream.fail=0.2');
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stackOf = chaosStackFor('seed=21,stream.duplicate=0.3,stream.redeliver=0.3,stream.fail=0.2');
 
   it('projects every event once: the views and the history equal the ledger', {
     timeout: 300_000,
   }, async () => {
-    const a = await stack.openAccount('st-open-a');
-    const b = await stack.openAccount('st-open-b');
-    expect(
-      (await stack.send('POST', `/accounts/${a}/deposits`, { amount: 5000, currency: 'USD' }, 'st-dep'))
-        .status,
-    ).toBe(201);
+    const stack = stackOf();
+    const { a, b } = await stack.fundedPair('st', 5000);
     for (let i = 1; i <= 10; i++) {
       const body = { debitAccountId: a, creditAccountId: b, amount: 10 * i, currency: 'USD' };
       expect((await stack.send('POST', '/transfers', body, `st-tr-${i}`)).status).toBe(201);

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { apiClient, type Reply } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -45,7 +45,9 @@ export interface ChaosStack {
   ledgerBalances(id: string): Promise<Balances>;
   /** Waits until the account view has caught up with the event store, then returns its balances. */
   viewBalances(id: string): Promise<Balances>;
-  openAccount(key: string, currency?: string): Promise<string>;
+  openAccount(key: string, kind?: 'customer' | 'merchant'): Promise<string>;
+  /** Two accounts (`<prefix>-open-a`, `-b`), `deposit` paid into the first (`<prefix>-dep`). */
+  fundedPair(prefix: string, deposit: number): Promise<{ a: string; b: string }>;
   /** What the runtime logged (the chaos summary line at stop among them). */
   lines(): string[];
   stop(): Promise<void>;
@@ -92,6 +94,11 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
     for (let attempt = 1; attempt < 12 && reply.status >= 500; attempt++) reply = await request('GET', path);
     return reply;
   };
+  const openAccount = async (key: string, kind: 'customer' | 'merchant' = 'customer') => {
+    const reply = await send('POST', '/accounts', { currency: 'USD', kind }, key);
+    expect(reply.status).toBe(201);
+    return String(reply.json.id);
+  };
   const ledger = async (id: string) => (await get(`/accounts/${id}?asOf=${LATEST}`)).json;
   return {
     runtime,
@@ -108,15 +115,38 @@ export async function startChaosStack(chaos: string): Promise<ChaosStack> {
         { what: `account view of ${id} at version ${String(head.version)}`, timeoutMs: 30_000 },
       );
     },
-    async openAccount(key, currency = 'USD') {
-      const reply = await send('POST', '/accounts', { currency }, key);
-      expect(reply.status).toBe(201);
-      return String(reply.json.id);
+    openAccount,
+    async fundedPair(prefix, deposit) {
+      const a = await openAccount(`${prefix}-open-a`);
+      const b = await openAccount(`${prefix}-open-b`);
+      const paid = await send(
+        'POST',
+        `/accounts/${a}/deposits`,
+        { amount: deposit, currency: 'USD' },
+        `${prefix}-dep`,
+      );
+      expect(paid.status).toBe(201);
+      return { a, b };
     },
     lines: () => lines,
     async stop() {
       await runtime.stop();
       logs.end();
     },
+  };
+}
+
+/** A chaos stack for the file: started before its tests, stopped after them. */
+export function chaosStackFor(chaos: string): () => ChaosStack {
+  let stack: ChaosStack | undefined;
+  beforeAll(async () => {
+    stack = await startChaosStack(chaos);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error('the chaos stack did not start');
+    return stack;
   };
 }

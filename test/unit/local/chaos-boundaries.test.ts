@@ -30,7 +30,8 @@ describe('the DynamoDB chaos proxy', () => {
   const faults: string[] = [];
   let writes = 0;
   const invocations = {
-    firstWrite: (env: string) => (writes++ === 0 ? `fn-of-${env}` : undefined),
+    functionOf: (env: string) => `fn-of-${env}`,
+    firstWrite: () => writes++ === 0,
     crash: (env: string) => faults.push(`crash ${env}`),
     timeOut: (env: string) => faults.push(`timeout ${env}`),
   };
@@ -80,7 +81,7 @@ describe('the DynamoDB chaos proxy', () => {
       {
         boundary: 'dynamodb',
         kind: 'response-lost',
-        identity: expect.stringMatching(/^PutItem events .*#1$/),
+        identity: expect.stringMatching(/^fn-of-env1 PutItem events .*#1$/),
       },
     ]);
   });
