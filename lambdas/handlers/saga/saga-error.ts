@@ -8,7 +8,7 @@ export const BUSINESS_REJECTION = 'BusinessRejectionError';
 
 /**
  * The `Error` names the state machine retries with backoff: Lambda's service errors (AWS's
- * recommended list), a task that timed out, and the errors saga tasks let through under their own
+ * recommended list), a task that timed out or whose function crashed, and the errors saga tasks let through under their own
  * names. The processor's CircuitOpenError never reaches a task: the processor client turns it into
  * ProcessorUnavailableError.
  */
@@ -18,6 +18,8 @@ export const TRANSIENT_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'Sandbox.Timedout',
+  // The function's process died (a crash, out of memory): the task is idempotent by (payment, step).
+  'Runtime.ExitError',
   'States.Timeout',
   'ProcessorUnavailableError',
   'ConcurrencyConflictError',
