@@ -5,6 +5,7 @@ import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
 import { MemoryLoadCache } from '../adapters/memory-load-cache.ts';
 import type { ConflictRetryOptions } from '../application/retry.ts';
+import { DEFAULT_AMOUNT_CEILINGS } from '../domain/ceilings.ts';
 import type { ConcurrencyConflictError } from '../domain/errors.ts';
 import type { LedgerPorts, LoadCache } from '../domain/ports.ts';
 import { DEFAULT_SHARD_LAYOUT } from '../domain/shards.ts';
@@ -26,7 +27,7 @@ export function buildLedgerPorts(client: DynamoDBClient, config: LedgerConfig): 
     clock: systemClock,
     ids: new UlidGenerator(),
     shards: config.shards ?? DEFAULT_SHARD_LAYOUT,
-    ...(config.ceilings ? { ceilings: config.ceilings } : {}),
+    ceilings: config.ceilings ?? DEFAULT_AMOUNT_CEILINGS,
     hotAccounts: new Map(),
   };
 }
