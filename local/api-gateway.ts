@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiKey, ApiModel, AuthorizerSpec } from './api-model.ts';
+import { apiReference } from './api-reference.ts';
 import { matchRoute } from './api-routing.ts';
 import { type GatewayResponse, gatewayError } from './gateway-responses.ts';
 import { BodyTooLargeError, closeServer, isLoopbackHost, listen, readBody } from './http-server.ts';
@@ -117,6 +118,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   const { model, pool, region } = options;
   const keysByValue = new Map<string, ApiKey>(model.keys.map((k) => [k.value, k]));
   const limit = gatewayLimiter(model);
+  const docs = apiReference(() => server);
   const authorizerCache = new Map<
     string,
     { expires: number; policy: unknown; principalId: unknown; context: unknown; usageKey?: string }
@@ -203,7 +205,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     }
     const parts = parseRequest(request, body);
     const match = matchRoute(model.routes, parts.method, parts.path);
-    if (!match) return MISSING_TOKEN();
+    if (!match) return (await docs(parts.method, parts.path)) ?? MISSING_TOKEN();
     const { route, pathParameters } = match;
     const now = new Date();
     const requestId = randomUUID();
