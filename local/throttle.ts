@@ -226,6 +226,9 @@ interface LimitedApi {
   readonly keys: readonly { readonly id: string; readonly value: string; readonly planId?: string }[];
 }
 
+/** `LEDGERLINE_LOCAL_THROTTLE=off` lets everything through (a load bench above a tenant's rate). */
+export const THROTTLE_SWITCH = 'LEDGERLINE_LOCAL_THROTTLE';
+
 /**
  * The gateway's one call, after authorization and the API key check, before the integration: the
  * 429 to answer, or undefined. Usage plans meter only methods that require an API key, by the key the
@@ -234,10 +237,12 @@ interface LimitedApi {
 export function gatewayLimiter(
   api: LimitedApi,
   now: () => number = Date.now,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): (
   route: { method: string; path: string; apiKeyRequired: boolean },
   usageKey: string | undefined,
 ) => GatewayResponse | undefined {
+  if (env[THROTTLE_SWITCH] === 'off') return () => undefined;
   const limiter = new RequestLimiter(api.limits ?? { methods: {}, plans: [] }, now);
   const keys = new Map(api.keys.map((k) => [k.value, k]));
   return (route, usageKey) => {
