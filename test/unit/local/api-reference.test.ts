@@ -2,6 +2,7 @@
 // schemes, the problem types with their examples; self-contained (nothing loads from elsewhere); and
 // served by the local gateway from the API's own GET /openapi.json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as getOpenApi } from '../../../lambdas/handlers/api/get-openapi.ts';
 import { buildOpenApiDocument } from '../../../lambdas/handlers/api/openapi.ts';
 import { type ApiGateway, startApiGateway } from '../../../local/api-gateway.ts';
 import type { ApiRoute } from '../../../local/api-model.ts';
@@ -12,9 +13,23 @@ import {
   renderApiReference,
 } from '../../../local/api-reference.ts';
 import type { LambdaPool } from '../../../local/lambda-pool.ts';
+import { apiEvent, bodyOf, lambdaContext } from '../../support/api-events.ts';
 
 const document = buildOpenApiDocument();
 const page = renderApiReference(document);
+
+describe('GET /openapi.json, which the page renders', () => {
+  it('serves the very document test/unit/openapi validates as OpenAPI 3.1, with its auth scheme', async () => {
+    const response = await getOpenApi(apiEvent('GET', '/openapi.json', { tenant: null }), lambdaContext());
+    expect(response.statusCode).toBe(200);
+    const served = bodyOf(response);
+    expect(served).toEqual(JSON.parse(JSON.stringify(document)));
+    expect(served).toMatchObject({
+      openapi: expect.stringMatching(/^3\.1\./),
+      components: { securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    });
+  });
+});
 
 describe('the API reference page', () => {
   it('has every operation of openapi.json, with its method, path and summary', () => {
