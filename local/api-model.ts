@@ -3,9 +3,9 @@ import { functionNameFromArnOrName, stableId } from './naming.ts';
 import type { PlannedResource } from './template.ts';
 import {
   type ApiLimits,
+  planMethodThrottles,
   quotaFromTemplate,
   stageThrottles,
-  type ThrottleLimit,
   throttleFromTemplate,
   type UsagePlanLimits,
 } from './throttle.ts';
@@ -270,15 +270,10 @@ export function buildApiModel(input: {
     if (!apiStage) return [];
     const throttle = throttleFromTemplate(resolve(plan.properties.Throttle ?? {}, `${at}.Throttle`));
     const quota = quotaFromTemplate(resolve(plan.properties.Quota ?? {}, `${at}.Quota`));
-    const methods: Record<string, ThrottleLimit> = {};
-    for (const [method, value] of Object.entries(apiStage.Throttle ?? {})) {
-      const limit = throttleFromTemplate(value);
-      if (limit) methods[method] = limit;
-    }
-    const id = values.ref(at, at) as string;
+    const methods = planMethodThrottles(apiStage.Throttle);
     return [
       {
-        id,
+        id: values.ref(at, at) as string,
         ...(throttle ? { throttle } : {}),
         ...(quota ? { quota } : {}),
         methods,

@@ -270,6 +270,17 @@ export function quotaFromTemplate(value: unknown): QuotaLimit | undefined {
   return { limit, offset: numberOr(props.Offset, 0) ?? 0, period };
 }
 
+/** A usage plan's per-method throttles (`ApiStages[].Throttle`, keyed `/path/METHOD`; CDK writes the root `//GET`). */
+export function planMethodThrottles(value: unknown): Record<string, ThrottleLimit> {
+  const methods: Record<string, ThrottleLimit> = {};
+  for (const [key, settings] of Object.entries(record(value))) {
+    const limit = throttleFromTemplate(settings);
+    const at = key.lastIndexOf('/');
+    if (limit && at >= 0) methods[methodKey(key.slice(0, at) || '/', key.slice(at + 1))] = limit;
+  }
+  return methods;
+}
+
 /**
  * A stage's `MethodSettings` as throttles: the `/*` `*` entry is the stage default; an entry of one
  * method (ResourcePath escaped as a JSON pointer, `/~1webhooks~1processor`) takes what it lacks from it.

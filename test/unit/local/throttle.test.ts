@@ -4,6 +4,7 @@ import {
   type ApiLimits,
   gatewayLimiter,
   type Metered,
+  planMethodThrottles,
   quotaFromTemplate,
   quotaPeriod,
   RequestLimiter,
@@ -258,6 +259,20 @@ describe('the template’s settings', () => {
       methods: { '/webhooks/processor/POST': { rateLimit: 20, burstLimit: 1000 } },
     });
     expect(stageThrottles(undefined)).toEqual({ methods: {} });
+  });
+
+  it('reads a usage plan’s per-method throttles, the root’s as CDK writes it', () => {
+    expect(
+      planMethodThrottles({
+        '/accounts/{id}/GET': { RateLimit: 5, BurstLimit: 10 },
+        '//GET': { RateLimit: 1, BurstLimit: 2 },
+        '/nothing/POST': {},
+      }),
+    ).toEqual({
+      '/accounts/{id}/GET': { rateLimit: 5, burstLimit: 10 },
+      '/GET': { rateLimit: 1, burstLimit: 2 },
+    });
+    expect(planMethodThrottles(undefined)).toEqual({});
   });
 
   it('reads usage plan throttles and quotas', () => {
