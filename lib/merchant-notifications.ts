@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
@@ -40,7 +40,21 @@ export interface MerchantNotificationsProps {
   readonly retryCap?: Duration;
   /** How long to wait for a merchant's endpoint. @default Duration.seconds(5) */
   readonly requestTimeout?: Duration;
+  /**
+   * Reserved concurrency of the delivery worker: a flood of notifications (or merchants' slow
+   * endpoints) can never take more of the account's concurrency than this from the API, and the worker
+   * always has it. At least the queue mapping's `maxConcurrency` (5): below it Lambda would throttle the
+   * mapping's invocations, and throttled SQS messages count receives toward the DLQ.
+   * @default 10
+   */
+  readonly workerReservedConcurrency?: number;
 }
+
+/** The delivery queue's mapping concurrency, and the default reserved concurrency of its worker. */
+export const DELIVERY_CONCURRENCY: { readonly mapping: number; readonly reserved: number } = {
+  mapping: 5,
+  reserved: 10,
+};
 
 /**
  * Outbound merchant notifications: merchants' webhook endpoints (signing secrets sealed under a key
@@ -96,9 +110,17 @@ export class MerchantNotifications extends Construct {
       consumer: fn,
       description: 'merchant notifications',
       batchSize: 10,
-      maxConcurrency: 5,
+      maxConcurrency: DELIVERY_CONCURRENCY.mapping,
       maxReceiveCount: props.maxReceiveCount ?? 12,
     });
+    const reserved = props.workerReservedConcurrency ?? DELIVERY_CONCURRENCY.reserved;
+    if (!Number.isInteger(reserved) || reserved < DELIVERY_CONCURRENCY.mapping) {
+      throw new Error(
+        `workerReservedConcurrency must be an integer of at least the mapping's maxConcurrency (${DELIVERY_CONCURRENCY.mapping}), got ${reserved}`,
+      );
+    }
+    const cfn = fn.node.defaultChild;
+    if (cfn instanceof CfnFunction) cfn.reservedConcurrentExecutions = reserved;
     fn.addEnvironment(ENV.workQueueUrl, this.queue.queue.queueUrl);
     fn.addEnvironment(ENV.retryBaseSeconds, String((props.retryBase ?? Duration.seconds(5)).toSeconds()));
     fn.addEnvironment(ENV.retryCapSeconds, String((props.retryCap ?? Duration.minutes(15)).toSeconds()));

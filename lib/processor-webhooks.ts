@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
@@ -48,7 +48,19 @@ export interface ProcessorWebhooksProps {
    * @default Duration.days(3)
    */
   readonly parkWindow?: Duration;
+  /**
+   * Reserved concurrency of the function that receives the webhooks (the one given to `grantReceive`):
+   * the unauthenticated route can never run more than this many at once, so a flood of it cannot take
+   * the account's concurrency from the tenants' API, and it always has this many. Keep it at least the
+   * route's method burst (LedgerApi's `publicRouteThrottle`, 40), so that API Gateway's throttle, not
+   * Lambda's, answers a flood (with 429).
+   * @default 40
+   */
+  readonly receiverReservedConcurrency?: number;
 }
+
+/** The default of {@link ProcessorWebhooksProps.receiverReservedConcurrency}. */
+export const RECEIVER_RESERVED_CONCURRENCY = 40;
 
 /**
  * The processor's signed webhooks: the signing secret (Secrets Manager; put the processor's value
@@ -63,9 +75,16 @@ export class ProcessorWebhooks extends Construct {
   public readonly queue: WorkQueue;
   /** Fires when a processor event is refused for good (its inbox item says rejected, and why). */
   public readonly rejectedAlarm: Alarm;
+  readonly #receiverConcurrency: number;
 
   constructor(scope: Construct, id: string, props: ProcessorWebhooksProps) {
     super(scope, id);
+    this.#receiverConcurrency = props.receiverReservedConcurrency ?? RECEIVER_RESERVED_CONCURRENCY;
+    if (!Number.isInteger(this.#receiverConcurrency) || this.#receiverConcurrency < 1) {
+      throw new Error(
+        `receiverReservedConcurrency must be a positive integer, got ${this.#receiverConcurrency}`,
+      );
+    }
 
     this.inbox = new TableV2(this, 'Inbox', {
       partitionKey: { name: 'eventId', type: AttributeType.STRING },
@@ -117,8 +136,13 @@ export class ProcessorWebhooks extends Construct {
     this.grantInbox(fn, ['dynamodb:UpdateItem']);
   }
 
-  /** Lets the receiver verify (read the secret), store the raw event and enqueue it. */
+  /**
+   * Lets the receiver verify (read the secret), store the raw event and enqueue it; and gives it its
+   * reserved concurrency (`receiverReservedConcurrency`).
+   */
   public grantReceive(fn: LambdaFunction): void {
+    const cfn = fn.node.defaultChild;
+    if (cfn instanceof CfnFunction) cfn.reservedConcurrentExecutions = this.#receiverConcurrency;
     this.grantInbox(fn, ['dynamodb:UpdateItem']);
     fn.addEnvironment(PROCESSOR_WEBHOOKS_ENV.queueUrl, this.queue.queue.queueUrl);
     this.queue.queue.grantSendMessages(fn);

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiKey, ApiModel, AuthorizerSpec } from './api-model.ts';
+import { apiReference } from './api-reference.ts';
 import { matchRoute } from './api-routing.ts';
+import { type GatewayResponse, gatewayError } from './gateway-responses.ts';
 import { BodyTooLargeError, closeServer, isLoopbackHost, listen, readBody } from './http-server.ts';
 import type { LambdaPool } from './lambda-pool.ts';
 import { LOCAL_ACCOUNT_ID } from './naming.ts';
+import { gatewayLimiter } from './throttle.ts';
 
 /** API Gateway's limit on waiting for an integration. */
 const INTEGRATION_TIMEOUT_MS = 29_000;
@@ -22,20 +25,6 @@ export interface ApiGatewayOptions {
   readonly region: string;
   readonly port: number;
   readonly host?: string;
-}
-
-interface GatewayResponse {
-  readonly statusCode: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Buffer | string;
-}
-
-function gatewayError(statusCode: number, errorType: string, body: Record<string, unknown>): GatewayResponse {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': errorType },
-    body: JSON.stringify(body),
-  };
 }
 
 const FORBIDDEN = () => gatewayError(403, 'ForbiddenException', { message: 'Forbidden' });
@@ -128,6 +117,8 @@ function policyDecision(policy: unknown, methodArn: string): 'allow' | 'deny' | 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway> {
   const { model, pool, region } = options;
   const keysByValue = new Map<string, ApiKey>(model.keys.map((k) => [k.value, k]));
+  const limit = gatewayLimiter(model);
+  const docs = apiReference(() => server);
   const authorizerCache = new Map<
     string,
     { expires: number; policy: unknown; principalId: unknown; context: unknown; usageKey?: string }
@@ -214,7 +205,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     }
     const parts = parseRequest(request, body);
     const match = matchRoute(model.routes, parts.method, parts.path);
-    if (!match) return MISSING_TOKEN();
+    if (!match) return (await docs(parts.method, parts.path)) ?? MISSING_TOKEN();
     const { route, pathParameters } = match;
     const now = new Date();
     const requestId = randomUUID();
@@ -282,6 +273,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       identity.apiKey = key.value;
       identity.apiKeyId = key.id;
     }
+    const throttled = limit(route, usageKey);
+    if (throttled) return throttled;
 
     if (route.integration.kind === 'mock') {
       return {

@@ -1,6 +1,14 @@
 import { TemplateError } from './errors.ts';
 import { functionNameFromArnOrName, stableId } from './naming.ts';
 import type { PlannedResource } from './template.ts';
+import {
+  type ApiLimits,
+  planMethodThrottles,
+  quotaFromTemplate,
+  stageThrottles,
+  throttleFromTemplate,
+  type UsagePlanLimits,
+} from './throttle.ts';
 import type { StackValues } from './values.ts';
 
 /** What a method's integration does. */
@@ -46,6 +54,8 @@ export interface ApiKey {
   readonly enabled: boolean;
   /** false for template keys no usage plan links to the served stage: API Gateway refuses them. */
   readonly validForStage: boolean;
+  /** The usage plan that meters the key on the served stage (keys from outside the template: the first). */
+  readonly planId?: string;
 }
 
 /** The REST API as served locally. */
@@ -57,6 +67,8 @@ export interface ApiModel {
   readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
   readonly routes: readonly ApiRoute[];
   readonly keys: readonly ApiKey[];
+  /** The stage's throttles and its usage plans' throttles and quotas (local/throttle.ts enforces them). */
+  readonly limits?: ApiLimits;
   /** Things API Gateway would do that are not emulated, to print at start. */
   readonly notices: readonly string[];
 }
@@ -138,10 +150,6 @@ export function buildApiModel(input: {
     ? resolve<Record<string, string>>(stage.properties.Variables, `${stage.logicalId}.Variables`)
     : null;
   const notices: string[] = [];
-  if (stage?.properties.MethodSettings) notices.push('stage throttling settings are not enforced locally');
-  if (of('UsagePlan').some((p) => p.properties.Throttle || p.properties.Quota)) {
-    notices.push('usage plan throttles and quotas are not enforced locally');
-  }
 
   const paths = new Map<string, string>([[rootId, '/']]);
   const parents = new Map<string, { parentId: string; part: string }>();
@@ -252,26 +260,32 @@ export function buildApiModel(input: {
     });
   }
 
-  // A key works on a stage when a usage plan containing (api, stage) links it.
-  const plansForStage = new Set(
-    of('UsagePlan')
-      .filter((plan) =>
-        resolve<{ ApiId?: string; Stage?: string }[]>(
-          plan.properties.ApiStages ?? [],
-          `${plan.logicalId}.ApiStages`,
-        ).some((s) => s.ApiId === apiId && s.Stage === stageName),
-      )
-      .map((plan) => values.ref(plan.logicalId, plan.logicalId) as string),
-  );
-  const linkedKeys = new Set(
-    of('UsagePlanKey')
-      .map((k) => ({
-        plan: resolve<string>(k.properties.UsagePlanId, `${k.logicalId}.UsagePlanId`),
-        key: resolve<string>(k.properties.KeyId, `${k.logicalId}.KeyId`),
-      }))
-      .filter(({ plan }) => plansForStage.has(plan))
-      .map(({ key }) => key),
-  );
+  // A key works on a stage when a usage plan containing (api, stage) links it; that plan meters it.
+  const plans: UsagePlanLimits[] = of('UsagePlan').flatMap((plan) => {
+    const at = plan.logicalId;
+    const apiStage = resolve<{ ApiId?: string; Stage?: string; Throttle?: Record<string, unknown> }[]>(
+      plan.properties.ApiStages ?? [],
+      `${at}.ApiStages`,
+    ).find((s) => s.ApiId === apiId && s.Stage === stageName);
+    if (!apiStage) return [];
+    const throttle = throttleFromTemplate(resolve(plan.properties.Throttle ?? {}, `${at}.Throttle`));
+    const quota = quotaFromTemplate(resolve(plan.properties.Quota ?? {}, `${at}.Quota`));
+    const methods = planMethodThrottles(apiStage.Throttle);
+    return [
+      {
+        id: values.ref(at, at) as string,
+        ...(throttle ? { throttle } : {}),
+        ...(quota ? { quota } : {}),
+        methods,
+      },
+    ];
+  });
+  const planOfKey = new Map<string, string>();
+  for (const k of of('UsagePlanKey')) {
+    const plan = resolve<string>(k.properties.UsagePlanId, `${k.logicalId}.UsagePlanId`);
+    const key = resolve<string>(k.properties.KeyId, `${k.logicalId}.KeyId`);
+    if (plans.some((p) => p.id === plan) && !planOfKey.has(key)) planOfKey.set(key, plan);
+  }
   const templateKeys: ApiKey[] = of('ApiKey').map((k) => {
     const id = values.ref(k.logicalId, k.logicalId) as string;
     const value = k.properties.Value
@@ -283,9 +297,12 @@ export function buildApiModel(input: {
       name: k.properties.Name ? resolve<string>(k.properties.Name, `${k.logicalId}.Name`) : k.logicalId,
       source: 'template',
       enabled: k.properties.Enabled !== false && k.properties.Enabled !== 'false',
-      validForStage: linkedKeys.has(id),
+      validForStage: planOfKey.has(id),
+      ...(planOfKey.has(id) ? { planId: planOfKey.get(id) } : {}),
     };
   });
+  const [firstPlan] = plans;
+  const extraKeys = input.extraKeys.map((k) => (firstPlan && !k.planId ? { ...k, planId: firstPlan.id } : k));
 
   const apiKeySource = String(api.properties.ApiKeySourceType ?? 'HEADER');
   if (apiKeySource !== 'HEADER' && apiKeySource !== 'AUTHORIZER') {
@@ -298,7 +315,13 @@ export function buildApiModel(input: {
     stageVariables,
     apiKeySource,
     routes,
-    keys: [...templateKeys, ...input.extraKeys],
+    keys: [...templateKeys, ...extraKeys],
+    limits: {
+      ...stageThrottles(
+        stage ? resolve(stage.properties.MethodSettings ?? [], `${stage.logicalId}.MethodSettings`) : [],
+      ),
+      plans,
+    },
     notices,
   };
 }

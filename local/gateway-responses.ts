@@ -1,0 +1,19 @@
+/** A response the local API Gateway writes: its own errors, a Lambda proxy result, a mock integration. */
+export interface GatewayResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer | string;
+}
+
+/** An error API Gateway answers by itself: a JSON body and the `x-amzn-ErrorType` header. */
+export function gatewayError(
+  statusCode: number,
+  errorType: string,
+  body: Record<string, unknown>,
+): GatewayResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': errorType },
+    body: JSON.stringify(body),
+  };
+}
