@@ -99,7 +99,8 @@ export class LedgerlineStack extends Stack {
     Aspects.of(this).add(new StagePolicies(profile));
     const routes = props.routes ?? ROUTES;
     if (props.deployable === false) {
-      const message = 'Deploy with npm run deploy -- --stage <name> (or cdk deploy -c ledgerline:stage=<name>)';
+      const message =
+        'Deploy with npm run deploy -- --stage <name> (or cdk deploy -c ledgerline:stage=<name>)';
       new CfnParameter(this, STAGE_NOT_GIVEN, {
         type: 'String',
         description: `This template was synthesized with cdk.json's development default stage. ${message}.`,
