@@ -164,9 +164,9 @@ describe('dependency graph', () => {
 
 describe('plan', () => {
   it('rejects an unsupported resource type, naming the logical id and the type', () => {
-    const template = { Resources: { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } } };
+    const template = { Resources: { Stream: { Type: 'AWS::Kinesis::Stream', Properties: {} } } };
     expect(() => planStack(assembly(template), () => true, PROVISIONERS)).toThrow(
-      'Bucket (AWS::S3::Bucket): resource type is not supported by the local runtime',
+      'Stream (AWS::Kinesis::Stream): resource type is not supported by the local runtime',
     );
   });
 
