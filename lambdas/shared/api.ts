@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type ConflictRetryOptions, retryOnConflict, withCache } from '../application/retry.ts';
@@ -10,6 +11,7 @@ import type { LedgerPorts } from '../domain/ports.ts';
 import { transferIdFor } from './command-ids.ts';
 import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 import { ApiError, json, problemResponse } from './problems.ts';
+import { tracer } from './tracing.ts';
 
 export const logger = new Logger();
 
@@ -118,17 +120,25 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** The header a request's correlation id comes in (when valid) and every answer carries. */
+export const CORRELATION_HEADER = 'X-Correlation-Id';
+
+/** A request's correlation id: the caller's valid `X-Correlation-Id`, else API Gateway's request id. */
+export function correlationIdOf(event: APIGatewayProxyEvent): string {
+  const given = header(event, CORRELATION_HEADER);
+  return given && CORRELATION_PATTERN.test(given) ? given : event.requestContext.requestId;
+}
+
 /** The tenant is the API key's id that API Gateway puts in the request context: never anything the caller sends. */
 function requestContextOf(event: APIGatewayProxyEvent): { tenantId: string; ctx: CommandContext } {
   const tenantId = event.requestContext.identity?.apiKeyId;
   if (!tenantId) throw new ApiError(401, 'missing-api-key', 'This API needs an x-api-key header.');
   const requestId = event.requestContext.requestId;
-  const given = header(event, 'x-correlation-id');
   return {
     tenantId,
     ctx: {
       tenantId,
-      correlationId: given && CORRELATION_PATTERN.test(given) ? given : requestId,
+      correlationId: correlationIdOf(event),
       causationId: requestId,
       actor: `api-key:${tenantId}`,
     },
@@ -205,9 +215,28 @@ const problemJson = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResul
   },
 });
 
+/** Every log line of the request carries its correlation id, and so does every answer (errors too). */
+const correlation = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  const answer = (request: Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
+    if (request.response) {
+      const headers = { ...request.response.headers, [CORRELATION_HEADER]: correlationIdOf(request.event) };
+      request.response = { ...request.response, headers };
+    }
+  };
+  return {
+    before: (request) => {
+      logger.appendKeys({ correlationId: correlationIdOf(request.event) });
+    },
+    after: answer,
+    onError: answer,
+  };
+};
+
 function wrap(main: ApiHandler): ApiHandler {
   return middy(main)
+    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(correlation())
     .use(problemJson()) as ApiHandler;
 }
 
