@@ -215,9 +215,11 @@ const problemJson = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResul
   },
 });
 
-/** Every log line of the request carries its correlation id, and so does every answer (errors too). */
+/** Every log line of the request carries its correlation id (one line per answer), and so does every answer (errors too). */
 const correlation = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
   const answer = (request: Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
+    const { httpMethod, resource } = request.event;
+    logger.info('Request answered', { httpMethod, resource, statusCode: request.response?.statusCode });
     if (request.response) {
       const headers = { ...request.response.headers, [CORRELATION_HEADER]: correlationIdOf(request.event) };
       request.response = { ...request.response, headers };
