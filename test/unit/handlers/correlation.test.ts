@@ -7,15 +7,19 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SqsMerchantNotifier } from '../../../lambdas/adapters/sqs-merchant-notifier.ts';
+import { openAccount } from '../../../lambdas/application/commands.ts';
 import type { SagaDeps } from '../../../lambdas/composition/saga.ts';
 import type { StoredEvent } from '../../../lambdas/domain/events.ts';
 import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import type { PaymentState } from '../../../lambdas/domain/payments/payment.ts';
+import { receive } from '../../../lambdas/handlers/api/receive-processor-webhook.ts';
 import { relayRecord } from '../../../lambdas/handlers/relay/relay.ts';
 import { sagaTask } from '../../../lambdas/handlers/saga/saga-task.ts';
+import { applyProcessorEvent } from '../../../lambdas/handlers/workers/processor-events.ts';
 import { logger, publicRoute } from '../../../lambdas/shared/api.ts';
 import { settlementStarter } from '../../../lambdas/shared/payment-saga.ts';
 import { ApiError, json } from '../../../lambdas/shared/problems.ts';
+import { signWebhook } from '../../../lambdas/shared/webhook-signature.ts';
 import { apiEvent, lambdaContext } from '../../support/api-events.ts';
 import { inMemoryPorts } from '../../support/in-memory-ports.ts';
 
@@ -119,5 +123,71 @@ describe('the notifications queue', () => {
     expect(attributes?.correlationId).toEqual({ DataType: 'String', StringValue: 'corr-4' });
     expect(attributes?.notificationId?.StringValue).toBe('pay_1.settled');
     sqs.restore();
+  });
+});
+
+describe('processor webhooks', () => {
+  it('queue a verified event with the receiving request’s correlation id', async () => {
+    const queued: (string | undefined)[] = [];
+    const body = JSON.stringify({
+      id: 'evt_1',
+      type: 'capture.confirmed',
+      created: 1,
+      metadata: { tenantId: 't', paymentId: 'p' },
+      data: { processorPaymentId: 'ch_1' },
+    });
+    const now = new Date('2026-11-21T12:00:00.000Z');
+    const event = apiEvent('POST', '/webhooks/processor', {
+      tenant: null,
+      rawBody: body,
+      headers: {
+        'x-correlation-id': 'corr-5',
+        'x-processor-signature': signWebhook('whsec_test', body, Math.floor(now.getTime() / 1000)),
+      },
+    });
+    await receive(event, {
+      secrets: async () => ['whsec_test'],
+      inbox: { receive: async () => ({ duplicate: false }), record: async () => {} },
+      enqueue: async (_body, correlationId) => void queued.push(correlationId),
+      now: () => now,
+    });
+    expect(queued).toEqual(['corr-5']);
+  });
+
+  it('apply the event, and notify the merchant, under the correlation id its message carried', async () => {
+    const ports = inMemoryPorts();
+    const merchant = (
+      await openAccount(
+        ports,
+        { tenantId: 't', correlationId: 'c', causationId: 'c', actor: 'test' },
+        { currency: 'USD', kind: 'merchant' },
+      )
+    ).id;
+    const origins: unknown[] = [];
+    await applyProcessorEvent(
+      {
+        ledger: ports,
+        inbox: { receive: async () => ({ duplicate: false }), record: async () => {} },
+        notifier: { enqueue: async (_n, origin) => void origins.push(origin) },
+        payments: { confirmCapture: async () => undefined, recordRefundResult: async () => undefined },
+      },
+      {
+        eventId: 'evt_d',
+        tenantId: 't',
+        type: 'dispute.opened',
+        receivedAt: '2026-11-21T12:00:00.000Z',
+        correlationId: 'corr-6',
+        event: {
+          id: 'evt_d',
+          type: 'dispute.opened',
+          created: 1_795_000_000,
+          metadata: { tenantId: 't', merchantAccountId: merchant },
+          data: { disputeId: 'dp_1', processorPaymentId: 'ch_1', amount: 300, currency: 'USD' },
+        },
+      },
+    );
+    expect(origins).toEqual([{ correlationId: 'corr-6' }]);
+    const hold = ports.events.all().filter((e) => e.stream.type === 'transfer');
+    expect(hold.map((e) => e.correlationId)).toEqual(['corr-6']);
   });
 });
