@@ -4,7 +4,9 @@
 // what the local runtime prints, so this file starts its own runtime from cdk.out and keeps them.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { localSnsClient } from '../../local/provisioners/sns-topics.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
 import { ensureAssembly } from '../../local/synth.ts';
 import { apiClient } from '../support/http-api.ts';
@@ -128,4 +130,13 @@ describeTarget('a correlation id, end to end', skipReason, targetName, () => {
     // The API function's own lines carry it too (the Logger key is set per request).
     expect(logged.some((l) => l.fn.includes('PostPayments'))).toBe(true);
   }, 120_000);
+
+  it('serves the stage’s alarm topic on the SQS emulator (fauxqs serves SNS)', async () => {
+    const topicArn = String(runtime?.outputs.AlarmTopicArn);
+    expect(topicArn).toMatch(/^arn:aws:sns:/);
+    const sns = localSnsClient(runtime?.endpoints.sqs ?? '', 'us-east-1');
+    const { Topics } = await sns.send(new ListTopicsCommand({}));
+    sns.destroy();
+    expect(Topics?.map((t) => t.TopicArn)).toContain(topicArn);
+  });
 });
