@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy, { type MiddlewareObj, type Request } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type ConflictRetryOptions, retryOnConflict, withCache } from '../application/retry.ts';
@@ -9,11 +9,13 @@ import type { CommandContext } from '../application/unit-of-work.ts';
 import { LedgerError } from '../domain/errors.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
 import { transferIdFor } from './command-ids.ts';
+import { CORRELATION_HEADER, correlation, correlationIdOf, header } from './correlation.ts';
 import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 import { ApiError, json, problemResponse } from './problems.ts';
 import { tracer } from './tracing.ts';
 
 export const logger = new Logger();
+export { CORRELATION_HEADER, correlationIdOf };
 
 /** What a route's `run` gets: the tenant (from API Gateway, never the body), parsed input, and the event context. */
 export interface RouteRequest<B> {
@@ -108,26 +110,8 @@ export interface Route<D> {
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Stripe keeps keys 24 hours; so do we. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-}
-
-/** The header a request's correlation id comes in (when valid) and every answer carries. */
-export const CORRELATION_HEADER = 'X-Correlation-Id';
-
-/** A request's correlation id: the caller's valid `X-Correlation-Id`, else API Gateway's request id. */
-export function correlationIdOf(event: APIGatewayProxyEvent): string {
-  const given = header(event, CORRELATION_HEADER);
-  return given && CORRELATION_PATTERN.test(given) ? given : event.requestContext.requestId;
-}
 
 /** The tenant is the API key's id that API Gateway puts in the request context: never anything the caller sends. */
 function requestContextOf(event: APIGatewayProxyEvent): { tenantId: string; ctx: CommandContext } {
@@ -215,30 +199,11 @@ const problemJson = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResul
   },
 });
 
-/** Every log line of the request carries its correlation id (one line per answer), and so does every answer (errors too). */
-const correlation = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
-  const answer = (request: Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => {
-    const { httpMethod, resource } = request.event;
-    logger.info('Request answered', { httpMethod, resource, statusCode: request.response?.statusCode });
-    if (request.response) {
-      const headers = { ...request.response.headers, [CORRELATION_HEADER]: correlationIdOf(request.event) };
-      request.response = { ...request.response, headers };
-    }
-  };
-  return {
-    before: (request) => {
-      logger.appendKeys({ correlationId: correlationIdOf(request.event) });
-    },
-    after: answer,
-    onError: answer,
-  };
-};
-
 function wrap(main: ApiHandler): ApiHandler {
   return middy(main)
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(correlation())
+    .use(correlation(logger))
     .use(problemJson()) as ApiHandler;
 }
 
