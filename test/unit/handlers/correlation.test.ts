@@ -10,7 +10,6 @@ import { SqsMerchantNotifier } from '../../../lambdas/adapters/sqs-merchant-noti
 import { openAccount } from '../../../lambdas/application/commands.ts';
 import type { SagaDeps } from '../../../lambdas/composition/saga.ts';
 import type { StoredEvent } from '../../../lambdas/domain/events.ts';
-import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import type { PaymentState } from '../../../lambdas/domain/payments/payment.ts';
 import { receive } from '../../../lambdas/handlers/api/receive-processor-webhook.ts';
 import { relayRecord } from '../../../lambdas/handlers/relay/relay.ts';
@@ -22,15 +21,9 @@ import { ApiError, json } from '../../../lambdas/shared/problems.ts';
 import { signWebhook } from '../../../lambdas/shared/webhook-signature.ts';
 import { apiEvent, lambdaContext } from '../../support/api-events.ts';
 import { inMemoryPorts } from '../../support/in-memory-ports.ts';
+import { SETTLED_NOTIFICATION } from './correlation-fixtures.ts';
 
-const notification: MerchantNotification = {
-  notificationId: 'pay_1.settled',
-  tenantId: 't',
-  merchantAccountId: 'acct_m',
-  type: 'payment.settled',
-  occurredAt: '2026-11-21T12:00:00.000Z',
-  data: {},
-};
+const notification = SETTLED_NOTIFICATION;
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -9,11 +9,11 @@ import { conflictRetry } from '../../../lambdas/composition/ledger.ts';
 import type { DeliveryPorts } from '../../../lambdas/composition/workers.ts';
 import { ConcurrencyConflictError } from '../../../lambdas/domain/errors.ts';
 import type { StoredEvent } from '../../../lambdas/domain/events.ts';
-import type { MerchantNotification } from '../../../lambdas/domain/notifications.ts';
 import { recordBusinessMetrics } from '../../../lambdas/handlers/projectors/business-metrics.ts';
 import { countingAbsorbedFaults } from '../../../lambdas/handlers/workers/absorbed-faults.ts';
 import { CORRELATION_HEADER, deliver } from '../../../lambdas/handlers/workers/deliver-notification.ts';
 import { BUSINESS_METRICS, emfMetrics } from '../../../lambdas/shared/metrics.ts';
+import { SETTLED_NOTIFICATION } from '../handlers/correlation-fixtures.ts';
 
 type Line = Record<string, unknown> & {
   _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -169,14 +169,7 @@ describe('metrics where the work happens', () => {
     const { metrics, points } = capture();
     const sent: Headers[] = [];
     const statuses = [200, 500];
-    const notification: MerchantNotification = {
-      notificationId: 'pay_1.settled',
-      tenantId: 't',
-      merchantAccountId: 'acct_m',
-      type: 'payment.settled',
-      occurredAt: '2026-11-21T12:00:00.000Z',
-      data: {},
-    };
+    const notification = SETTLED_NOTIFICATION;
     const ports: DeliveryPorts = {
       endpoints: {
         getForDelivery: async (_t: string, merchant: string) =>
