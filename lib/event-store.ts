@@ -11,6 +11,7 @@ import {
   type ShardLayout,
 } from '../lambdas/domain/shards.ts';
 import { ENV } from '../lambdas/shared/env-names.ts';
+import { encryptWithDataKey, grantDataKey } from './data-key.ts';
 
 /** Environment variables the handlers read (lambdas/shared/config.ts). */
 export const EVENT_STORE_ENV = { eventsTable: ENV.eventsTable, snapshotsTable: ENV.snapshotsTable } as const;
@@ -130,6 +131,7 @@ export class EventStore extends Construct {
       resourcePolicy: new PolicyDocument({ statements: [appendOnly()] }),
       removalPolicy,
     });
+    encryptWithDataKey(this.eventsTable);
 
     // The key schema of lambdas/adapters/dynamodb-snapshot-store.ts: a changed reducer
     // writes under its own reducerVersion and never reads an older reducer's state.
@@ -140,6 +142,7 @@ export class EventStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
     });
+    encryptWithDataKey(this.snapshotsTable);
   }
 
   /**
@@ -172,7 +175,9 @@ export class EventStore extends Construct {
 
   // Explicit statements on the table ARN only: TableV2's own grants also add
   // `<arn>/index/*`, and these tables have no indexes.
+  // Both tables are encrypted with the stack's data key: a reader may decrypt, a writer also encrypt.
   private grant(fn: LambdaFunction, table: TableV2, actions: string[]): Grant {
+    grantDataKey(this, fn, actions.every((action) => READ_ACTIONS.includes(action)) ? 'read' : 'write');
     return Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [table.tableArn] });
   }
 }

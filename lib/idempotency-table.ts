@@ -4,6 +4,7 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
+import { encryptWithDataKey, grantDataKey } from './data-key.ts';
 
 /** Environment variable the handlers read (lambdas/shared/config.ts). */
 export const IDEMPOTENCY_TABLE_ENV = ENV.idempotencyTable;
@@ -35,6 +36,8 @@ export class IdempotencyTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    // Records hold stored responses (balances, payment ids): the stack's data key, as the ledger.
+    encryptWithDataKey(this.table);
   }
 
   /**
@@ -43,6 +46,7 @@ export class IdempotencyTable extends Construct {
    */
   public grantReadWrite(fn: LambdaFunction): Grant {
     fn.addEnvironment(IDEMPOTENCY_TABLE_ENV, this.table.tableName);
+    grantDataKey(this, fn, 'write');
     return Grant.addToPrincipal({
       grantee: fn,
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

@@ -10,11 +10,13 @@ import {
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
+import { grantDataKey } from './data-key.ts';
 import { EventStore } from './event-store.ts';
 import { ExpirySweep } from './expiry-sweep.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { LedgerApi } from './ledger-api.ts';
 import { MerchantNotifications } from './merchant-notifications.ts';
+import { ALARM_EMAIL_CONTEXT, Observability, sagaLogGroup } from './observability.ts';
 import { PaymentSaga } from './payment-saga.ts';
 import { ExternalProcessor, type ProcessorConnection } from './processor-connection.ts';
 import { ProcessorWebhooks } from './processor-webhooks.ts';
@@ -91,6 +93,8 @@ export class LedgerlineStack extends Stack {
   public readonly paymentSaga: PaymentSaga;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
+  /** The stage's alarm topic (every alarm's action), its extra alarms and its dashboard. */
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: LedgerlineStackProps = {}) {
     super(scope, id, props);
@@ -141,6 +145,8 @@ export class LedgerlineStack extends Stack {
       notifications: this.notifications,
     });
     this.relay = new Relay(this, 'Relay', { eventStore: this.eventStore, notifications: this.notifications });
+    // The events stream is encrypted with the data key too (the projector reads it as it reads the table).
+    grantDataKey(this, this.relay.function.function, 'read');
     if (production) {
       if (!props.processorUrl) {
         throw new Error(
@@ -187,6 +193,13 @@ export class LedgerlineStack extends Stack {
       functions.set(id, fn);
     }
     this.functions = functions;
+    this.observability = new Observability(this, 'Observability', {
+      stage: props.stage ?? 'dev',
+      api: this.api.api,
+      stateMachine: this.paymentSaga.stateMachine,
+      sagaLogs: sagaLogGroup(this.paymentSaga),
+      throttledTables: [this.eventStore.eventsTable],
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
@@ -218,6 +231,14 @@ export class LedgerlineStack extends Stack {
       value: this.paymentSaga.stateMachine.stateMachineArn,
       description:
         'The payment settlement saga; npm run saga:resume -- <tenantId> <paymentId> compensate|notify',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.observability.dashboard.dashboardName}`,
+      description: 'The stage’s CloudWatch dashboard',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.observability.topic.topicArn,
+      description: `Every alarm notifies this topic; subscribe with -c ${ALARM_EMAIL_CONTEXT}=<address> or aws sns subscribe`,
     });
     new CfnOutput(this, 'ApiKeyId', {
       value: this.api.defaultApiKey.keyId,

@@ -4,6 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { dataKey, QUEUE_DATA_KEY_REUSE } from './data-key.ts';
 
 /** AWS's guidance for Lambda consumers: a message stays invisible for 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -12,6 +13,18 @@ export const MIN_MAX_RECEIVE_COUNT = 5;
 /** SQS's maximum retention: an operator has two weeks to look at a dead letter. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
 
+/**
+ * Every queue is encrypted with the stack's customer-managed data key; `grantSendMessages` and the
+ * event source mappings grant its use to producers and consumers.
+ */
+function queueEncryption(scope: Construct) {
+  return {
+    encryption: QueueEncryption.KMS,
+    encryptionMasterKey: dataKey(scope),
+    dataKeyReuse: QUEUE_DATA_KEY_REUSE,
+  } as const;
+}
+
 /** Properties of a {@link DeadLetterQueue}. */
 export interface DeadLetterQueueProps {
   /** What lands here, for the alarm description (e.g. "webhook events that failed 5 times"). */
@@ -19,7 +32,7 @@ export interface DeadLetterQueueProps {
 }
 
 /**
- * A queue where failed work waits for an operator: kept 14 days, encrypted, TLS only, and alarmed
+ * A queue where failed work waits for an operator: kept 14 days, encrypted (KMS), TLS only, and alarmed
  * as soon as one message is in it. Redrive with `npm run dlq -- redrive <queue>`.
  */
 export class DeadLetterQueue extends Construct {
@@ -30,7 +43,7 @@ export class DeadLetterQueue extends Construct {
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
     this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...queueEncryption(this),
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
     });
@@ -126,7 +139,7 @@ export class WorkQueue extends Construct {
       description: `${props.description} that failed ${maxReceiveCount} times`,
     });
     this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...queueEncryption(this),
       enforceSSL: true,
       visibilityTimeout,
       deadLetterQueue: { queue: this.deadLetters.queue, maxReceiveCount },

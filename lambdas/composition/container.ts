@@ -1,7 +1,9 @@
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { tracer } from '../shared/tracing.ts';
 
 /**
  * Builds something on first use and keeps it for the container's life: the one memo of the
@@ -30,12 +32,20 @@ export function withoutSdkLogging<C extends { middlewareStack: { remove(name: st
   return client;
 }
 
+/** A client as every function uses it: traced (an X-Ray subsegment per call, when tracing is on), no SDK logging. */
+export function tracedClient<C extends { middlewareStack: { remove(name: string): boolean } }>(
+  client: C,
+  by: Tracer = tracer,
+): C {
+  return by.captureAWSv3Client(withoutSdkLogging(client));
+}
+
 // Endpoint and region come from the standard AWS_* variables (AWS_ENDPOINT_URL_<SERVICE> locally).
 /** One DynamoDB client per container. */
-export const dynamoDbClient = perContainer(() => withoutSdkLogging(new DynamoDBClient({})));
+export const dynamoDbClient = perContainer(() => tracedClient(new DynamoDBClient({})));
 /** One SQS client per container. */
-export const sqsClient = perContainer(() => withoutSdkLogging(new SQSClient({})));
+export const sqsClient = perContainer(() => tracedClient(new SQSClient({})));
 /** One Secrets Manager client per container. */
-export const secretsManagerClient = perContainer(() => withoutSdkLogging(new SecretsManagerClient({})));
+export const secretsManagerClient = perContainer(() => tracedClient(new SecretsManagerClient({})));
 /** One Step Functions client per container. */
-export const sfnClient = perContainer(() => withoutSdkLogging(new SFNClient({})));
+export const sfnClient = perContainer(() => tracedClient(new SFNClient({})));

@@ -17,6 +17,7 @@ import {
   ledgerConfig,
 } from '../shared/config.ts';
 import type { IdempotencyStore } from '../shared/idempotency.ts';
+import { BUSINESS_METRICS, emfMetrics, type Metrics } from '../shared/metrics.ts';
 import { dynamoDbClient, perContainer } from './container.ts';
 
 /** The ledger's ports on DynamoDB. */
@@ -91,11 +92,21 @@ export function withLoadCache<P extends LedgerPorts>(ports: P): P {
 }
 
 /**
- * The conflict retries of a command: reload (only what changed, given the load cache to its
- * ports), decide again, a bounded number of times.
+ * Conflict retries of `maxAttempts` tries in all: reload (only what changed, given the load cache to
+ * its ports), decide again. Each retry is counted (`ConflictsRetried`, the streams that moved on the line).
  */
-export const COMMAND_CONFLICT_RETRY: ConflictRetryOptions = {
-  maxAttempts: MAX_COMMAND_ATTEMPTS,
-  wait: conflictBackoff,
-  loadCache: newLoadCache,
-};
+export function conflictRetry(maxAttempts: number, metrics: Metrics = emfMetrics()): ConflictRetryOptions {
+  return {
+    maxAttempts,
+    wait: (attempt, lostAttemptMs, conflict) => {
+      metrics.record(BUSINESS_METRICS.conflictsRetried, {
+        properties: { streams: conflict.streams, attempt },
+      });
+      return conflictBackoff(attempt, lostAttemptMs, conflict);
+    },
+    loadCache: newLoadCache,
+  };
+}
+
+/** The conflict retries of an API command. */
+export const COMMAND_CONFLICT_RETRY: ConflictRetryOptions = conflictRetry(MAX_COMMAND_ATTEMPTS);

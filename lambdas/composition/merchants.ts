@@ -3,8 +3,11 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbDeliveryLog, DynamoDbMerchantEndpoints } from '../adapters/dynamodb-webhooks.ts';
 import { CachedSecret } from '../adapters/secrets-manager-secret.ts';
-import { SqsMerchantNotifier } from '../adapters/sqs-merchant-notifier.ts';
-import type { MerchantNotifier } from '../domain/notifications.ts';
+import {
+  CORRELATION_ATTRIBUTE,
+  type CorrelatedNotifier,
+  SqsMerchantNotifier,
+} from '../adapters/sqs-merchant-notifier.ts';
 import type { DeliveryLog, MerchantEndpoints } from '../domain/webhooks.ts';
 import {
   deliveriesConfig,
@@ -14,6 +17,8 @@ import {
 } from '../shared/config.ts';
 import { SecretBox } from '../shared/secret-box.ts';
 import { dynamoDbClient, perContainer, secretsManagerClient, sqsClient } from './container.ts';
+
+export { CORRELATION_ATTRIBUTE, type CorrelatedNotifier };
 
 /** Merchants' webhook endpoints, their signing secrets sealed under the stack's key secret. */
 export function buildMerchantEndpoints(
@@ -46,7 +51,7 @@ export const deliveryLog = perContainer(
 );
 
 /** The outbound notifications queue. */
-export function buildMerchantNotifier(client: SQSClient, queueUrl: string): MerchantNotifier {
+export function buildMerchantNotifier(client: SQSClient, queueUrl: string): CorrelatedNotifier {
   return new SqsMerchantNotifier({ client, queueUrl });
 }
 

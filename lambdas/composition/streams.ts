@@ -1,4 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { CorrelatedNotifier } from '../adapters/sqs-merchant-notifier.ts';
 import {
   decodeStreamRecord,
   positionOf,
@@ -6,7 +7,6 @@ import {
   sortByStreamAndVersion,
 } from '../adapters/stream-records.ts';
 import type { StoredEvent } from '../domain/events.ts';
-import type { MerchantNotifier } from '../domain/notifications.ts';
 import type { ProjectorPorts } from '../domain/projections/projector.ts';
 import { emfMetrics, type Metrics } from '../shared/metrics.ts';
 import { perContainer } from './container.ts';
@@ -33,6 +33,8 @@ export interface ProjectorDeps extends ProjectorPorts {
   readonly records: StreamRecords;
   /** Where the alarms' counts go (facts booked over a ledger rule). */
   readonly metrics: Metrics;
+  /** Where the business measures go (transfers posted, payments, projector lag); none: not measured. */
+  readonly measures?: Metrics;
 }
 
 /** The projector's composition root. */
@@ -43,12 +45,14 @@ export const projector = perContainer(
     backoff: conflictBackoff,
     records: STREAM_RECORDS,
     metrics: emfMetrics(),
+    measures: emfMetrics(),
   }),
 );
 
 /** The relay's dependencies: the notifications queue and the decoder. */
 export interface RelayDeps {
-  readonly notifier: MerchantNotifier;
+  /** The notifications queue; each message carries the outbox event's correlation id. */
+  readonly notifier: CorrelatedNotifier;
   readonly records: Pick<StreamRecords, 'decode'>;
 }
 

@@ -1,6 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDbWebhookInbox } from '../adapters/dynamodb-webhooks.ts';
 import { CachedSecret, signingSecrets } from '../adapters/secrets-manager-secret.ts';
+import { correlationAttributes } from '../adapters/sqs-merchant-notifier.ts';
 import type { WebhookInbox } from '../domain/webhooks.ts';
 import { processorWebhooksConfig } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
@@ -10,7 +11,8 @@ import { dynamoDbClient, perContainer, secretsManagerClient, sqsClient } from '.
 export interface ReceiverPorts {
   readonly secrets: () => Promise<readonly string[]>;
   readonly inbox: WebhookInbox;
-  readonly enqueue: (body: string) => Promise<void>;
+  /** Queues a verified event for the worker, with the receiving request's correlation id as an attribute. */
+  readonly enqueue: (body: string, correlationId?: string) => Promise<void>;
   readonly now: () => Date;
 }
 /** The processor webhook receiver's composition root. */
@@ -26,8 +28,14 @@ export const processorWebhookReceiver = perContainer((): ReceiverPorts => {
   return {
     secrets: async () => signingSecrets(await secret.value()),
     inbox: new DynamoDbWebhookInbox({ client: dynamoDbClient(), tableName: config.inboxTableName }),
-    enqueue: async (body) => {
-      await sqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    enqueue: async (body, correlationId) => {
+      await sqsClient().send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: body,
+          MessageAttributes: correlationAttributes({ correlationId }),
+        }),
+      );
     },
     now: () => new Date(),
   };

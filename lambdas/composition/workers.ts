@@ -4,7 +4,6 @@ import { DynamoDbWebhookInbox } from '../adapters/dynamodb-webhooks.ts';
 import { confirmCapture } from '../application/payments/commands.ts';
 import { recordRefundResult } from '../application/payments/refunds.ts';
 import type { CommandContext } from '../application/unit-of-work.ts';
-import type { MerchantNotifier } from '../domain/notifications.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
 import type { DeliveryLog, MerchantEndpoints, WebhookInbox } from '../domain/webhooks.ts';
 import {
@@ -23,7 +22,7 @@ import type { WorkQueue } from '../shared/sqs-batch.ts';
 import { pinnedFetch, resolvesInternally } from '../shared/webhook-url.ts';
 import { dynamoDbClient, perContainer, sqsClient } from './container.ts';
 import { idempotencyStore, ledgerPorts } from './ledger.ts';
-import { deliveryLog, merchantEndpoints, merchantNotifier } from './merchants.ts';
+import { type CorrelatedNotifier, deliveryLog, merchantEndpoints, merchantNotifier } from './merchants.ts';
 
 /** Seconds until the next try after the `receiveCount`-th failed one: exponential, full jitter. */
 export function retryDelaySeconds(
@@ -64,12 +63,16 @@ export interface DeliveryPorts {
   readonly allowLoopbackHttp: boolean;
   readonly timeoutMs: number;
   readonly resolvesInternally: (url: URL) => Promise<boolean>;
+  /** Where each attempt is counted by outcome (`WebhookDeliveries`). */
+  readonly metrics?: Metrics;
 }
 /** The delivery worker's dependencies. */
 export interface DeliveryWorkerDeps extends WorkerDeps {
   readonly ports: DeliveryPorts;
   /** Called at the start of every invocation (forgets the endpoints cached for the last batch). */
   readonly startInvocation: () => void;
+  /** Where faults absorbed by a redelivery are counted. */
+  readonly metrics: Metrics;
 }
 
 /** The delivery worker: endpoint lookups cached per invocation, so a re-registered one is used at once. */
@@ -81,7 +84,9 @@ export function buildDeliveryWorker(
 ): DeliveryWorkerDeps {
   const endpoints = new PerInvocationEndpoints(parts.endpoints);
   const { allowLoopbackHttp } = parts;
+  const metrics = parts.metrics ?? emfMetrics();
   return {
+    metrics,
     queue: parts.queue,
     idempotency: parts.idempotency,
     ports: {
@@ -93,6 +98,7 @@ export function buildDeliveryWorker(
       allowLoopbackHttp,
       timeoutMs: parts.timeoutMs,
       resolvesInternally: (url) => resolvesInternally(url, allowLoopbackHttp),
+      metrics,
     },
     startInvocation: () => endpoints.reset(),
   };
@@ -114,7 +120,8 @@ export const deliveryWorker = perContainer(() =>
 export interface ProcessorEventPorts {
   readonly ledger: LedgerPorts;
   readonly inbox: WebhookInbox;
-  readonly notifier: MerchantNotifier;
+  /** Dispute notifications carry the processor event's correlation id. */
+  readonly notifier: CorrelatedNotifier;
   /** The saga's commands for capture confirmations and refund results (issue 5). */
   readonly payments: PaymentResults;
   /** Counts a processor event the ledger refused for good, for the alarm (bound to the function by the handler). */

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -8,10 +9,13 @@ import type { CommandContext } from '../application/unit-of-work.ts';
 import { LedgerError } from '../domain/errors.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
 import { transferIdFor } from './command-ids.ts';
+import { CORRELATION_HEADER, correlation, correlationIdOf, header } from './correlation.ts';
 import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 import { ApiError, json, problemResponse } from './problems.ts';
+import { tracer } from './tracing.ts';
 
 export const logger = new Logger();
+export { CORRELATION_HEADER, correlationIdOf };
 
 /** What a route's `run` gets: the tenant (from API Gateway, never the body), parsed input, and the event context. */
 export interface RouteRequest<B> {
@@ -106,29 +110,19 @@ export interface Route<D> {
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Stripe keeps keys 24 hours; so do we. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-}
 
 /** The tenant is the API key's id that API Gateway puts in the request context: never anything the caller sends. */
 function requestContextOf(event: APIGatewayProxyEvent): { tenantId: string; ctx: CommandContext } {
   const tenantId = event.requestContext.identity?.apiKeyId;
   if (!tenantId) throw new ApiError(401, 'missing-api-key', 'This API needs an x-api-key header.');
   const requestId = event.requestContext.requestId;
-  const given = header(event, 'x-correlation-id');
   return {
     tenantId,
     ctx: {
       tenantId,
-      correlationId: given && CORRELATION_PATTERN.test(given) ? given : requestId,
+      correlationId: correlationIdOf(event),
       causationId: requestId,
       actor: `api-key:${tenantId}`,
     },
@@ -207,7 +201,9 @@ const problemJson = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResul
 
 function wrap(main: ApiHandler): ApiHandler {
   return middy(main)
+    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(correlation(logger))
     .use(problemJson()) as ApiHandler;
 }
 

@@ -1,15 +1,19 @@
+import { metricFilterProvisioners } from '../alarms.ts';
 import { apiGatewayProvisioners } from './api-gateway.ts';
 import { dynamoDbTableProvisioners } from './dynamodb-tables.ts';
 import { eventRuleProvisioners } from './event-rules.ts';
 import { eventSourceMappingProvisioners } from './event-source-mappings.ts';
 import { functionUrlProvisioners } from './function-urls.ts';
+import { kmsKeyProvisioners } from './kms-keys.ts';
 import { lambdaFunctionProvisioners } from './lambda-functions.ts';
 import { noOpProvisioners } from './no-op.ts';
 import type { Provisioner } from './provisioner.ts';
 import { s3BucketProvisioners } from './s3-buckets.ts';
 import { secretProvisioners } from './secrets.ts';
+import { snsTopicProvisioners } from './sns-topics.ts';
 import { sqsQueueProvisioners } from './sqs-queues.ts';
 import { stateMachineProvisioners } from './state-machines.ts';
+import { withoutTracing } from './tracing.ts';
 
 /**
  * Every CloudFormation type the local runtime knows, keyed by type: what it accepts and how it builds it.
@@ -27,4 +31,8 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   ...functionUrlProvisioners,
   ...stateMachineProvisioners,
   ...apiGatewayProvisioners,
+  ...snsTopicProvisioners,
+  ...kmsKeyProvisioners,
+  ...metricFilterProvisioners,
+  'AWS::Lambda::Function': withoutTracing(lambdaFunctionProvisioners['AWS::Lambda::Function']),
 };

@@ -14,7 +14,7 @@ export const { main, handler } = commandRoute(paymentsApi, {
     const paymentId = paymentIdFor(ctx.tenantId, idempotencyKey ?? '');
     const fee = feeFor(body.amount, feeBps);
     const { payment } = await initiatePayment(ports, ctx, { ...body, paymentId, fee });
-    await startSettlement(ctx.tenantId, payment.id);
+    await startSettlement(ctx.tenantId, payment.id, ctx.correlationId);
     return payment;
   },
   status: 202,

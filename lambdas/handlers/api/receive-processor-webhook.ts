@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { processorWebhookReceiver, type ReceiverPorts } from '../../composition/webhooks.ts';
-import { publicRoute } from '../../shared/api.ts';
+import { correlationIdOf, publicRoute } from '../../shared/api.ts';
 import { ApiError, json } from '../../shared/problems.ts';
 import { isHandledType, processorEventEnvelope } from '../../shared/processor-events.ts';
 import { verifyWebhook } from '../../shared/webhook-signature.ts';
@@ -77,6 +77,7 @@ export async function receive(event: APIGatewayProxyEvent, p: ReceiverPorts): Pr
     // before its enqueue. The worker is idempotent on the event id.
     await p.enqueue(
       JSON.stringify({ eventId, tenantId: metadata.tenantId, type, receivedAt, event: parsed }),
+      correlationIdOf(event),
     );
   } else {
     await p.inbox.record(eventId, {

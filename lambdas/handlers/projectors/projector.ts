@@ -5,6 +5,7 @@ import { type StoredEvent, streamKey } from '../../domain/events.ts';
 import { Projector } from '../../domain/projections/projector.ts';
 import { logger } from '../../shared/api.ts';
 import { LEDGER_METRICS, type Metrics } from '../../shared/metrics.ts';
+import { recordBusinessMetrics } from './business-metrics.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
@@ -49,6 +50,13 @@ export async function main(
   }
   for (const [stream, failure] of await projector.projectBatch(decoded)) failures.set(stream, failure);
   alarmOnFactsOverRules(decoded, failures, deps.metrics, context.functionName);
+  if (deps.measures) recordBusinessMetrics(decoded, failures, deps.measures, Date.now());
+  logger.info('Projected a batch', {
+    events: decoded.length,
+    failedStreams: failures.size,
+    // The requests these events came from: follow one through the logs by its id.
+    correlationIds: [...new Set(decoded.map((e) => e.correlationId))],
+  });
 
   const project = async (record: DynamoDBRecord): Promise<void> => {
     const position = positionOf(record);

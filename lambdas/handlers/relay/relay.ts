@@ -16,7 +16,14 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 export async function relayRecord(deps: RelayDeps, record: DynamoDBRecord): Promise<void> {
   const event = deps.records.decode(record);
   if (event.type !== RELAYED_EVENT_TYPE) return;
-  await deps.notifier.enqueue(event.payload);
+  const { correlationId } = event;
+  logger.info('Relaying a merchant notification', {
+    correlationId,
+    notificationId: event.payload.notificationId,
+    stream: `${event.stream.type}#${event.stream.id}`,
+    version: event.version,
+  });
+  await deps.notifier.enqueue(event.payload, { correlationId });
 }
 
 /** The events stream's second reader: outbox events to SQS, failures reported per record. */

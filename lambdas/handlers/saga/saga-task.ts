@@ -1,8 +1,10 @@
+import type { Context } from 'aws-lambda';
 import { retryOnConflict, withCache } from '../../application/retry.ts';
 import type { CommandContext } from '../../application/unit-of-work.ts';
-import { conflictBackoff, MAX_COMMAND_ATTEMPTS, newLoadCache } from '../../composition/ledger.ts';
+import { conflictRetry, MAX_COMMAND_ATTEMPTS } from '../../composition/ledger.ts';
 import type { SagaDeps } from '../../composition/saga.ts';
 import type { PaymentState } from '../../domain/payments/payment.ts';
+import { logger } from '../../shared/api.ts';
 import { type CaughtError, forStateMachine } from './saga-error.ts';
 
 /**
@@ -11,11 +13,14 @@ import { type CaughtError, forStateMachine } from './saga-error.ts';
  * leaving the conflict to the state machine's own retry.
  */
 export const SAGA_CONFLICT_ATTEMPTS = 4 * MAX_COMMAND_ATTEMPTS;
+const SAGA_CONFLICT_RETRY = conflictRetry(SAGA_CONFLICT_ATTEMPTS);
 
 /** What every saga task receives: ids only (plus the caught error on the compensation path). */
 export interface SagaInput {
   readonly tenantId: string;
   readonly paymentId: string;
+  /** The id of the request that made the payment (its events, logs and notification carry it too). */
+  readonly correlationId?: string;
   readonly error?: CaughtError;
 }
 
@@ -28,7 +33,7 @@ export interface SagaOutput {
 /** A saga task: the plain function for tests, and the Lambda handler wired to the composition root. */
 export interface SagaTask<D extends SagaDeps> {
   readonly main: (event: SagaInput, deps: D) => Promise<SagaOutput>;
-  readonly handler: (event: SagaInput) => Promise<SagaOutput>;
+  readonly handler: (event: SagaInput, context?: Context) => Promise<SagaOutput>;
 }
 
 /**
@@ -48,20 +53,33 @@ export function sagaTask<D extends SagaDeps>(
     }
     const ctx: CommandContext = {
       tenantId: event.tenantId,
-      correlationId: event.paymentId,
+      // An execution started before correlation ids rode in the input correlates by its payment.
+      correlationId: event.correlationId ?? event.paymentId,
       causationId: `saga:${step}`,
       actor: 'saga:payment-settlement',
     };
     try {
-      const payment = await retryOnConflict((cache) => run(withCache(deps, cache), ctx, event), {
-        maxAttempts: SAGA_CONFLICT_ATTEMPTS,
-        wait: conflictBackoff,
-        loadCache: newLoadCache,
-      });
+      const payment = await retryOnConflict(
+        (cache) => run(withCache(deps, cache), ctx, event),
+        SAGA_CONFLICT_RETRY,
+      );
+      logger.info('Saga step done', { step, paymentId: payment.id, status: payment.status });
       return { paymentId: payment.id, status: payment.status };
     } catch (error) {
-      throw forStateMachine(error);
+      const thrown = forStateMachine(error);
+      logger.warn('Saga step failed', { step, paymentId: event.paymentId, error });
+      throw thrown;
     }
   };
-  return { main, handler: (event) => main(event, compose()) };
+  const handler = async (event: SagaInput, context?: Context): Promise<SagaOutput> => {
+    if (context) logger.addContext(context);
+    // Every line this invocation logs carries the payment's correlation id, and no later one keeps it.
+    logger.appendKeys({ correlationId: event?.correlationId ?? event?.paymentId, step });
+    try {
+      return await main(event, compose());
+    } finally {
+      logger.resetKeys();
+    }
+  };
+  return { main, handler };
 }

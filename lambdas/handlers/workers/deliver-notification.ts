@@ -1,15 +1,21 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { CORRELATION_ATTRIBUTE } from '../../composition/merchants.ts';
 import { type DeliveryPorts, type DeliveryWorkerDeps, deliveryWorker } from '../../composition/workers.ts';
 import type { MerchantNotification } from '../../domain/notifications.ts';
 import type { DeliveryAttempt } from '../../domain/webhooks.ts';
 import { logger } from '../../shared/api.ts';
+import { BUSINESS_METRICS } from '../../shared/metrics.ts';
 import { processQueueBatch, receiveCountOf } from '../../shared/sqs-batch.ts';
 import { signWebhook } from '../../shared/webhook-signature.ts';
 import { webhookUrlProblem } from '../../shared/webhook-url.ts';
 import { idempotentRecord } from '../../shared/workers.ts';
+import { countingAbsorbedFaults } from './absorbed-faults.ts';
 
 export type { DeliveryPorts, DeliveryWorkerDeps };
+
+/** The header that tells the merchant which request (or processor event) this notification goes back to. */
+export const CORRELATION_HEADER = 'X-Ledgerline-Correlation-Id';
 
 /** The header merchants verify (`t=…,v1=…`, HMAC-SHA256 over `t.body`, as the processor signs ours). */
 export const SIGNATURE_HEADER = 'ledgerline-signature';
@@ -44,6 +50,8 @@ interface DeliveryInput {
   readonly notification: MerchantNotification;
   /** The message's receive count. Not part of the idempotency key. */
   readonly attempt: number;
+  /** The correlation id the message carries (an attribute); not part of the idempotency key. */
+  readonly correlationId?: string | undefined;
 }
 
 /** The JSON a merchant receives. */
@@ -64,7 +72,7 @@ export function notificationBody(notification: MerchantNotification): string {
  * that fails or does not answer in time throws, so the message is retried.
  */
 export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promise<DeliveryResult> {
-  const { notification, attempt } = input;
+  const { notification, attempt, correlationId } = input;
   const started = ports.now();
   const base = {
     tenantId: notification.tenantId,
@@ -74,12 +82,17 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
     attempt,
     at: started.toISOString(),
   };
-  const record = (fields: Pick<DeliveryAttempt, 'outcome' | 'statusCode' | 'error' | 'url'>) =>
-    ports.log.record({
+  const record = (fields: Pick<DeliveryAttempt, 'outcome' | 'statusCode' | 'error' | 'url'>) => {
+    ports.metrics?.record(BUSINESS_METRICS.webhookDeliveries, {
+      dimensions: { Outcome: fields.outcome },
+      properties: { notificationId: notification.notificationId, attempt, correlationId },
+    });
+    return ports.log.record({
       ...base,
       ...fields,
       durationMs: Math.max(0, ports.now().getTime() - started.getTime()),
     });
+  };
 
   const endpoint = await ports.endpoints.getForDelivery(
     notification.tenantId,
@@ -107,6 +120,7 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
         'user-agent': 'Ledgerline-Webhooks/1',
         [SIGNATURE_HEADER]: signWebhook(endpoint.signingSecret, body, Math.floor(started.getTime() / 1000)),
         'ledgerline-notification-id': notification.notificationId,
+        ...(correlationId ? { [CORRELATION_HEADER]: correlationId } : {}),
       },
       body,
       // Never follow a redirect: it could lead anywhere, including inside. A 3xx is a failure.
@@ -126,6 +140,13 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
         : `${name}: ${(cause as Error).message}`;
   }
 
+  logger.info('Merchant notification sent', {
+    correlationId,
+    notificationId: notification.notificationId,
+    attempt,
+    statusCode,
+    error,
+  });
   if (error === null && statusCode !== null) {
     try {
       await record({ outcome: 'delivered', statusCode, error: null, url: endpoint.url });
@@ -169,7 +190,16 @@ export async function main(
   register(context);
   deps.startInvocation();
   return processQueueBatch(event, context, deps.queue, (record) =>
-    run({ notification: parseNotification(record), attempt: receiveCountOf(record) }, deps),
+    countingAbsorbedFaults(deps.metrics, record, () =>
+      run(
+        {
+          notification: parseNotification(record),
+          attempt: receiveCountOf(record),
+          correlationId: record.messageAttributes?.[CORRELATION_ATTRIBUTE]?.stringValue,
+        },
+        deps,
+      ),
+    ),
   );
 }
 

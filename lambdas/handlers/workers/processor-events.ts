@@ -3,6 +3,7 @@ import { loseDispute, openDispute, winDispute } from '../../application/disputes
 import { retryOnConflict, withCache } from '../../application/retry.ts';
 import type { CommandContext } from '../../application/unit-of-work.ts';
 import { COMMAND_CONFLICT_RETRY } from '../../composition/ledger.ts';
+import { CORRELATION_ATTRIBUTE } from '../../composition/merchants.ts';
 import {
   type PaymentResults,
   type ProcessorEventPorts,
@@ -24,6 +25,7 @@ import {
 } from '../../shared/processor-events.ts';
 import { processQueueBatch, sendLater } from '../../shared/sqs-batch.ts';
 import { idempotentRecord } from '../../shared/workers.ts';
+import { countingAbsorbedFaults } from './absorbed-faults.ts';
 
 export type { PaymentResults, ProcessorEventPorts, ProcessorEventsWorkerDeps };
 
@@ -60,6 +62,9 @@ function disputeNotification(
   };
 }
 
+/** A queued event with the correlation id its message carried (an attribute, not part of the idempotency key). */
+export type CorrelatedMessage = InboundMessage & { readonly correlationId?: string | undefined };
+
 async function applyEffect(
   ports: ProcessorEventPorts,
   event: ProcessorEvent,
@@ -89,7 +94,9 @@ async function applyEffect(
       });
       // After the ledger: a failed enqueue retries the record, the ledger step replays as a no-op,
       // and the delivery worker is idempotent on the notification id.
-      await ports.notifier.enqueue(disputeNotification(event, hold, occurredAt));
+      await ports.notifier.enqueue(disputeNotification(event, hold, occurredAt), {
+        correlationId: ctx.correlationId,
+      });
       return;
     }
     case 'capture.confirmed':
@@ -124,7 +131,7 @@ async function applyEffect(
  */
 export async function applyProcessorEvent(
   ports: ProcessorEventPorts,
-  message: InboundMessage,
+  message: CorrelatedMessage,
 ): Promise<ApplyResult> {
   const at = () => ports.ledger.clock.now().toISOString();
   const reject = async (code: string, detail: string): Promise<ApplyResult> => {
@@ -154,7 +161,8 @@ export async function applyProcessorEvent(
   }
   const ctx: CommandContext = {
     tenantId: event.metadata.tenantId,
-    correlationId: event.metadata.paymentId ?? event.id,
+    // The webhook request that brought it; a message without one (parked, older) correlates by its payment.
+    correlationId: message.correlationId ?? event.metadata.paymentId ?? event.id,
     causationId: event.id,
     actor: 'processor-webhook',
   };
@@ -174,7 +182,7 @@ export async function applyProcessorEvent(
  */
 const idempotent = idempotentRecord(
   { tenant: 'tenantId', id: 'eventId' },
-  (message: InboundMessage, deps: ProcessorEventsWorkerDeps) => applyProcessorEvent(deps.ports, message),
+  (message: CorrelatedMessage, deps: ProcessorEventsWorkerDeps) => applyProcessorEvent(deps.ports, message),
 );
 
 /** Parses a queued message; one the receiver could not have produced goes (after retries) to the DLQ. */
@@ -204,12 +212,13 @@ export type RecordResult =
 async function handleRecord(
   record: SQSRecord,
   deps: ProcessorEventsWorkerDeps,
-  run: (message: InboundMessage, deps: ProcessorEventsWorkerDeps) => Promise<ApplyResult>,
+  run: (message: CorrelatedMessage, deps: ProcessorEventsWorkerDeps) => Promise<ApplyResult>,
   functionName: string,
 ): Promise<RecordResult> {
   const message = parseInboundMessage(record);
+  const correlationId = record.messageAttributes?.[CORRELATION_ATTRIBUTE]?.stringValue;
   try {
-    return await run(message, deps);
+    return await run({ ...message, correlationId }, deps);
   } catch (error) {
     if (!(error instanceof AwaitingPredecessorError)) throw error;
     const delaySeconds = parkDelaySeconds(deps.parking, message, deps.ports.ledger.clock.now());
@@ -236,7 +245,7 @@ export async function main(
     deps.metrics.count(LEDGER_METRICS.processorEventsRejected, functionName, details);
   const bound = { ...deps, ports: { ...deps.ports, rejected } };
   return processQueueBatch(event, context, deps.queue, (record) =>
-    handleRecord(record, bound, run, functionName),
+    countingAbsorbedFaults(deps.metrics, record, () => handleRecord(record, bound, run, functionName)),
   );
 }
 
