@@ -36,11 +36,11 @@ describe('WorkQueue', () => {
     const template = stackWith({ maxReceiveCount: 7 });
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { maxReceiveCount: 7, deadLetterTargetArn: Match.anyValue() },
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LedgerDataKey'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       MessageRetentionPeriod: 14 * 24 * 3600,
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LedgerDataKey'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
@@ -81,7 +81,7 @@ describe('DeadLetterQueue', () => {
     template.resourceCountIs('AWS::SQS::Queue', 1);
     template.hasResourceProperties('AWS::SQS::Queue', {
       MessageRetentionPeriod: 1_209_600,
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LedgerDataKey'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',

@@ -126,7 +126,7 @@ describe('the failure queue', () => {
   it('is encrypted, keeps messages 14 days and refuses plain HTTP', () => {
     const queueId = logicalId(stack.projector.failures);
     expect(resource(queueId).Properties).toMatchObject({
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LedgerDataKey/), 'Arn'] },
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
     const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) =>

@@ -150,7 +150,9 @@ describe('queues', () => {
         VISIBILITY_TIMEOUT_FACTOR * (worker.timeout?.toSeconds() ?? 0),
       );
       expect(queue.RedrivePolicy).toMatchObject({ maxReceiveCount: receives });
-      expect(queue.SqsManagedSseEnabled).toBe(true);
+      expect(queue.KmsMasterKeyId).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^LedgerDataKey/), 'Arn'],
+      });
       expect(resources[id(work.deadLetters.queue)]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       expect(resources[id(work.ageAlarm)]?.Type).toBe('AWS::CloudWatch::Alarm');
       expect(resources[id(work.deadLetters.depthAlarm)]?.Type).toBe('AWS::CloudWatch::Alarm');
