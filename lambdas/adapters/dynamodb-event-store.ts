@@ -138,28 +138,36 @@ export class DynamoDbEventStore implements EventStore {
     }
   }
 
-  /** The chain hash a write after `expectedVersion` links to: remembered, or read (one GetItem). */
+  /** The chain hash a write after `expectedVersion` links to (GENESIS_HASH for a new or unchained stream). */
   async #previousHash(write: StreamWrite): Promise<Uint8Array> {
     if (write.expectedVersion === 0) return GENESIS_HASH;
-    const pk = streamKey(write.stream);
+    // No item: the write's own check of that version fails, and the chain is then moot.
+    return (await this.hashAt(write.stream, write.expectedVersion)) ?? GENESIS_HASH;
+  }
+
+  /**
+   * The chain hash `h` of the stream's event at `version`: remembered when it is the newest this store
+   * read or wrote, otherwise read (one GetItem of `h`). Undefined for an event before the chain, or none.
+   */
+  async hashAt(stream: StreamRef, version: number): Promise<Uint8Array | undefined> {
+    const pk = streamKey(stream);
     const known = this.#heads.get(pk);
-    if (known?.version === write.expectedVersion) return known.h ?? GENESIS_HASH;
+    if (known?.version === version) return known.h;
     let answer: GetItemCommandOutput | undefined;
     try {
       answer = await this.#client.send(
         new GetItemCommand({
           TableName: this.#tableName,
-          Key: { pk: { S: pk }, version: { N: String(write.expectedVersion) } },
+          Key: { pk: { S: pk }, version: { N: String(version) } },
           ProjectionExpression: LEAN_ATTRIBUTES.hash,
           ConsistentRead: true,
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
     } catch (error) {
-      throw new DynamoDbAdapterError(`GetItem of ${pk}@${write.expectedVersion} failed`, { cause: error });
+      throw new DynamoDbAdapterError(`GetItem of ${pk}@${version} failed`, { cause: error });
     }
-    // No item: the write's own check of version N fails, and the chain is then moot.
-    return answer?.Item?.[LEAN_ATTRIBUTES.hash]?.B ?? GENESIS_HASH;
+    return answer?.Item?.[LEAN_ATTRIBUTES.hash]?.B;
   }
 
   /** Each write's items (events with their chain hashes), and the stream heads they make. */
