@@ -47,9 +47,11 @@ export function canonicalJson(value: unknown): string {
   throw new TypeError(`Cannot encode a ${typeof value} canonically`);
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /** Base64url (no padding) of bytes: how hashes appear in reports and digests. */
 export function base64url(bytes: Uint8Array): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const alphabet = BASE64URL;
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
     const chunk = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
@@ -57,6 +59,24 @@ export function base64url(bytes: Uint8Array): string {
     for (let c = 0; c < chars; c++) out += alphabet[(chunk >> (18 - 6 * c)) & 63];
   }
   return out;
+}
+
+/** Bytes of base64url text (padding ignored); empty for text that is not base64url. */
+export function fromBase64url(text: string): Uint8Array {
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const char of text.replace(/=+$/, '')) {
+    const index = BASE64URL.indexOf(char);
+    if (index < 0) return new Uint8Array();
+    value = ((value << 6) | index) & 0xffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >> bits) & 255);
+    }
+  }
+  return new Uint8Array(bytes);
 }
 
 /** Two byte strings are equal. */
