@@ -1,11 +1,18 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  CfnBucket,
+  ObjectLockRetention,
+} from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DIGEST_ENV } from '../lambdas/handlers/scheduled/digest-env.ts';
+import { DIGEST_ENV, DIGEST_PREFIX } from '../lambdas/handlers/scheduled/digest-env.ts';
 import { ApiFunction } from './api-function.ts';
 import type { EventStore } from './event-store.ts';
 
@@ -80,8 +87,21 @@ export class Audit extends Construct {
     });
     const fn = this.function.function;
     props.eventStore.grantScanHeads(fn);
-    // Put only: no delete, no overwrite of a locked version, no change of retention.
-    this.bucket.grantPut(fn);
+    // PutObject only, under digests/: no delete, no retention or legal-hold change, no abort.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${DIGEST_PREFIX}*`)],
+      }),
+    );
+    const cfnBucket = this.bucket.node.defaultChild;
+    if (!(cfnBucket instanceof CfnBucket)) throw new Error('The digest bucket has no CfnBucket');
+    const bucketId = Stack.of(this).getLogicalId(cfnBucket);
+    Validations.of(this.function).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DIGEST_PREFIX}*]`,
+      reason:
+        'Digest objects are named per tenant and instant: PutObject on digests/* of the audit bucket only.',
+    });
 
     new Rule(this, 'Schedule', {
       description: "Writes each tenant's digest of stream heads (lambdas/handlers/scheduled/digest.ts)",
