@@ -23,6 +23,7 @@ import type { AuditedEvent, AuditedSnapshot, AuditedStream, Digest } from '../la
 import { streamKey } from '../lambdas/domain/events.ts';
 import type { Posting } from '../lambdas/domain/projections/read-model.ts';
 import { accountOfStream } from '../lambdas/domain/shards.ts';
+import { AUDIT_OUTPUTS } from '../lambdas/handlers/scheduled/digest-env.ts';
 import type { ProjectionTarget } from './projection-target.ts';
 import { type OperatorTarget, output } from './target.ts';
 
@@ -131,7 +132,7 @@ export function auditSource(
       return { accountViews, history };
     },
     async digests(tenantId) {
-      const bucket = output(target, 'AuditDigestBucketName');
+      const bucket = output(target, AUDIT_OUTPUTS.digestBucket);
       const prefix = digestKey(tenantId, '').replace(/\.json$/, '');
       const digests: Digest[] = [];
       let token: string | undefined;
@@ -150,7 +151,7 @@ export function auditSource(
     },
     async key() {
       const answer = await secrets.send(
-        new GetSecretValueCommand({ SecretId: output(target, 'AuditKeySecretArn') }),
+        new GetSecretValueCommand({ SecretId: output(target, AUDIT_OUTPUTS.keySecretArn) }),
       );
       if (!answer.SecretString) throw new Error('The audit key secret has no value');
       return answer.SecretString;

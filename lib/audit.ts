@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DIGEST_ENV, DIGEST_PREFIX } from '../lambdas/handlers/scheduled/digest-env.ts';
+import { AUDIT_OUTPUTS, DIGEST_ENV, DIGEST_PREFIX } from '../lambdas/handlers/scheduled/digest-env.ts';
 import { ApiFunction } from './api-function.ts';
 import type { EventStore } from './event-store.ts';
 
@@ -117,13 +117,14 @@ export class Audit extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // Stack-level names, as audit:verify (cli/audit-source.ts) looks them up.
     new CfnOutput(this, 'AuditKeySecretArn', {
       value: this.key.secretArn,
       description: 'The audit key (snapshot MACs, signed audit reports): npm run audit:verify reads it',
-    });
+    }).overrideLogicalId(AUDIT_OUTPUTS.keySecretArn);
     new CfnOutput(this, 'AuditDigestBucketName', {
       value: this.bucket.bucketName,
       description: "Write-once (Object Lock) digests of each tenant's stream heads",
-    });
+    }).overrideLogicalId(AUDIT_OUTPUTS.digestBucket);
   }
 }

@@ -6,3 +6,9 @@ export const DIGEST_ENV = {
 
 /** Where a tenant's digests live in the bucket: `digests/<tenant>/<ISO instant>.json`. */
 export const DIGEST_PREFIX = 'digests/';
+
+/** The stack outputs audit:verify reads (lib/audit.ts sets them at the stack's top level). */
+export const AUDIT_OUTPUTS = {
+  keySecretArn: 'AuditKeySecretArn',
+  digestBucket: 'AuditDigestBucketName',
+} as const;
