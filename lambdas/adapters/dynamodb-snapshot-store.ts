@@ -72,19 +72,7 @@ export function snapshotMac(
   snapshot: Snapshot<unknown>,
   head: Uint8Array | undefined,
 ): Uint8Array {
-  const { stream, version, reducerVersion, state } = snapshot;
-  const at = {
-    tenantId: stream.tenantId,
-    streamType: stream.type,
-    streamId: stream.id,
-    version,
-    reducerVersion,
-  };
-  return new Uint8Array(
-    createHmac('sha256', key)
-      .update(snapshotMacText(at, head, state))
-      .digest(),
-  );
+  return new Uint8Array(createHmac('sha256', key).update(snapshotMacText(snapshot, head)).digest());
 }
 
 /**

@@ -55,21 +55,8 @@ export interface SignedReport extends AuditReport {
 
 /** HMAC-SHA-256 of a snapshot under the audit key (the same text as the snapshot store's MAC). */
 export function snapshotMacUnder(key: string): (snapshot: AuditedSnapshot) => Uint8Array {
-  return (snapshot) => {
-    const { stream, version, reducerVersion, state, head } = snapshot;
-    const at = {
-      tenantId: stream.tenantId,
-      streamType: stream.type,
-      streamId: stream.id,
-      version,
-      reducerVersion,
-    };
-    return new Uint8Array(
-      createHmac('sha256', key)
-        .update(snapshotMacText(at, head, state))
-        .digest(),
-    );
-  };
+  return (snapshot) =>
+    new Uint8Array(createHmac('sha256', key).update(snapshotMacText(snapshot, snapshot.head)).digest());
 }
 
 /** Audits one tenant; `key` is the audit key (null: sealed snapshots are checked by head and replay only). */

@@ -116,16 +116,7 @@ export function chainLinkText(at: ChainPosition, content: ChainedContent, previo
     at.streamType,
     at.streamId,
     at.version,
-    {
-      type: content.type,
-      eventId: content.eventId,
-      schemaVersion: content.schemaVersion,
-      occurredAt: content.occurredAt,
-      correlationId: content.correlationId,
-      causationId: content.causationId,
-      actor: content.actor,
-      payload: content.payload,
-    },
+    content,
     base64url(previous),
   ]);
 }
@@ -140,20 +131,25 @@ export function chainHash(
   return sha256(chainLinkText(at, content, previous));
 }
 
-/** The text a snapshot's MAC is taken over: tenant, stream, version, head hash, canonical state. */
-export function snapshotMacText(
-  at: ChainPosition & { readonly reducerVersion: number },
-  head: Uint8Array | undefined,
-  state: unknown,
-): string {
+/** What a snapshot MAC covers: the snapshot's stream, version, reducer version and state. */
+export interface SealedSnapshotFields {
+  readonly stream: { readonly tenantId: string; readonly type: string; readonly id: string };
+  readonly version: number;
+  readonly reducerVersion: number;
+  readonly state: unknown;
+}
+
+/** The text a snapshot's MAC is taken over: tenant, stream, version, reducer version, head hash, canonical state. */
+export function snapshotMacText(snapshot: SealedSnapshotFields, head: Uint8Array | undefined): string {
+  const { stream, version, reducerVersion, state } = snapshot;
   return canonicalJson([
     CHAIN_ENCODING,
     'snapshot',
-    at.tenantId,
-    at.streamType,
-    at.streamId,
-    at.version,
-    at.reducerVersion,
+    stream.tenantId,
+    stream.type,
+    stream.id,
+    version,
+    reducerVersion,
     head === undefined ? null : base64url(head),
     state,
   ]);

@@ -91,7 +91,8 @@ describe('chain links', () => {
 describe('snapshot MAC text', () => {
   it('covers tenant, stream, version, reducer version, head hash and the canonical state', () => {
     const head = sha256('head');
-    expect(snapshotMacText({ ...at, version: 100, reducerVersion: 3 }, head, { b: 1, a: 2 })).toBe(
+    const stream = { tenantId: 'tenant_1', type: 'account', id: 'acct_1' };
+    expect(snapshotMacText({ stream, version: 100, reducerVersion: 3, state: { b: 1, a: 2 } }, head)).toBe(
       `["ledgerline-chain-v1","snapshot","tenant_1","account","acct_1",100,3,"${base64url(head)}",{"a":2,"b":1}]`,
     );
   });
