@@ -143,16 +143,8 @@ function streamType(type: string, read: ItemReader): StreamType {
   return type;
 }
 
-/** The envelope fields as the item holds them, in either layout. */
-interface Envelope {
-  readonly eventId: string;
-  readonly schemaVersion: number;
-  readonly occurredAt: string;
-  readonly correlationId: string;
-  readonly causationId: string;
-  readonly actor: string;
-  readonly payload: Record<string, unknown>;
-}
+/** The envelope fields as the item holds them, in either layout: what the chain covers but the type. */
+type Envelope = Omit<ChainedContent, 'type' | 'payload'> & { readonly payload: Record<string, unknown> };
 
 /** The first layout: every envelope field under its own name, the stream repeated beside the key. */
 function legacyEnvelope(read: ItemReader, ref: StreamRef): Envelope {
