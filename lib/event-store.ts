@@ -162,6 +162,15 @@ export class EventStore extends Construct {
     return this.grant(fn, this.eventsTable, READ_ACTIONS);
   }
 
+  /**
+   * Lets `fn` scan the events table (the digest reads every stream's head); sets the table-name
+   * variables. A Scan reads, it cannot change an event.
+   */
+  public grantScanHeads(fn: LambdaFunction): Grant {
+    this.setEnvironment(fn);
+    return this.grant(fn, this.eventsTable, ['dynamodb:Scan']);
+  }
+
   private setEnvironment(fn: LambdaFunction): void {
     fn.addEnvironment(EVENT_STORE_ENV.eventsTable, this.eventsTable.tableName);
     fn.addEnvironment(EVENT_STORE_ENV.snapshotsTable, this.snapshotsTable.tableName);

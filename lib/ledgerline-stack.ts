@@ -3,6 +3,7 @@ import {
   Aspects,
   CfnOutput,
   CfnParameter,
+  Duration,
   Stack,
   type StackProps,
   Validations,
@@ -10,6 +11,7 @@ import {
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
+import { Audit } from './audit.ts';
 import { grantDataKey } from './data-key.ts';
 import { EventStore } from './event-store.ts';
 import { ExpirySweep } from './expiry-sweep.ts';
@@ -77,6 +79,8 @@ export class LedgerlineStack extends Stack {
   public readonly projector: Projector;
   /** Expiry on time: the scheduled sweep of pending transfers past their timeout. */
   public readonly expirySweep: ExpirySweep;
+  /** The tamper-evident history: audit key, write-once digests and their scheduled writer. */
+  public readonly audit: Audit;
   /** The REST API with its usage plan and first key. */
   public readonly api: LedgerApi;
   /** Merchant webhook endpoints, the notifications queue and its delivery worker. */
@@ -129,6 +133,11 @@ export class LedgerlineStack extends Stack {
     this.projector = new Projector(this, 'Projector', {
       eventStore: this.eventStore,
       readModels: this.readModels,
+    });
+    this.audit = new Audit(this, 'Audit', {
+      eventStore: this.eventStore,
+      // Seven years of locked digests in production; a day elsewhere (a locked bucket outlives its stack).
+      retention: Duration.days(profile.retainData ? 7 * 365 : 1),
     });
     this.expirySweep = new ExpirySweep(this, 'ExpirySweep', {
       eventStore: this.eventStore,

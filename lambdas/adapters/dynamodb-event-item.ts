@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { type ChainedContent, chainHash, type Sha256 } from '../domain/audit.ts';
 import {
   CURRENT_SCHEMA_VERSION,
   type StoredEvent,
@@ -17,7 +19,8 @@ import { ItemReader } from './dynamodb-errors.ts';
  * `version` does not already say. `type` keeps its name (the relay's stream filter reads it).
  * Fields equal to their default are left out: `s` (schemaVersion) when 1, `k` (causationId) when it
  * equals the correlation id. `o` (occurredAt) is epoch milliseconds when the instant is canonical ISO.
- * `p` (payload) names its common fields by PAYLOAD_CODES.
+ * `p` (payload) names its common fields by PAYLOAD_CODES. `h` (binary, 32 bytes) is the event's link in
+ * its stream's hash chain (lambdas/domain/audit.ts); items written before the chain have none.
  */
 export const LEAN_ATTRIBUTES = {
   eventId: 'e',
@@ -27,7 +30,11 @@ export const LEAN_ATTRIBUTES = {
   causationId: 'k',
   actor: 'a',
   payload: 'p',
+  hash: 'h',
 } as const;
+
+/** SHA-256 (node:crypto). */
+export const sha256: Sha256 = (data) => new Uint8Array(createHash('sha256').update(data).digest());
 
 const DEFAULT_SCHEMA_VERSION = 1;
 
@@ -75,8 +82,33 @@ function decodePayload(stored: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(Object.entries(stored).map(([key, value]) => [PAYLOAD_NAMES[key] ?? key, value]));
 }
 
-/** The DynamoDB item of an event at `version` of `stream`, in the lean layout. */
-export function toItem(stream: StreamRef, version: number, event: NewEvent): Record<string, AttributeValue> {
+/** What the chain covers of a new event (see ChainedContent). */
+export function chainedContent(event: NewEvent): ChainedContent {
+  const { type, eventId, schemaVersion, occurredAt, correlationId, causationId, actor, payload } = event;
+  return { type, eventId, schemaVersion, occurredAt, correlationId, causationId, actor, payload };
+}
+
+/** The chain hash `h` of `event` at `version` of `stream`, after the event whose hash is `previous`. */
+export function eventHash(
+  stream: StreamRef,
+  version: number,
+  event: NewEvent,
+  previous: Uint8Array,
+): Uint8Array {
+  const at = { tenantId: stream.tenantId, streamType: stream.type, streamId: stream.id, version };
+  return chainHash(sha256, at, chainedContent(event), previous);
+}
+
+/**
+ * The DynamoDB item of an event at `version` of `stream`, in the lean layout, with its chain hash `h`
+ * when given (`eventHash`).
+ */
+export function toItem(
+  stream: StreamRef,
+  version: number,
+  event: NewEvent,
+  h?: Uint8Array,
+): Record<string, AttributeValue> {
   const at = Date.parse(event.occurredAt);
   const canonical = Number.isFinite(at) && new Date(at).toISOString() === event.occurredAt;
   const n = LEAN_ATTRIBUTES;
@@ -92,6 +124,7 @@ export function toItem(stream: StreamRef, version: number, event: NewEvent): Rec
       ...(event.causationId === event.correlationId ? {} : { [n.causationId]: event.causationId }),
       [n.actor]: event.actor,
       [n.payload]: encodePayload(event.payload),
+      ...(h === undefined ? {} : { [n.hash]: h }),
     },
     { removeUndefinedValues: true },
   );
@@ -110,16 +143,8 @@ function streamType(type: string, read: ItemReader): StreamType {
   return type;
 }
 
-/** The envelope fields as the item holds them, in either layout. */
-interface Envelope {
-  readonly eventId: string;
-  readonly schemaVersion: number;
-  readonly occurredAt: string;
-  readonly correlationId: string;
-  readonly causationId: string;
-  readonly actor: string;
-  readonly payload: Record<string, unknown>;
-}
+/** The envelope fields as the item holds them, in either layout: what the chain covers but the type. */
+type Envelope = Omit<ChainedContent, 'type' | 'payload'> & { readonly payload: Record<string, unknown> };
 
 /** The first layout: every envelope field under its own name, the stream repeated beside the key. */
 function legacyEnvelope(read: ItemReader, ref: StreamRef): Envelope {
@@ -156,26 +181,46 @@ function leanEnvelope(read: ItemReader, raw: Readonly<Record<string, unknown>>):
   };
 }
 
+/** An item's stream, version, type and envelope, before any upcast. */
+function decodeItem(raw: Readonly<Record<string, unknown>>) {
+  const read = new ItemReader(raw, `${String(raw.pk)}@${String(raw.version)}`);
+  const pk = read.string('pk');
+  const ref = streamOfKey(pk, read);
+  const envelope = 'payload' in raw ? legacyEnvelope(read, ref) : leanEnvelope(read, raw);
+  return { read, pk, ref, envelope, type: read.string('type'), version: read.integer('version') };
+}
+
+/** An event item as its stream's chain sees it: what the link covers, and `h` when it has one. */
+export interface ChainLink {
+  readonly stream: StreamRef;
+  readonly version: number;
+  readonly content: ChainedContent;
+  readonly h: Uint8Array | undefined;
+}
+
+/** The chain link of an unmarshalled event item (either layout; items before the chain have no `h`). */
+export function chainLinkOfItem(raw: Readonly<Record<string, unknown>>): ChainLink {
+  const { read, ref, envelope, type, version } = decodeItem(raw);
+  const h = raw[LEAN_ATTRIBUTES.hash];
+  if (h !== undefined && !(h instanceof Uint8Array && h.length === 32))
+    throw read.corrupt('h is not 32 bytes');
+  const { payload, ...fields } = envelope;
+  return { stream: ref, version, content: { type, ...fields, payload }, h };
+}
+
 /**
  * Decodes an unmarshalled event item (from a Query, a Scan or a stream record's NewImage), in the
  * lean layout or the first one, upcast to the current shape. The stream (tenant included) is parsed
  * from `pk`; given `stream`, the key must be that stream's.
  */
 export function storedEventFromItem(raw: Readonly<Record<string, unknown>>, stream?: StreamRef): StoredEvent {
-  const read = new ItemReader(raw, `${String(raw.pk)}@${String(raw.version)}`);
-  const pk = read.string('pk');
-  const ref = streamOfKey(pk, read);
+  const { read, pk, ref, envelope, type, version } = decodeItem(raw);
   if (stream !== undefined && streamKey(stream) !== pk) {
     throw read.corrupt(
       stream.tenantId === ref.tenantId ? 'pk is not the stream read' : 'tenantId is not the stream tenant',
     );
   }
-  const envelope = 'payload' in raw ? legacyEnvelope(read, ref) : leanEnvelope(read, raw);
-  const event = upcast({
-    type: read.string('type'),
-    schemaVersion: envelope.schemaVersion,
-    payload: envelope.payload,
-  });
+  const event = upcast({ type, schemaVersion: envelope.schemaVersion, payload: envelope.payload });
   return {
     ...event,
     eventId: envelope.eventId,
@@ -187,6 +232,6 @@ export function storedEventFromItem(raw: Readonly<Record<string, unknown>>, stre
     causationId: envelope.causationId,
     actor: envelope.actor,
     stream: stream ?? ref,
-    version: read.integer('version'),
+    version,
   };
 }

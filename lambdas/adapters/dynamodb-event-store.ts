@@ -1,14 +1,18 @@
 import {
+  type AttributeValue,
   type DynamoDBClient,
+  GetItemCommand,
+  type GetItemCommandOutput,
   PutItemCommand,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import { GENESIS_HASH } from '../domain/audit.ts';
 import { ConcurrencyConflictError } from '../domain/errors.ts';
 import { type StoredEvent, type StreamRef, streamKey } from '../domain/events.ts';
-import type { EventStore, NewEvent, StreamWrite } from '../domain/ports.ts';
+import type { EventStore, StreamWrite } from '../domain/ports.ts';
 import { conflictingItems, DynamoDbAdapterError, isWriteConflict } from './dynamodb-errors.ts';
-import { storedEventFromItem, toItem } from './dynamodb-event-item.ts';
+import { eventHash, LEAN_ATTRIBUTES, storedEventFromItem, toItem } from './dynamodb-event-item.ts';
 import { queryItems } from './dynamodb-query.ts';
 
 /** DynamoDB's limit on the items of one TransactWriteItems. */
@@ -22,6 +26,9 @@ export const PREVIOUS_EVENT_CONDITION = 'attribute_exists(version)';
 /** A bounded read of a known version range is split into parallel Queries of this many versions. */
 export const READ_SEGMENT_VERSIONS = 2_000;
 
+/** How many streams' last seen chain hash a store keeps (oldest forgotten first). */
+export const HEAD_CACHE_STREAMS = 10_000;
+
 export interface DynamoDbEventStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -32,11 +39,20 @@ export interface DynamoDbEventStoreOptions {
 /**
  * The event store on DynamoDB. Table key schema: partition key `pk` (S) = `streamKey(stream)`,
  * sort key `version` (N, from 1); one item per event, never updated or deleted.
+ *
+ * Each item carries `h`, its link in the stream's hash chain (lambdas/domain/audit.ts). An append
+ * after version N needs the `h` of version N: the store remembers the newest item it read or wrote
+ * of each stream, and a command appends right after its load read the head (the newest page is
+ * always read), so no extra round trip is made. Only when that is not known (another container's
+ * load, a forgotten stream) is it read first, with one GetItem of `h`. An item without `h` (written
+ * before the chain) is followed by a chain that starts again from GENESIS_HASH.
  */
 export class DynamoDbEventStore implements EventStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #pageSize: number | undefined;
+  /** The newest item seen per stream key: its version and chain hash (undefined: unchained). */
+  readonly #heads = new Map<string, { readonly version: number; readonly h: Uint8Array | undefined }>();
 
   constructor(options: DynamoDbEventStoreOptions) {
     this.#client = options.client;
@@ -99,36 +115,107 @@ export class DynamoDbEventStore implements EventStore {
     );
     for await (const item of items) {
       events.push(storedEventFromItem(item, stream));
+      this.#seen(pk, item);
       if (events.length === newest) break;
     }
     return events;
   }
 
+  /** Remembers the chain hash of `item` when it is the newest of its stream seen so far. */
+  #seen(pk: string, item: Readonly<Record<string, unknown>>): void {
+    const version = item.version;
+    const h = item[LEAN_ATTRIBUTES.hash];
+    if (typeof version !== 'number' || (this.#heads.get(pk)?.version ?? 0) > version) return;
+    this.#remember(pk, version, h instanceof Uint8Array ? h : undefined);
+  }
+
+  #remember(pk: string, version: number, h: Uint8Array | undefined): void {
+    this.#heads.delete(pk);
+    this.#heads.set(pk, { version, h });
+    if (this.#heads.size > HEAD_CACHE_STREAMS) {
+      const oldest = this.#heads.keys().next();
+      if (!oldest.done) this.#heads.delete(oldest.value);
+    }
+  }
+
+  /** The chain hash a write after `expectedVersion` links to (GENESIS_HASH for a new or unchained stream). */
+  async #previousHash(write: StreamWrite): Promise<Uint8Array> {
+    if (write.expectedVersion === 0) return GENESIS_HASH;
+    // No item: the write's own check of that version fails, and the chain is then moot.
+    return (await this.hashAt(write.stream, write.expectedVersion)) ?? GENESIS_HASH;
+  }
+
+  /**
+   * The chain hash `h` of the stream's event at `version`: remembered when it is the newest this store
+   * read or wrote, otherwise read (one GetItem of `h`). Undefined for an event before the chain, or none.
+   */
+  async hashAt(stream: StreamRef, version: number): Promise<Uint8Array | undefined> {
+    const pk = streamKey(stream);
+    const known = this.#heads.get(pk);
+    if (known?.version === version) return known.h;
+    let answer: GetItemCommandOutput | undefined;
+    try {
+      answer = await this.#client.send(
+        new GetItemCommand({
+          TableName: this.#tableName,
+          Key: { pk: { S: pk }, version: { N: String(version) } },
+          ProjectionExpression: LEAN_ATTRIBUTES.hash,
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+    } catch (error) {
+      throw new DynamoDbAdapterError(`GetItem of ${pk}@${version} failed`, { cause: error });
+    }
+    return answer?.Item?.[LEAN_ATTRIBUTES.hash]?.B;
+  }
+
+  /** Each write's items (events with their chain hashes), and the stream heads they make. */
+  async #chained(writes: readonly StreamWrite[]) {
+    return Promise.all(
+      writes.map(async (write) => {
+        let previous = await this.#previousHash(write);
+        const items = write.events.map((event, index) => {
+          const version = write.expectedVersion + 1 + index;
+          previous = eventHash(write.stream, version, event, previous);
+          return toItem(write.stream, version, event, previous);
+        });
+        return { write, items, head: previous };
+      }),
+    );
+  }
+
   async append(writes: readonly StreamWrite[]): Promise<void> {
     writes.forEach(assertWellFormed);
     assertDistinctStreams(writes);
-    const [only] = writes;
+    const chained = await this.#chained(writes);
+    const [only] = chained;
     if (only === undefined) return;
-    const [event] = only.events;
+    const [item] = only.items;
     // A Put can only check its own slot: building on an existing event needs the transaction's check.
     if (
-      writes.length === 1 &&
-      only.events.length === 1 &&
-      event !== undefined &&
-      only.expectedVersion === 0
+      chained.length === 1 &&
+      only.items.length === 1 &&
+      item !== undefined &&
+      only.write.expectedVersion === 0
     ) {
-      await this.#putOne(only.stream, event);
+      await this.#putOne(only.write.stream, item);
     } else {
-      await this.#transact(writes);
+      await this.#transact(chained);
+    }
+    for (const { write, head } of chained) {
+      if (write.events.length > 0) {
+        this.#remember(streamKey(write.stream), write.expectedVersion + write.events.length, head);
+      }
     }
   }
 
   /** The first event of a new stream. */
-  async #putOne(stream: StreamRef, event: NewEvent): Promise<void> {
+  async #putOne(stream: StreamRef, item: Record<string, AttributeValue>): Promise<void> {
     const version = 1;
     const command = new PutItemCommand({
       TableName: this.#tableName,
-      Item: toItem(stream, version, event),
+      Item: item,
       ConditionExpression: APPEND_CONDITION,
       ReturnConsumedCapacity: 'TOTAL',
     });
@@ -143,12 +230,12 @@ export class DynamoDbEventStore implements EventStore {
     }
   }
 
-  async #transact(writes: readonly StreamWrite[]): Promise<void> {
+  async #transact(writes: readonly ChainedWrite[]): Promise<void> {
     const items: TransactWriteItem[] = [];
     /** The stream key of each transaction item, by index, to name the streams in CancellationReasons. */
     const owners: string[] = [];
-    for (const write of writes) {
-      for (const item of this.#transactItems(write)) {
+    for (const { write, items: puts } of writes) {
+      for (const item of this.#transactItems(write, puts)) {
         items.push(item);
         owners.push(streamKey(write.stream));
       }
@@ -172,8 +259,8 @@ export class DynamoDbEventStore implements EventStore {
     }
   }
 
-  /** A check that the stream is at `expectedVersion`, then one Put per event. */
-  #transactItems(write: StreamWrite): TransactWriteItem[] {
+  /** A check that the stream is at `expectedVersion`, then one Put per event item. */
+  #transactItems(write: StreamWrite, puts: readonly Record<string, AttributeValue>[]): TransactWriteItem[] {
     const pk = streamKey(write.stream);
     const items: TransactWriteItem[] = [];
     if (write.expectedVersion > 0) {
@@ -195,17 +282,17 @@ export class DynamoDbEventStore implements EventStore {
         },
       });
     }
-    write.events.forEach((event, index) => {
-      items.push({
-        Put: {
-          TableName: this.#tableName,
-          Item: toItem(write.stream, write.expectedVersion + 1 + index, event),
-          ConditionExpression: APPEND_CONDITION,
-        },
-      });
-    });
+    for (const item of puts) {
+      items.push({ Put: { TableName: this.#tableName, Item: item, ConditionExpression: APPEND_CONDITION } });
+    }
     return items;
   }
+}
+
+/** A write with its event items, chained. */
+interface ChainedWrite {
+  readonly write: StreamWrite;
+  readonly items: readonly Record<string, AttributeValue>[];
 }
 
 function assertWellFormed(write: StreamWrite): void {

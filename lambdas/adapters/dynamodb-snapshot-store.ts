@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { sameBytes, snapshotMacText } from '../domain/audit.ts';
 import { type StreamRef, streamKey } from '../domain/events.ts';
 import type { Snapshot, SnapshotStore } from '../domain/ports.ts';
 import { DynamoDbAdapterError, ItemReader, isConditionFailed } from './dynamodb-errors.ts';
@@ -7,22 +9,90 @@ import { DynamoDbAdapterError, ItemReader, isConditionFailed } from './dynamodb-
 /** Keeps the newest snapshot: an older (slower or retried) writer never replaces a newer one. */
 export const NEWER_SNAPSHOT_CONDITION = 'attribute_not_exists(pk) OR version < :version';
 
+/** The chain hash `h` of a stream's event at a version (DynamoDbEventStore.hashAt). */
+export interface ChainHeads {
+  hashAt(stream: StreamRef, version: number): Promise<Uint8Array | undefined>;
+}
+
+/** Why a snapshot was not used: its MAC does not verify, or its head is not the event's `h` there. */
+export interface SnapshotRefusal {
+  readonly stream: string;
+  readonly version: number;
+  readonly reducerVersion: number;
+  readonly reason: 'mac' | 'head';
+}
+
+/** How snapshots are sealed: an HMAC key, the events' chain, and who is told of a refusal. */
+export interface SnapshotSealing {
+  /** The HMAC-SHA-256 key: the audit secret's value (generated at deploy). */
+  readonly key: () => Promise<string>;
+  readonly heads: ChainHeads;
+  /** @default one error log line that is also the EMF count `SnapshotsRefused` (namespace Ledgerline) */
+  readonly refused?: (refusal: SnapshotRefusal) => void;
+}
+
 export interface DynamoDbSnapshotStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /** Seal snapshots (`head`, `mac`) and refuse on load one that does not verify. @default unsealed */
+  readonly sealing?: SnapshotSealing;
+}
+
+/** The metric a refused snapshot counts on. */
+export const SNAPSHOTS_REFUSED = 'SnapshotsRefused';
+
+/** One JSON line: an error log and, in CloudWatch's embedded metric format, a count of SnapshotsRefused. */
+export function logRefusedSnapshot(refusal: SnapshotRefusal, now = Date.now()): void {
+  console.error(
+    JSON.stringify({
+      level: 'ERROR',
+      message: 'Snapshot refused: the stream is replayed from its events',
+      ...refusal,
+      _aws: {
+        Timestamp: now,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Ledgerline',
+            Dimensions: [[]],
+            Metrics: [{ Name: SNAPSHOTS_REFUSED, Unit: 'Count' }],
+          },
+        ],
+      },
+      [SNAPSHOTS_REFUSED]: 1,
+    }),
+  );
+}
+
+/**
+ * The MAC of a snapshot: HMAC-SHA-256(key, canonical [tenant, stream, version, reducer version, head, state])
+ * (lambdas/domain/audit.ts `snapshotMacText`).
+ */
+export function snapshotMac(
+  key: string,
+  snapshot: Snapshot<unknown>,
+  head: Uint8Array | undefined,
+): Uint8Array {
+  return new Uint8Array(createHmac('sha256', key).update(snapshotMacText(snapshot, head)).digest());
 }
 
 /**
  * Snapshots on their own DynamoDB table. Table key schema: partition key `pk` (S) = `streamKey(stream)`,
  * sort key `reducerVersion` (N); one item per stream and reducer version, overwritten by newer snapshots.
+ *
+ * Sealed (option `sealing`), an item also holds `head`, the `h` of the stream's event at its version,
+ * and `mac` (snapshotMac). A load refuses a snapshot whose MAC does not verify or whose head is not
+ * that event's `h` (one GetItem of `h`, beside the load's read of the newest events): it reports the
+ * refusal and answers null, so the stream is replayed from its events.
  */
 export class DynamoDbSnapshotStore implements SnapshotStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
+  readonly #sealing: SnapshotSealing | undefined;
 
   constructor(options: DynamoDbSnapshotStoreOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
+    this.#sealing = options.sealing;
   }
 
   async get<S>(stream: StreamRef, reducerVersion: number): Promise<Snapshot<S> | null> {
@@ -38,14 +108,38 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       throw new DynamoDbAdapterError(`GetItem of the ${pk} snapshot failed`, { cause: error });
     });
     if (Item === undefined) return null;
-    const read = new ItemReader(unmarshall(Item), `${pk}#r${reducerVersion}`);
+    const raw = unmarshall(Item);
+    const read = new ItemReader(raw, `${pk}#r${reducerVersion}`);
     if (read.string('tenantId') !== stream.tenantId) throw read.corrupt('tenantId is not the stream tenant');
     // The reducer version in the key is what vouches for the state's shape.
-    return { stream, version: read.integer('version'), reducerVersion, state: read.present('state') as S };
+    const snapshot = {
+      stream,
+      version: read.integer('version'),
+      reducerVersion,
+      state: read.present('state') as S,
+    };
+    return (await this.#verified(snapshot, bytes(raw.head), bytes(raw.mac))) ? snapshot : null;
+  }
+
+  /** A sealed store's check of a snapshot read: its MAC, then its head against the event's `h`. */
+  async #verified(snapshot: Snapshot<unknown>, head: Uint8Array | undefined, mac: Uint8Array | undefined) {
+    const sealing = this.#sealing;
+    if (!sealing) return true;
+    const [key, actual] = await Promise.all([
+      sealing.key(),
+      sealing.heads.hashAt(snapshot.stream, snapshot.version),
+    ]);
+    const sameHead = head === undefined ? actual === undefined : sameBytes(head, actual);
+    const reason = !sameBytes(mac, snapshotMac(key, snapshot, head)) ? 'mac' : sameHead ? null : 'head';
+    if (reason === null) return true;
+    const { stream, version, reducerVersion } = snapshot;
+    (sealing.refused ?? logRefusedSnapshot)({ stream: streamKey(stream), version, reducerVersion, reason });
+    return false;
   }
 
   async put<S>(snapshot: Snapshot<S>): Promise<void> {
     const { stream, version, reducerVersion, state } = snapshot;
+    const seal = await this.#seal(snapshot);
     const item = {
       pk: streamKey(stream),
       reducerVersion,
@@ -54,6 +148,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       streamType: stream.type,
       streamId: stream.id,
       state,
+      ...seal,
     };
     const command = new PutItemCommand({
       TableName: this.#tableName,
@@ -70,4 +165,20 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       throw new DynamoDbAdapterError(`PutItem of the ${item.pk} snapshot failed`, { cause: error });
     }
   }
+
+  /** `head` and `mac` of a snapshot to write (nothing unsealed); the head is the one the append just wrote. */
+  async #seal(snapshot: Snapshot<unknown>): Promise<{ head?: Uint8Array; mac?: Uint8Array }> {
+    const sealing = this.#sealing;
+    if (!sealing) return {};
+    const [key, head] = await Promise.all([
+      sealing.key(),
+      sealing.heads.hashAt(snapshot.stream, snapshot.version),
+    ]);
+    return { ...(head === undefined ? {} : { head }), mac: snapshotMac(key, snapshot, head) };
+  }
+}
+
+/** A binary attribute as unmarshalled, or undefined. */
+function bytes(value: unknown): Uint8Array | undefined {
+  return value instanceof Uint8Array ? value : undefined;
 }

@@ -105,6 +105,8 @@ describe('DynamoDbEventStore.append to one stream', () => {
         a: { S: 'key_1' },
         // Common payload fields by their short codes.
         p: { M: { I: { S: 'acct_1' }, N: { S: 'kyc' } } },
+        // The event's link in the stream's hash chain (test/unit/adapters/audit-chain.test.ts).
+        h: { B: expect.any(Uint8Array) },
       },
     });
     expect(ddbMock).not.toHaveReceivedCommand(TransactWriteItemsCommand);
