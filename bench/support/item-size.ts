@@ -11,6 +11,7 @@ function numberSize(text: string): number {
 export function valueSize(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
   if (value.N !== undefined) return numberSize(value.N);
+  if (value.B !== undefined) return value.B.length;
   if (value.NULL !== undefined || value.BOOL !== undefined) return 1;
   if (value.M !== undefined) {
     return (

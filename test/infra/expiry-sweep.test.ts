@@ -30,7 +30,11 @@ describe('the expiry sweep', () => {
       JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(sweep().function.function)}"`),
     );
     expect(permissions.map(([, p]) => p.Properties.Principal)).toEqual(['events.amazonaws.com']);
-    expect(ofType('AWS::Events::Rule')).toHaveLength(1);
+    // The sweep's is the one rule that targets the sweep function.
+    const sweepRules = ofType('AWS::Events::Rule').filter(([, r]) =>
+      JSON.stringify(r.Properties.Targets).includes(`"${logicalId(sweep().function.function)}"`),
+    );
+    expect(sweepRules.map(([id]) => id)).toEqual([logicalId(sweep().rule)]);
   });
 
   it('gives both transfer view tables the sparse by-expiry GSI with only the keys the sweep reads', () => {
