@@ -1,4 +1,12 @@
-import { Annotations, CfnOutput, CfnParameter, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
@@ -15,6 +23,7 @@ import { ReadModels } from './read-models.ts';
 import { Relay } from './relay.ts';
 import { isPublic, ROUTES, type RouteGrant, type RouteSpec } from './routes.ts';
 import { SandboxProcessor } from './sandbox-processor.ts';
+import { Tenants } from './tenants.ts';
 
 /** The stage that is production: no sandbox processor, no loopback webhook URLs. */
 export const PRODUCTION_STAGE = 'prod';
@@ -49,6 +58,11 @@ export interface LedgerlineStackProps extends StackProps {
    * @default true
    */
   readonly deployable?: boolean;
+  /**
+   * How long a warm authorizer reuses a key's grant (a revoked key works at most this long).
+   * @default 60 s in production, 5 s elsewhere (tests see revocation quickly)
+   */
+  readonly authorizerCacheTtl?: Duration;
 }
 
 /** The parameter that makes a template synthesized without an explicit stage undeployable. */
@@ -66,7 +80,9 @@ export class LedgerlineStack extends Stack {
   public readonly projector: Projector;
   /** Expiry on time: the scheduled sweep of pending transfers past their timeout. */
   public readonly expirySweep: ExpirySweep;
-  /** The REST API with its usage plan and first key. */
+  /** Tenants, their keys, and the authorizer of every tenant route. */
+  public readonly tenants: Tenants;
+  /** The REST API with one usage plan per tier. */
   public readonly api: LedgerApi;
   /** Merchant webhook endpoints, the notifications queue and its delivery worker. */
   public readonly notifications: MerchantNotifications;
@@ -118,7 +134,14 @@ export class LedgerlineStack extends Stack {
       eventStore: this.eventStore,
       readModels: this.readModels,
     });
-    this.api = new LedgerApi(this, 'LedgerApi', { publicRoutes: routes.filter(isPublic) });
+    this.tenants = new Tenants(this, 'Tenants', {
+      production,
+      cacheTtl: props.authorizerCacheTtl ?? Duration.seconds(production ? 60 : 5),
+    });
+    this.api = new LedgerApi(this, 'LedgerApi', {
+      authorizer: this.tenants.authorizer,
+      publicRoutes: routes.filter(isPublic),
+    });
     this.notifications = new MerchantNotifications(this, 'MerchantNotifications', {
       idempotency: this.idempotency,
       allowLoopbackHttp: !production && (props.allowLoopbackWebhookUrls ?? false),
@@ -178,7 +201,7 @@ export class LedgerlineStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
-      description: 'Invoke URL of the v1 stage; send the key in the x-api-key header',
+      description: 'Invoke URL of the v1 stage; send a tenant key as Authorization: Bearer or x-api-key',
     });
     new CfnOutput(this, 'ProjectorFailureQueueUrl', {
       value: this.projector.failures.queueUrl,
@@ -207,10 +230,21 @@ export class LedgerlineStack extends Stack {
       description:
         'The payment settlement saga; npm run saga:resume -- <tenantId> <paymentId> compensate|notify',
     });
-    new CfnOutput(this, 'ApiKeyId', {
-      value: this.api.defaultApiKey.keyId,
-      description:
-        'First tenant key id; its value: aws apigateway get-api-key --api-key <id> --include-value --query value --output text',
+    new CfnOutput(this, 'TenantsTableName', {
+      value: this.tenants.table.tableName,
+      description: 'Tenants and their key hashes; write it with npm run tenants -- --stage <name> …',
+    });
+    new CfnOutput(this, 'TenantKeyPepperArn', {
+      value: this.tenants.pepper.secretArn,
+      description: 'The pepper of the key hashes (generated at deploy; the tenants CLI reads it)',
+    });
+    new CfnOutput(this, 'TenantTierPlans', {
+      value: this.toJsonString(
+        Object.fromEntries(
+          Object.entries(this.api.tierPlans).map(([tier, plan]) => [tier, plan.usagePlanId]),
+        ),
+      ),
+      description: 'Usage plan id of each tier (JSON); the tenants CLI links tenant keys to them',
     });
   }
 }
