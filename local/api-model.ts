@@ -57,6 +57,8 @@ export interface ApiModel {
   readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
   readonly routes: readonly ApiRoute[];
   readonly keys: readonly ApiKey[];
+  /** The usage plans that hold the served stage (keys created at run time join them). */
+  readonly stageUsagePlanIds?: readonly string[];
   /** Things API Gateway would do that are not emulated, to print at start. */
   readonly notices: readonly string[];
 }
@@ -299,6 +301,7 @@ export function buildApiModel(input: {
     apiKeySource,
     routes,
     keys: [...templateKeys, ...input.extraKeys],
+    stageUsagePlanIds: [...plansForStage],
     notices,
   };
 }
