@@ -9,7 +9,12 @@ let now: number;
 
 function sink() {
   let text = '';
-  return { write: (chunk: string) => void (text += chunk), text: () => text };
+  return {
+    write: (chunk: string) => {
+      text += chunk;
+    },
+    text: () => text,
+  };
 }
 
 async function cli(...argv: string[]) {
