@@ -47,25 +47,20 @@ export class DynamoDbTenants implements TenantStore {
   }
 
   async keyByHash(hash: string): Promise<KeyRecord | undefined> {
-    const { Item } = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#tableName,
-        Key: { pk: { S: keyPk(hash) } },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? toKey(Item) : undefined;
+    const item = await this.#get(keyPk(hash));
+    return item ? toKey(item) : undefined;
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
+    const item = await this.#get(tenantPk(tenantId));
+    return item ? toTenant(item) : undefined;
+  }
+
+  async #get(pk: string): Promise<Record<string, AttributeValue> | undefined> {
     const { Item } = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#tableName,
-        Key: { pk: { S: tenantPk(tenantId) } },
-        ConsistentRead: true,
-      }),
+      new GetItemCommand({ TableName: this.#tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
     );
-    return Item ? toTenant(Item) : undefined;
+    return Item;
   }
 
   async createTenant(tenant: TenantRecord): Promise<void> {

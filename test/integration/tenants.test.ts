@@ -1,9 +1,9 @@
 // Tenants and keys through the operator CLI against the suite's local runtime, checked over HTTP: a
 // read-only key cannot write, a rotated key works for its overlap only, a revoked key is refused within
 // the authorizer's cache TTL, and another tenant's resource stays a 404.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, expect, inject, it } from 'vitest';
+import { runCliJson } from '../support/cli-runner.ts';
 import { apiClient, checkContract } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
@@ -15,28 +15,8 @@ const ENTRY = join(import.meta.dirname, '..', '..', 'cli', 'tenants.ts');
 /** The stack's authorizer cache TTL outside production (lib/ledgerline-stack.ts). */
 const CACHE_TTL_MS = 5_000;
 
-// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked by the assertions
-type Json = any;
-
 /** `npm run tenants -- <args> --json` against the suite's runtime. */
-function tenants(...args: string[]): Promise<{ code: number; json: Json; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [ENTRY, ...args, '--json'],
-      { env: { ...process.env, LEDGERLINE_STATE_FILE: local?.stateFile ?? '' }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        let json: unknown = null;
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          // Left null: the assertion shows it.
-        }
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, json, stderr });
-      },
-    );
-  });
-}
+const tenants = (...args: string[]) => runCliJson(ENTRY, args, local?.stateFile, 60_000);
 
 const withKey = (key: string) => apiClient(apiUrl, key);
 const withBearer = (key: string) => {

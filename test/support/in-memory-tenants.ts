@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TenantAdmin } from '../../lambdas/application/tenant-admin.ts';
 import type { KeyHashing } from '../../lambdas/application/tenant-authorizer.ts';
 import {
   type KeyRecord,
@@ -80,3 +81,17 @@ export const testHashing: KeyHashing = {
   hash: async (key) => createHash('sha256').update(`pepper${key}`).digest('hex'),
   equal: (a, b) => a === b,
 };
+
+/** A tenant admin over in-memory ports: ids and secrets count up, usage keys are "sealed:<value>". */
+export function testTenantAdmin(store: TenantStore, plans: UsagePlanKeys, now: () => number): TenantAdmin {
+  let ids = 0;
+  return new TenantAdmin({
+    store,
+    plans,
+    hashing: testHashing,
+    newSecret: () => `llk_secret_${++ids}`,
+    newId: (prefix) => `${prefix}_${++ids}`,
+    sealUsageKey: async (value) => `sealed:${value}`,
+    now,
+  });
+}

@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { peppered, sameHash } from '../../../lambdas/adapters/tenant-key-crypto.ts';
-import { TenantAdmin } from '../../../lambdas/application/tenant-admin.ts';
+import type { TenantAdmin } from '../../../lambdas/application/tenant-admin.ts';
 import { TenantAuthorizer } from '../../../lambdas/application/tenant-authorizer.ts';
 import { TenantExistsError, TenantNotFoundError } from '../../../lambdas/domain/tenants.ts';
-import { InMemoryTenants, InMemoryUsagePlans, testHashing } from '../../support/in-memory-tenants.ts';
+import {
+  InMemoryTenants,
+  InMemoryUsagePlans,
+  testHashing,
+  testTenantAdmin,
+} from '../../support/in-memory-tenants.ts';
 
 let now: number;
 let store: InMemoryTenants;
 let plans: InMemoryUsagePlans;
 let admin: TenantAdmin;
-let ids: number;
 
 function authorizer(cacheMs = 60_000, hashing = testHashing) {
   return new TenantAuthorizer({
@@ -26,16 +30,7 @@ beforeEach(() => {
   now = Date.parse('2026-12-01T12:00:00Z');
   store = new InMemoryTenants();
   plans = new InMemoryUsagePlans();
-  ids = 0;
-  admin = new TenantAdmin({
-    store,
-    plans,
-    hashing: testHashing,
-    newSecret: () => `llk_secret_${++ids}`,
-    newId: (prefix) => `${prefix}_${++ids}`,
-    sealUsageKey: async (value) => `sealed:${value}`,
-    now: () => now,
-  });
+  admin = testTenantAdmin(store, plans, () => now);
 });
 
 describe('hashing', () => {

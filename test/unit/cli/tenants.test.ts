@@ -1,7 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, parseDuration, runTenantsCli } from '../../../cli/tenants-program.ts';
-import { TenantAdmin } from '../../../lambdas/application/tenant-admin.ts';
-import { InMemoryTenants, InMemoryUsagePlans, testHashing } from '../../support/in-memory-tenants.ts';
+import type { TenantAdmin } from '../../../lambdas/application/tenant-admin.ts';
+import {
+  InMemoryTenants,
+  InMemoryUsagePlans,
+  testHashing,
+  testTenantAdmin,
+} from '../../support/in-memory-tenants.ts';
 
 let store: InMemoryTenants;
 let admin: TenantAdmin;
@@ -31,16 +36,7 @@ async function cli(...argv: string[]) {
 beforeEach(() => {
   now = Date.parse('2026-12-01T12:00:00Z');
   store = new InMemoryTenants();
-  let ids = 0;
-  admin = new TenantAdmin({
-    store,
-    plans: new InMemoryUsagePlans(),
-    hashing: testHashing,
-    newSecret: () => `llk_secret_${++ids}`,
-    newId: (prefix) => `${prefix}_${++ids}`,
-    sealUsageKey: async (value) => `sealed:${value}`,
-    now: () => now,
-  });
+  admin = testTenantAdmin(store, new InMemoryUsagePlans(), () => now);
 });
 
 describe('tenants CLI', () => {
