@@ -128,7 +128,7 @@ function printSummary(runtime: LocalRuntime, startMs: number, persist: string | 
       'Try:',
       `  curl -s -X POST ${url}/accounts -H 'x-api-key: ${key}' -H 'content-type: application/json' -H 'Idempotency-Key: try-1' -d '{"currency":"USD"}'`,
       `  curl -s ${url}/accounts/<id from above> -H 'x-api-key: ${key}'`,
-      `  curl -si ${url}/accounts/does-not-exist   # no key: 403`,
+      `  curl -si ${url}/accounts/does-not-exist   # no key: 401`,
     );
   }
   lines.push('', 'Ctrl-C stops everything.');
