@@ -45,7 +45,11 @@ async function runScenario(): Promise<readonly InjectedFault[]> {
  */
 const sorted = (log: readonly InjectedFault[]) =>
   log
-    .filter((f) => f.boundary !== 'dynamodb' || !/^Ledgerline-(Projector|Relay|TenantsAuthorizer)Function/.test(f.identity))
+    .filter(
+      (f) =>
+        f.boundary !== 'dynamodb' ||
+        !/^Ledgerline-(Projector|Relay|TenantsAuthorizer)Function/.test(f.identity),
+    )
     .map((f) => `${f.boundary} ${f.kind} ${f.identity}`)
     .sort();
 
