@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, parseDuration, runTenantsCli } from '../../../cli/tenants-program.ts';
+import { AwsUsagePlanKeys } from '../../../cli/tenants-target.ts';
 import type { TenantAdmin } from '../../../lambdas/application/tenant-admin.ts';
 import {
   InMemoryTenants,
@@ -107,5 +108,47 @@ describe('tenants CLI', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('7d')).toBe(604_800_000);
     expect(() => parseDuration('1w')).toThrow();
+  });
+});
+
+describe('tenants’ API Gateway keys on a stage (aws CLI)', () => {
+  const PLANS = { free: 'pf', standard: 'ps', enterprise: 'pe' } as const;
+
+  it('lets API Gateway generate the value (never on a command line) and links the key to the tier plan', async () => {
+    const calls: string[][] = [];
+    const aws = async (args: readonly string[]) => {
+      calls.push([...args]);
+      return args[1] === 'create-api-key' ? { id: 'k1', value: 'generated-value' } : {};
+    };
+    const keys = new AwsUsagePlanKeys(PLANS, {}, aws);
+    expect(await keys.createKey('tenant-t1')).toEqual({ id: 'k1', value: 'generated-value' });
+    await keys.link('enterprise', 'k1');
+    expect(calls).toEqual([
+      ['apigateway', 'create-api-key', '--name', 'tenant-t1', '--enabled'],
+      [
+        'apigateway',
+        'create-usage-plan-key',
+        '--usage-plan-id',
+        'pe',
+        '--key-id',
+        'k1',
+        '--key-type',
+        'API_KEY',
+      ],
+    ]);
+    expect(calls.flat().join(' ')).not.toContain('--value');
+  });
+
+  it('treats a key already out of the plan as unlinked, and fails on anything else', async () => {
+    const gone = new AwsUsagePlanKeys(PLANS, {}, async () => {
+      throw new Error(
+        'aws apigateway delete-usage-plan-key failed: NotFoundException: Invalid API Key identifier',
+      );
+    });
+    await expect(gone.unlink('free', 'k1')).resolves.toBeUndefined();
+    const denied = new AwsUsagePlanKeys(PLANS, {}, async () => {
+      throw new Error('AccessDeniedException');
+    });
+    await expect(denied.unlink('free', 'k1')).rejects.toThrow('AccessDenied');
   });
 });
