@@ -2,9 +2,10 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
-  ApiKey,
   ApiKeySourceType,
+  AuthorizationType,
   EndpointType,
+  type IAuthorizer,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -16,10 +17,14 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { Tier } from '../lambdas/domain/tenants.ts';
 import { isPublic, type RouteSpec } from './routes.ts';
+import { TIER_LIMITS, type TierLimits } from './tenants.ts';
 
 /** Properties of a {@link LedgerApi}. */
 export interface LedgerApiProps {
+  /** The Lambda authorizer of every tenant route (it resolves the key to a tenant and its usage key). */
+  readonly authorizer: IAuthorizer;
   /**
    * Stage name; it is the first path segment of every URL.
    * @default 'v1'
@@ -31,15 +36,10 @@ export interface LedgerApiProps {
    */
   readonly stageThrottle?: ThrottleSettings;
   /**
-   * Limits per API key (per tenant), from the usage plan.
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * Each tier's usage plan: rate and burst per tenant, and requests per tenant per month.
+   * @default TIER_LIMITS
    */
-  readonly tenantThrottle?: ThrottleSettings;
-  /**
-   * Requests per tenant per day.
-   * @default 100_000
-   */
-  readonly tenantDailyQuota?: number;
+  readonly tiers?: Readonly<Record<Tier, TierLimits>>;
   /**
    * Routes called without an API key (signed webhooks, public documents): each gets its own method
    * throttle, so a flood of unauthenticated calls cannot use up the stage-wide limit every tenant shares.
@@ -59,21 +59,20 @@ export interface LedgerApiProps {
 }
 
 /**
- * The public REST API: every method needs an API key (header `x-api-key`), which is
- * also the tenant (`requestContext.identity.apiKeyId`); a usage plan throttles and
- * caps each key. Routes are Lambda proxy integrations.
+ * The public REST API: every tenant method runs the Lambda authorizer, which resolves the caller's key
+ * (`Authorization: Bearer` or `x-api-key`) to its tenant and returns the tenant's own API Gateway key
+ * (`apiKeySourceType: AUTHORIZER`), so the usage plan of the tenant's tier throttles and caps it.
+ * Routes are Lambda proxy integrations.
  */
 export class LedgerApi extends Construct {
   /** The REST API. */
   public readonly api: RestApi;
-  /** The usage plan every tenant key joins. */
-  public readonly usagePlan: UsagePlan;
-  /** A first key, in the plan; AWS generates its value. */
-  public readonly defaultApiKey: ApiKey;
+  /** One usage plan per tier; each tenant's API Gateway key joins its tier's plan (tenants CLI). */
+  public readonly tierPlans: Readonly<Record<Tier, UsagePlan>>;
   /** Where the stage writes one JSON line per request. */
   public readonly accessLogs: LogGroup;
 
-  constructor(scope: Construct, id: string, props: LedgerApiProps = {}) {
+  constructor(scope: Construct, id: string, props: LedgerApiProps) {
     super(scope, id);
     const stageThrottle = props.stageThrottle ?? { rateLimit: 500, burstLimit: 1000 };
     const publicThrottle = props.publicRouteThrottle ?? { rateLimit: 20, burstLimit: 40 };
@@ -87,8 +86,8 @@ export class LedgerApi extends Construct {
       restApiName: 'Ledgerline',
       description: 'Ledgerline payments ledger',
       endpointTypes: [EndpointType.REGIONAL],
-      apiKeySourceType: ApiKeySourceType.HEADER,
-      defaultMethodOptions: { apiKeyRequired: true },
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
+      defaultMethodOptions: { apiKeyRequired: true, authorizer: props.authorizer },
       // Stage logging (access and execution) needs the account's API Gateway
       // CloudWatch role; a fresh account has none, so the stack sets it (and keeps it).
       cloudWatchRole: true,
@@ -117,7 +116,7 @@ export class LedgerApi extends Construct {
             requestId: AccessLogField.contextRequestId(),
             extendedRequestId: AccessLogField.contextExtendedRequestId(),
             requestTime: AccessLogField.contextRequestTime(),
-            tenant: AccessLogField.contextIdentityApiKeyId(),
+            tenant: AccessLogField.contextAuthorizer('tenantId'),
             sourceIp: AccessLogField.contextIdentitySourceIp(),
             method: AccessLogField.contextHttpMethod(),
             resourcePath: AccessLogField.contextResourcePath(),
@@ -132,20 +131,20 @@ export class LedgerApi extends Construct {
       },
     });
 
-    const tenantThrottle = props.tenantThrottle ?? { rateLimit: 50, burstLimit: 100 };
-    this.usagePlan = this.api.addUsagePlan('TenantPlan', {
-      description: 'Per-tenant (per API key) throttle and daily quota',
-      throttle: tenantThrottle,
-      quota: { limit: props.tenantDailyQuota ?? 100_000, period: Period.DAY },
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-    });
-
-    // No value in code: AWS generates it (see the ApiKeyId output).
-    this.defaultApiKey = new ApiKey(this, 'DefaultKey', {
-      description: 'First tenant key of Ledgerline',
-      enabled: true,
-    });
-    this.usagePlan.addApiKey(this.defaultApiKey);
+    const tiers = props.tiers ?? TIER_LIMITS;
+    const plan = (tier: Tier, id: string): UsagePlan =>
+      this.api.addUsagePlan(id, {
+        name: `ledgerline-${tier}`,
+        description: `Tier ${tier}: per-tenant throttle and monthly quota`,
+        throttle: { rateLimit: tiers[tier].rateLimit, burstLimit: tiers[tier].burstLimit },
+        quota: { limit: tiers[tier].monthlyQuota, period: Period.MONTH },
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+    this.tierPlans = {
+      free: plan('free', 'FreeTierPlan'),
+      standard: plan('standard', 'StandardTierPlan'),
+      enterprise: plan('enterprise', 'EnterpriseTierPlan'),
+    };
 
     const api = this.api;
     Validations.of(api).acknowledge({
@@ -155,16 +154,12 @@ export class LedgerApi extends Construct {
     });
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'No WAF in the foundation: each tenant key is throttled and capped by the usage plan.',
-    });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'The caller is identified by a required API key in a usage plan (one per tenant); no authorizer yet.',
+      reason: 'No WAF in the foundation: each tenant is throttled and capped by its tier’s usage plan.',
     });
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-COG4',
-      reason: 'Machine-to-machine API for tenants identified by API key; no Cognito users.',
+      reason:
+        'Machine-to-machine API: tenants present API keys, resolved by the Lambda authorizer; no Cognito users.',
     });
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -173,16 +168,16 @@ export class LedgerApi extends Construct {
     });
   }
 
-  /** Routes `route.method route.path` to `fn` (Lambda proxy); the method needs an API key unless public. */
+  /** Routes `route.method route.path` to `fn` (Lambda proxy); the method runs the authorizer unless public. */
   public addRoute(route: RouteSpec, fn: IFunction): void {
-    // apiKeyRequired comes from defaultMethodOptions, so it also covers methods added elsewhere.
+    // The authorizer and apiKeyRequired come from defaultMethodOptions, so they also cover methods added elsewhere.
     // No test-invoke permission: the console's test button is not a way in.
     const method = this.api.root
       .resourceForPath(route.path)
       .addMethod(
         route.method,
         new LambdaIntegration(fn, { allowTestInvoke: false }),
-        isPublic(route) ? { apiKeyRequired: false } : {},
+        isPublic(route) ? { apiKeyRequired: false, authorizationType: AuthorizationType.NONE } : {},
       );
     if (route.auth === 'webhook-signature') {
       Validations.of(method).acknowledge({

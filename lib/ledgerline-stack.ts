@@ -29,6 +29,7 @@ import { isPublic, ROUTES, type RouteGrant, type RouteSpec } from './routes.ts';
 import { SandboxProcessor } from './sandbox-processor.ts';
 import { stageProfile } from './stage.ts';
 import { StagePolicies } from './stage-policies.ts';
+import { Tenants } from './tenants.ts';
 
 export { PRODUCTION_STAGE } from './stage.ts';
 
@@ -62,6 +63,11 @@ export interface LedgerlineStackProps extends StackProps {
    * @default true
    */
   readonly deployable?: boolean;
+  /**
+   * How long a warm authorizer reuses a key's grant (a revoked key works at most this long).
+   * @default 60 s in production, 5 s elsewhere (tests see revocation quickly)
+   */
+  readonly authorizerCacheTtl?: Duration;
 }
 
 /** The parameter that makes a template synthesized without an explicit stage undeployable. */
@@ -81,7 +87,9 @@ export class LedgerlineStack extends Stack {
   public readonly expirySweep: ExpirySweep;
   /** The tamper-evident history: audit key, write-once digests and their scheduled writer. */
   public readonly audit: Audit;
-  /** The REST API with its usage plan and first key. */
+  /** Tenants, their keys, and the authorizer of every tenant route. */
+  public readonly tenants: Tenants;
+  /** The REST API with one usage plan per tier. */
   public readonly api: LedgerApi;
   /** Merchant webhook endpoints, the notifications queue and its delivery worker. */
   public readonly notifications: MerchantNotifications;
@@ -143,7 +151,14 @@ export class LedgerlineStack extends Stack {
       eventStore: this.eventStore,
       readModels: this.readModels,
     });
-    this.api = new LedgerApi(this, 'LedgerApi', { publicRoutes: routes.filter(isPublic) });
+    this.tenants = new Tenants(this, 'Tenants', {
+      production,
+      cacheTtl: props.authorizerCacheTtl ?? Duration.seconds(production ? 60 : 5),
+    });
+    this.api = new LedgerApi(this, 'LedgerApi', {
+      authorizer: this.tenants.authorizer,
+      publicRoutes: routes.filter(isPublic),
+    });
     this.notifications = new MerchantNotifications(this, 'MerchantNotifications', {
       idempotency: this.idempotency,
       allowLoopbackHttp: !production && (props.allowLoopbackWebhookUrls ?? false),
@@ -212,7 +227,7 @@ export class LedgerlineStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
-      description: 'Invoke URL of the v1 stage; send the key in the x-api-key header',
+      description: 'Invoke URL of the v1 stage; send a tenant key as Authorization: Bearer or x-api-key',
     });
     new CfnOutput(this, 'ProjectorFailureQueueUrl', {
       value: this.projector.failures.queueUrl,
@@ -249,10 +264,21 @@ export class LedgerlineStack extends Stack {
       value: this.observability.topic.topicArn,
       description: `Every alarm notifies this topic; subscribe with -c ${ALARM_EMAIL_CONTEXT}=<address> or aws sns subscribe`,
     });
-    new CfnOutput(this, 'ApiKeyId', {
-      value: this.api.defaultApiKey.keyId,
-      description:
-        'First tenant key id; its value: aws apigateway get-api-key --api-key <id> --include-value --query value --output text',
+    new CfnOutput(this, 'TenantsTableName', {
+      value: this.tenants.table.tableName,
+      description: 'Tenants and their key hashes; write it with npm run tenants -- --stage <name> …',
+    });
+    new CfnOutput(this, 'TenantKeyPepperArn', {
+      value: this.tenants.pepper.secretArn,
+      description: 'The pepper of the key hashes (generated at deploy; the tenants CLI reads it)',
+    });
+    new CfnOutput(this, 'TenantTierPlans', {
+      value: this.toJsonString(
+        Object.fromEntries(
+          Object.entries(this.api.tierPlans).map(([tier, plan]) => [tier, plan.usagePlanId]),
+        ),
+      ),
+      description: 'Usage plan id of each tier (JSON); the tenants CLI links tenant keys to them',
     });
   }
 }

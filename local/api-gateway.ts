@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ApiKey, ApiModel, AuthorizerSpec } from './api-model.ts';
+import { ApiKeyRegistry } from './api-keys.ts';
+import type { ApiModel, AuthorizerSpec } from './api-model.ts';
 import { apiReference } from './api-reference.ts';
 import { matchRoute } from './api-routing.ts';
 import { type GatewayResponse, gatewayError } from './gateway-responses.ts';
@@ -25,6 +26,7 @@ export interface ApiGatewayOptions {
   readonly region: string;
   readonly port: number;
   readonly host?: string;
+  readonly keys?: ApiKeyRegistry;
 }
 
 const FORBIDDEN = () => gatewayError(403, 'ForbiddenException', { message: 'Forbidden' });
@@ -33,7 +35,6 @@ const MISSING_TOKEN = () =>
 const UNAUTHORIZED = () => gatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
 const INTERNAL = () =>
   gatewayError(502, 'InternalServerErrorException', { message: 'Internal server error' });
-
 /** API Gateway's payload limit for a REST API request. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const TOO_LARGE = () => gatewayError(413, 'RequestTooLongException', { message: 'Request Too Long' });
@@ -116,8 +117,8 @@ function policyDecision(policy: unknown, methodArn: string): 'allow' | 'deny' | 
 /** Starts the HTTP server that serves `model` the way API Gateway serves the deployed REST API. */
 export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway> {
   const { model, pool, region } = options;
-  const keysByValue = new Map<string, ApiKey>(model.keys.map((k) => [k.value, k]));
-  const limit = gatewayLimiter(model);
+  const keys = options.keys ?? new ApiKeyRegistry(model);
+  const limit = gatewayLimiter(model, (value) => keys.byValue(value));
   const docs = apiReference(() => server);
   const authorizerCache = new Map<
     string,
@@ -205,7 +206,12 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     }
     const parts = parseRequest(request, body);
     const match = matchRoute(model.routes, parts.method, parts.path);
-    if (!match) return (await docs(parts.method, parts.path)) ?? MISSING_TOKEN();
+    if (!match)
+      return (
+        keys.control(parts.method, parts.path, parts.body) ??
+        (await docs(parts.method, parts.path)) ??
+        MISSING_TOKEN()
+      );
     const { route, pathParameters } = match;
     const now = new Date();
     const requestId = randomUUID();
@@ -267,7 +273,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       if (model.apiKeySource === 'AUTHORIZER') usageKey = outcome.usageKey;
     }
     if (route.apiKeyRequired) {
-      const key = usageKey ? keysByValue.get(usageKey) : undefined;
+      const key = keys.byValue(usageKey);
       if (!key?.enabled || !key.validForStage) return FORBIDDEN();
       const identity = requestContext.identity as Record<string, unknown>;
       identity.apiKey = key.value;

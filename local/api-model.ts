@@ -69,6 +69,8 @@ export interface ApiModel {
   readonly keys: readonly ApiKey[];
   /** The stage's throttles and its usage plans' throttles and quotas (local/throttle.ts enforces them). */
   readonly limits?: ApiLimits;
+  /** The usage plans that hold the served stage (keys created at run time join them). */
+  readonly stageUsagePlanIds?: readonly string[];
   /** Things API Gateway would do that are not emulated, to print at start. */
   readonly notices: readonly string[];
 }
@@ -322,6 +324,7 @@ export function buildApiModel(input: {
       ),
       plans,
     },
+    stageUsagePlanIds: plans.map((p) => p.id),
     notices,
   };
 }

@@ -19,7 +19,7 @@ const USAGE = `Usage: npm start -- [options]
   --stack NAME        stack to run when cdk.out holds several
   --help
 
-Environment: LEDGERLINE_LOCAL_API_KEYS=key1,key2 adds API keys, each its own tenant.
+Environment: LEDGERLINE_LOCAL_API_KEYS=key1,key2 adds API keys, each its own tenant (seeded in the tenants table).
 LEDGERLINE_LOCAL_SECRET_<LogicalId>=value (or LEDGERLINE_LOCAL_SECRET_<LogicalId>_FILE=path) sets a
 secret's value; otherwise it is generated (and kept with --persist).
 LEDGERLINE_CHAOS=seed=<n>,<kind>=<rate>,… injects faults (see "Fault injection" in the README); the seed and
@@ -113,11 +113,12 @@ function printSummary(runtime: LocalRuntime, startMs: number, persist: string | 
     `  Secrets Manager  ${runtime.endpoints.secretsManager}`,
     `  functions        ${runtime.functions.map((f) => f.logicalId).join(', ') || '(none)'}`,
     '',
-    'API keys (x-api-key header):',
+    'API keys (Authorization: Bearer <key> or x-api-key), each its own tenant (all scopes, tier standard):',
     ...runtime.apiKeys.map(
       (k) =>
-        `  ${k.value}   id ${k.id}   ${k.source === 'dev' ? 'development key' : `${k.source} ${k.name}`}${k.validForStage ? '' : '   (in no usage plan: refused)'}`,
+        `  ${k.value}   tenant ${k.id}   ${k.source === 'dev' ? 'development key' : `${k.source} ${k.name}`}${k.validForStage ? '' : '   (in no usage plan: refused)'}`,
     ),
+    'More tenants and keys: npm run tenants -- --help',
   ];
   const url = runtime.apiUrl;
   const key = runtime.devApiKey.value;
@@ -127,7 +128,7 @@ function printSummary(runtime: LocalRuntime, startMs: number, persist: string | 
       'Try:',
       `  curl -s -X POST ${url}/accounts -H 'x-api-key: ${key}' -H 'content-type: application/json' -H 'Idempotency-Key: try-1' -d '{"currency":"USD"}'`,
       `  curl -s ${url}/accounts/<id from above> -H 'x-api-key: ${key}'`,
-      `  curl -si ${url}/accounts/does-not-exist   # no key: 403`,
+      `  curl -si ${url}/accounts/does-not-exist   # no key: 401`,
     );
   }
   lines.push('', 'Ctrl-C stops everything.');

@@ -1,8 +1,14 @@
 import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { buildTenantAdmin } from '../lambdas/composition/tenant-admin.ts';
+import { SCOPES } from '../lambdas/domain/tenants.ts';
+import { TENANT_KEY_PEPPER_ID, TENANTS_TABLE_ID } from '../lib/tenants.ts';
 import { type ApiGateway, startApiGateway } from './api-gateway.ts';
+import { ApiKeyRegistry, LocalUsagePlanKeys, registryControl, tierPlanIds } from './api-keys.ts';
 import { type ApiKey, type ApiModel, buildApiModel } from './api-model.ts';
 import { Chaos, type ChaosReport, type ChaosSettings, chaosSettingsFrom } from './chaos.ts';
 import { loadStackAssembly } from './cloud-assembly.ts';
+import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { TemplateError } from './errors.ts';
 import { startPollers } from './event-source-pollers.ts';
 import type { FunctionSpec, InvokeResult, LogSink } from './lambda-pool.ts';
@@ -123,6 +129,41 @@ function extraApiKeys(options: LocalRuntimeOptions, stackName: string): ApiKey[]
   ];
 }
 
+/**
+ * A stack with a tenants table (Ledgerline): every tenant already in it gets its usage key back in the
+ * gateway's registry (data kept with --persist), then each extra key becomes a tenant of its own (id
+ * `apiKeyIdFor(value)`, as before tenants existed, tier standard, every scope) holding that key.
+ */
+async function seedTenants(input: {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly tableName: string;
+  readonly pepper: string;
+  readonly plansOutput: string;
+  readonly registry: ApiKeyRegistry;
+  readonly seeds: readonly ApiKey[];
+}): Promise<void> {
+  const plans = tierPlanIds(input.plansOutput);
+  const { admin, openUsageKey } = buildTenantAdmin({
+    client: new DynamoDBClient({
+      endpoint: input.endpoint,
+      region: input.region,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+    tableName: input.tableName,
+    pepper: async () => input.pepper,
+    plans: new LocalUsagePlanKeys(registryControl(input.registry), plans),
+  });
+  for (const tenant of await admin.listTenants()) {
+    const value = await openUsageKey(tenant);
+    input.registry.restore({ id: tenant.usageKeyId, name: tenant.name, value, planId: plans[tenant.tier] });
+  }
+  for (const seed of input.seeds) {
+    const tenant = { tenantId: seed.id, name: seed.name, tier: 'standard', secret: seed.value } as const;
+    await admin.ensureTenantWithKey({ ...tenant, scopes: SCOPES });
+  }
+}
+
 /** Refuses an API whose integrations call functions the stack does not have; prints what is not emulated. */
 function checkApi(api: ApiModel | undefined, services: LocalServices, log: (line: string) => void): void {
   for (const route of api?.routes ?? []) {
@@ -199,6 +240,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       generatedKeyValue: (logicalId) => `local-${stableId(`${stackName}/${logicalId}/value`, 30)}`,
     });
     checkApi(api, services, log);
+    const registry = api ? new ApiKeyRegistry(api) : undefined;
 
     let gateway: ApiGateway | undefined;
     if (api) {
@@ -206,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         model: api,
         pool,
         region,
+        ...(registry ? { keys: registry } : {}),
         port: options.port ?? 3000,
         ...(options.host ? { host: options.host } : {}),
       });
@@ -229,6 +272,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const r of plan) {
       const v = values.get(r.logicalId);
       if (v) refs[r.logicalId] = v.ref;
+    }
+    const tenantsTable = refs[TENANTS_TABLE_ID];
+    const pepper = secrets.value(refs[TENANT_KEY_PEPPER_ID] ?? '');
+    if (registry && dynamo && tenantsTable && pepper && typeof outputs.TenantTierPlans === 'string') {
+      const seeds = extraKeys;
+      const plansOutput = outputs.TenantTierPlans;
+      await seedTenants({
+        endpoint: dynamo.endpoint,
+        region,
+        tableName: tenantsTable,
+        pepper,
+        plansOutput,
+        registry,
+        seeds,
+      });
     }
     const devApiKey = extraKeys[extraKeys.length - 1] as ApiKey;
     return {

@@ -220,10 +220,10 @@ export function refusalResponse(refusal: Refusal): GatewayResponse {
   return { ...response, headers: { ...response.headers, 'retry-after': String(refusal.retryAfterSeconds) } };
 }
 
-/** What the gateway knows of a method and of the API keys, for {@link gatewayLimiter}. */
-interface LimitedApi {
-  readonly limits?: ApiLimits;
-  readonly keys: readonly { readonly id: string; readonly value: string; readonly planId?: string }[];
+/** A key as the limiter meters it: its id and the usage plan that holds it on the stage. */
+export interface MeteredKey {
+  readonly id: string;
+  readonly planId?: string;
 }
 
 /** `LEDGERLINE_LOCAL_THROTTLE=off` lets everything through (a load bench above a tenant's rate). */
@@ -235,7 +235,8 @@ export const THROTTLE_SWITCH = 'LEDGERLINE_LOCAL_THROTTLE';
  * request resolved to (the header, or the authorizer's usageIdentifierKey).
  */
 export function gatewayLimiter(
-  api: LimitedApi,
+  api: { readonly limits?: ApiLimits },
+  keyOf: (value: string) => MeteredKey | undefined,
   now: () => number = Date.now,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): (
@@ -244,9 +245,8 @@ export function gatewayLimiter(
 ) => GatewayResponse | undefined {
   if (env[THROTTLE_SWITCH] === 'off') return () => undefined;
   const limiter = new RequestLimiter(api.limits ?? { methods: {}, plans: [] }, now);
-  const keys = new Map(api.keys.map((k) => [k.value, k]));
   return (route, usageKey) => {
-    const key = route.apiKeyRequired && usageKey !== undefined ? keys.get(usageKey) : undefined;
+    const key = route.apiKeyRequired && usageKey !== undefined ? keyOf(usageKey) : undefined;
     const refusal = limiter.admit({ method: route.method, path: route.path, ...(key ? { key } : {}) });
     return refusal && refusalResponse(refusal);
   };

@@ -8,16 +8,18 @@ import { type ConflictRetryOptions, retryOnConflict, withCache } from '../applic
 import type { CommandContext } from '../application/unit-of-work.ts';
 import { LedgerError } from '../domain/errors.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
+import type { Scope } from '../domain/tenants.ts';
 import { transferIdFor } from './command-ids.ts';
 import { CORRELATION_HEADER, correlation, correlationIdOf, header } from './correlation.ts';
 import { type IdempotencyStore, idempotentPerStore } from './idempotency.ts';
 import { ApiError, json, problemResponse } from './problems.ts';
+import { authorizedTenant } from './tenant-context.ts';
 import { tracer } from './tracing.ts';
 
 export const logger = new Logger();
 export { CORRELATION_HEADER, correlationIdOf };
 
-/** What a route's `run` gets: the tenant (from API Gateway, never the body), parsed input, and the event context. */
+/** What a route's `run` gets: the tenant (from the authorizer, never the body), parsed input, and the event context. */
 export interface RouteRequest<B> {
   readonly tenantId: string;
   readonly ctx: CommandContext;
@@ -91,6 +93,11 @@ export interface RouteSpec<D, B, R, Q = RouteRequest<B>> {
    * @default false
    */
   readonly requireIdempotencyKey?: boolean;
+  /**
+   * The scope the caller's key needs (403 `insufficient-scope` without it).
+   * @default 'read' for a query route, 'write' for a command route
+   */
+  readonly scope?: Scope;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -113,10 +120,12 @@ const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Stripe keeps keys 24 hours; so do we. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
-/** The tenant is the API key's id that API Gateway puts in the request context: never anything the caller sends. */
-function requestContextOf(event: APIGatewayProxyEvent): { tenantId: string; ctx: CommandContext } {
-  const tenantId = event.requestContext.identity?.apiKeyId;
-  if (!tenantId) throw new ApiError(401, 'missing-api-key', 'This API needs an x-api-key header.');
+/** The tenant and scopes come from the authorizer (see `authorizedTenant`); ids from the request. */
+function requestContextOf(
+  event: APIGatewayProxyEvent,
+  needed: Scope,
+): { tenantId: string; ctx: CommandContext } {
+  const tenantId = authorizedTenant(event, needed);
   const requestId = event.requestContext.requestId;
   return {
     tenantId,
@@ -223,7 +232,7 @@ export function queryRoute<D extends QueryDeps, R>(
   spec: Omit<RouteSpec<D, undefined, R>, 'body' | 'status'>,
 ): Route<D> {
   const main: ApiMain<D> = async (event, d) => {
-    const { tenantId, ctx } = requestContextOf(event);
+    const { tenantId, ctx } = requestContextOf(event, spec.scope ?? 'read');
     const pathParameters = pathParametersOf(event);
     const request = {
       tenantId,
@@ -281,7 +290,7 @@ export function commandRoute<D extends CommandDeps, B, R>(
   );
 
   const main: ApiMain<D> = async (event, d, context) => {
-    const { tenantId, ctx } = requestContextOf(event);
+    const { tenantId, ctx } = requestContextOf(event, spec.scope ?? 'write');
     const pathParameters = pathParametersOf(event);
     const body = parseBody(event, spec.body);
     const key = header(event, 'idempotency-key');

@@ -145,6 +145,7 @@ describe('functions', () => {
       stack.processorWebhooks.worker,
       stack.notifications.worker,
       sandbox().function.function,
+      stack.tenants.authorizerFunction.function,
       ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
     ];
     expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
@@ -160,6 +161,7 @@ describe('functions', () => {
       [logicalId(stack.processorWebhooks.worker.function), 30],
       [logicalId(stack.notifications.worker.function), 20],
       [logicalId(sandbox().function.function), 15],
+      [logicalId(stack.tenants.authorizerFunction.function), 5],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
@@ -248,10 +250,6 @@ describe('functions', () => {
 });
 
 describe('REST API', () => {
-  it('takes the API key from the x-api-key header', () => {
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
-  });
-
   it('has exactly the routes of ROUTES, each a Lambda proxy to its own function, each requiring an API key unless public', () => {
     const methods = ofType('AWS::ApiGateway::Method');
     const signed = new Set(ROUTES.filter(isPublic).map((r) => `${r.method} ${r.path}`));
@@ -287,32 +285,18 @@ describe('REST API', () => {
     });
     expect(JSON.stringify(stage.Properties.AccessLogSetting)).toContain(logicalId(stack.api.accessLogs));
     expect((stage.Properties.AccessLogSetting as { Format: string }).Format).toContain(
-      '$context.identity.apiKeyId',
+      '$context.authorizer.tenantId',
     );
   });
 
-  it('has a usage plan with throttle and quota on the stage, holding the default key', () => {
-    const [stageId] = only('AWS::ApiGateway::Stage');
-    const [planId, plan] = only('AWS::ApiGateway::UsagePlan');
-    expect(plan.Properties).toMatchObject({
-      ApiStages: [{ ApiId: { Ref: logicalId(stack.api.api) }, Stage: { Ref: stageId } }],
-      Throttle: { RateLimit: expect.any(Number), BurstLimit: expect.any(Number) },
-      Quota: { Limit: expect.any(Number), Period: 'DAY' },
-    });
-    const keyId = logicalId(stack.api.defaultApiKey);
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
-      KeyId: { Ref: keyId },
-      KeyType: 'API_KEY',
-      UsagePlanId: { Ref: planId },
-    });
-    // AWS generates the value; a value in code would sit in the template and the repository.
-    expect(resource(keyId).Properties.Value).toBeUndefined();
-  });
-
-  it('outputs the API URL and the default key id', () => {
+  it('outputs the API URL and what the tenants CLI needs', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.api.api));
-    expect(outputs.ApiKeyId?.Value).toEqual({ Ref: logicalId(stack.api.defaultApiKey) });
+    expect(outputs.TenantsTableName?.Value).toEqual({ Ref: 'TenantsTable' });
+    expect(outputs.TenantKeyPepperArn?.Value).toEqual({ Ref: 'TenantKeyPepper' });
+    for (const plan of Object.values(stack.api.tierPlans)) {
+      expect(JSON.stringify(outputs.TenantTierPlans?.Value)).toContain(logicalId(plan));
+    }
   });
 });
 

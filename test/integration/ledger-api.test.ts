@@ -39,9 +39,9 @@ async function settledAccount(id: string, key = apiKey): Promise<Record<string, 
 const balances = async (id: string) => (await settledAccount(id)).balances;
 
 describeTarget('the ledger API over HTTP', inject('skipReason'), inject('targetName'), () => {
-  it('refuses a request without an API key with 403', async () => {
+  it('refuses a request without an API key with 401 (the authorizer answers Unauthorized)', async () => {
     const response = await fetch(`${apiUrl.replace(/\/$/, '')}/accounts`, { method: 'POST', body: '{}' });
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(401);
   });
 
   it('runs a whole account life: deposit, transfer, reserve, partial post, withdraw', async () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { IdentitySource, RequestAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
@@ -34,19 +35,29 @@ const WEBHOOK: RouteSpec = {
 function synthesize(outdir: string): void {
   const app = new App({ outdir });
   const stack = new Stack(app, 'RateLimits');
-  const echo = new NodejsFunction(stack, 'Echo', {
-    entry: join(projectRoot, 'test', 'fixtures', 'local-app', 'handlers', 'whoami.ts'),
-    runtime: Runtime.NODEJS_24_X,
-    timeout: Duration.seconds(5),
-    projectRoot,
-    depsLockFilePath: join(projectRoot, 'package-lock.json'),
-    bundling: { format: OutputFormat.ESM, target: 'node24', mainFields: ['module', 'main'] },
+  const fixture = (name: string) =>
+    new NodejsFunction(stack, name, {
+      entry: join(projectRoot, 'test', 'fixtures', 'local-app', 'handlers', `${name.toLowerCase()}.ts`),
+      runtime: Runtime.NODEJS_24_X,
+      timeout: Duration.seconds(5),
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      bundling: { format: OutputFormat.ESM, target: 'node24', mainFields: ['module', 'main'] },
+    });
+  const authorizer = new RequestAuthorizer(stack, 'Authorizer', {
+    handler: fixture('Key-Authorizer'),
+    identitySources: [IdentitySource.header('x-api-key')],
+    resultsCacheTtl: Duration.seconds(0),
   });
+  // Every tier as slow, so whichever plan a test key joins meters it the same.
+  const slow = { rateLimit: SLOW, burstLimit: TENANT_BURST, monthlyQuota: 1_000_000 };
   const api = new LedgerApi(stack, 'LedgerApi', {
-    tenantThrottle: { rateLimit: SLOW, burstLimit: TENANT_BURST },
+    authorizer,
+    tiers: { free: slow, standard: slow, enterprise: slow },
     publicRoutes: [WEBHOOK],
     publicRouteThrottle: { rateLimit: SLOW, burstLimit: WEBHOOK_BURST },
   });
+  const echo = fixture('WhoAmI');
   api.addRoute(ACCOUNT, echo);
   api.addRoute(WEBHOOK, echo);
   app.synth();

@@ -14,8 +14,8 @@ describeTarget('smoke', inject('skipReason'), inject('targetName'), () => {
     expect(await response.json()).toMatchObject({ status: 404 });
   });
 
-  it('refuses a request without an API key with 403', async () => {
+  it('refuses a request without an API key with 401 (the authorizer answers Unauthorized)', async () => {
     const response = await fetch(`${apiUrl}/accounts/does-not-exist`);
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(401);
   });
 });

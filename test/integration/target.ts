@@ -134,6 +134,8 @@ async function localTarget(): Promise<Target> {
   const logFile = join(tmpdir(), `ledgerline-integration-${process.pid}.log`);
   const logs = createWriteStream(logFile);
   const inherit = process.env.LEDGERLINE_LOCAL_LOGS === 'inherit';
+  // The runtime seeds each key as a tenant of its own (tenants table, every scope, tier standard); the
+  // tenants test makes more with the tenants CLI.
   const keys = ['integration-tenant-one-0123456789', 'integration-tenant-two-0123456789'];
   const runtime = await startLocalRuntime({
     cdkOut,

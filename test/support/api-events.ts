@@ -9,9 +9,11 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
   readonly pathParameters?: Record<string, string>;
   readonly query?: Record<string, string>;
+  /** The key's scopes as the authorizer passes them. @default 'read,write,admin' */
+  readonly scopes?: string;
 }
 
-/** A REST API (v1) proxy event as API Gateway sends it, with the tenant's API key id in the identity. */
+/** A REST API (v1) proxy event as API Gateway sends it, with the tenant and scopes from the authorizer. */
 export function apiEvent(
   method: string,
   resource: string,
@@ -36,6 +38,10 @@ export function apiEvent(
       httpMethod: method,
       requestId: randomUUID(),
       identity: { ...event.requestContext.identity, apiKeyId: tenant },
+      authorizer:
+        tenant === null
+          ? null
+          : { tenantId: tenant, keyId: 'key_test', scopes: options.scopes ?? 'read,write,admin' },
     },
   };
 }

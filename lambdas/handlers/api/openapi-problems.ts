@@ -4,7 +4,7 @@
  * errors, ApiErrors, toProblem) is here, with the status its kind maps to.
  */
 export interface ProblemInfo {
-  readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 503;
   readonly detail: string;
   /** Extension members the problem carries, as in the example. */
   readonly extra?: Readonly<Record<string, unknown>>;
@@ -32,7 +32,15 @@ export const PROBLEMS = {
     status: 400,
     detail: 'The webhook URL is refused: it resolves to a private address.',
   },
-  'missing-api-key': { status: 401, detail: 'This API needs an x-api-key header.' },
+  'missing-api-key': {
+    status: 401,
+    detail: 'This API needs an API key (Authorization: Bearer or x-api-key).',
+  },
+  'insufficient-scope': {
+    status: 403,
+    detail: "This API key lacks the 'write' scope.",
+    extra: { requiredScope: 'write' },
+  },
   'invalid-signature': {
     status: 401,
     detail: 'The x-processor-signature header does not verify this body.',

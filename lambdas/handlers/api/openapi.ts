@@ -27,7 +27,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components: Json)
 export function problemsOf(method: string, path: string, op: OperationSpec): ProblemCode[] {
   const auth = op.auth ?? 'api-key';
   const codes = new Set<ProblemCode>(op.problems ?? []);
-  if (auth === 'api-key') codes.add('missing-api-key');
+  if (auth === 'api-key') codes.add('missing-api-key').add('insufficient-scope');
   if (path.includes('{')) codes.add('invalid-path-parameter');
   if (op.query) codes.add('validation-failed');
   if (method === 'POST') {
@@ -46,7 +46,16 @@ export function problemsOf(method: string, path: string, op: OperationSpec): Pro
 
 /** What API Gateway answers itself, per status (a JSON `{message}`, not problem+json). */
 const GATEWAY_ERRORS: Readonly<Record<number, { message: string; description: string; keyOnly?: true }>> = {
-  403: { message: 'Forbidden', description: 'No valid API key (answered by API Gateway)', keyOnly: true },
+  401: {
+    message: 'Unauthorized',
+    description: 'No key, or an unknown, revoked or expired one (answered by API Gateway)',
+    keyOnly: true,
+  },
+  403: {
+    message: 'Forbidden',
+    description: 'The tenant is suspended (answered by API Gateway)',
+    keyOnly: true,
+  },
   413: { message: 'Request Too Long', description: 'The body is over API Gateway’s 10 MB limit' },
   429: {
     message: 'Too Many Requests',
@@ -180,7 +189,7 @@ function parametersOf(path: string, op: OperationSpec, schemas: Json): Json[] {
 }
 
 const SECURITY: Readonly<Record<string, Json[]>> = {
-  'api-key': [{ ApiKey: [] }],
+  'api-key': [{ ApiKey: [] }, { Bearer: [] }],
   'webhook-signature': [],
   none: [],
 };
@@ -234,7 +243,12 @@ export function buildOpenApiDocument(operations: Readonly<Record<string, Operati
           type: 'apiKey',
           in: 'header',
           name: 'x-api-key',
-          description: 'The tenant’s API key; the key identifies the tenant and its usage plan',
+          description: 'A tenant’s API key (scopes read, write, admin); the authorizer resolves its tenant',
+        },
+        Bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The same API key as `Authorization: Bearer <key>`',
         },
       },
       parameters: {

@@ -218,10 +218,11 @@ describe('the gateway’s call', () => {
       { id: 'k2', value: 'two', planId: 'plan' },
     ],
   };
+  const keyOf = (value: string) => api.keys.find((k) => k.value === value);
   const route = { method: 'GET', path: '/accounts/{id}', apiKeyRequired: true };
 
   it('meters by the key value the request resolved to, only on methods that require a key', () => {
-    const limit = gatewayLimiter(api, clock().now, {});
+    const limit = gatewayLimiter(api, keyOf, clock().now, {});
     expect(limit(route, 'one')).toBeUndefined();
     expect(limit(route, 'one')?.statusCode).toBe(429);
     expect(limit(route, 'two')).toBeUndefined();
@@ -230,18 +231,18 @@ describe('the gateway’s call', () => {
   });
 
   it('lets everything through when LEDGERLINE_LOCAL_THROTTLE=off', () => {
-    const limit = gatewayLimiter(api, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'off' });
+    const limit = gatewayLimiter(api, keyOf, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'off' });
     expect([limit(route, 'one'), limit(route, 'one'), limit(route, 'one')]).toEqual([
       undefined,
       undefined,
       undefined,
     ]);
-    const on = gatewayLimiter(api, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'on' });
+    const on = gatewayLimiter(api, keyOf, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'on' });
     expect([on(route, 'one'), on(route, 'one')?.statusCode]).toEqual([undefined, 429]);
   });
 
   it('lets everything through an API without limits', () => {
-    const limit = gatewayLimiter({ keys: [] }, clock().now, {});
+    const limit = gatewayLimiter({}, () => undefined, clock().now, {});
     expect(Array.from({ length: 100 }, () => limit(route, undefined)).filter(Boolean)).toEqual([]);
   });
 });

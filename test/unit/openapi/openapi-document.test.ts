@@ -45,7 +45,7 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with the API key scheme in x-api-key', () => {
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
     expect(document).toMatchObject({
-      security: [{ ApiKey: [] }],
+      security: [{ ApiKey: [] }, { Bearer: [] }],
       components: { securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
     });
   });
@@ -62,7 +62,7 @@ describe('the OpenAPI document', () => {
     const paths = document.paths as Record<string, Record<string, Json>>;
     expect(paths['/openapi.json']?.get?.security).toEqual([]);
     expect(paths['/webhooks/processor']?.post?.security).toEqual([]);
-    expect(paths['/accounts/{id}']?.get?.security).toEqual([{ ApiKey: [] }]);
+    expect(paths['/accounts/{id}']?.get?.security).toEqual([{ ApiKey: [] }, { Bearer: [] }]);
   });
 
   it('declares request bodies, path and query parameters from the zod schemas', () => {
