@@ -117,20 +117,23 @@ describe('schedules in serial mode', () => {
   });
 });
 
-/** A stream poller stand-in: it polls when poked, and fetches the records put on `stream`. */
-function fakeProbe(stream: number[]) {
-  let polls = 0;
+/** A stream poller stand-in: each poke is one poll, whose outcome `polls` scripts (then empty ones). */
+function fakeProbe(polls: ('empty' | 'fetch')[]) {
+  let empty = 0;
   let fetched = 0;
+  let emptyAtFetch = 0;
   const probe: IdleProbe = {
     busy: () => false,
-    emptyPolls: () => polls,
+    emptyPolls: () => empty,
     fetched: () => fetched,
     poke: () => {
-      if (stream.length > 0) fetched += stream.splice(0).length;
-      else polls++;
+      if (polls.shift() === 'fetch') {
+        fetched++;
+        emptyAtFetch = empty;
+      } else empty++;
     },
   };
-  return probe;
+  return { probe, emptyAfterFetch: () => empty - emptyAtFetch };
 }
 
 function sources(overrides: Partial<IdleSources> = {}): IdleSources {
@@ -161,15 +164,14 @@ describe('idle()', () => {
     await done;
   });
 
-  it('does not call a stream caught up that fetched records while it was checked', async () => {
+  it('calls a stream caught up only after two empty polls that came after its last fetch', async () => {
     const quiescence = new Quiescence();
-    const stream = [1, 2];
-    const probe = fakeProbe(stream);
+    // One empty poll, then records, then empty polls: the empty poll before the records does not count.
+    const { probe, emptyAfterFetch } = fakeProbe(['empty', 'fetch']);
     quiescence.watch(probe);
     await quiescence.idle(sources());
-    // The records it fetched while idle() checked it did not end the wait: two empty polls came after them.
-    expect(probe.fetched()).toBe(2);
-    expect(probe.emptyPolls()).toBeGreaterThanOrEqual(2);
+    expect(probe.fetched()).toBe(1);
+    expect(emptyAfterFetch()).toBeGreaterThanOrEqual(2);
   });
 
   it('names what still runs when it gives up', async () => {
