@@ -174,7 +174,8 @@ async function awaitBalances(r: Real, account: ModelAccount, what: string): Prom
     },
     PROCESSOR_EVENT_DEADLINE_MS,
   );
-  if (!reached) await expectBalances(r, account, `${what} (after ${PROCESSOR_EVENT_DEADLINE_MS / 1000} s)`);
+  const waited = r.serial ? 'at quiescence' : `after ${PROCESSOR_EVENT_DEADLINE_MS / 1000} s`;
+  if (!reached) await expectBalances(r, account, `${what} (${waited})`);
 }
 
 /** 2026-01-01T00:00:00Z: serial runs date processor events from it, a second per operation. */
