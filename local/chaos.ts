@@ -2,6 +2,7 @@
 // Every decision is a pure function of (seed, boundary, kind, identity, occurrence): never Math.random.
 import { createHash } from 'node:crypto';
 import { LocalRuntimeError } from './errors.ts';
+import { Quiescence } from './quiescence.ts';
 
 /** Every fault the runtime can inject, as `<boundary>.<fault>`. */
 export const ALL_CHAOS_KINDS = [
@@ -43,6 +44,11 @@ export interface ChaosSettings {
   readonly rates: Readonly<Partial<Record<ChaosKind, number>>>;
   /** Delay added by `dynamodb.latency`, and the upper bound of late captures; default 200 ms. */
   readonly latencyMs?: number;
+  /**
+   * Patterns (regular expressions) of identities never faulted nor counted: calls whose number depends on
+   * the clock rather than on the run, such as a read through a per-container cache with a time to live.
+   */
+  readonly exempt?: readonly string[];
 }
 
 /** What the runtime exposes as `runtime.chaos`. */
@@ -147,25 +153,42 @@ export class Chaos implements ChaosReport {
   private readonly settings: ChaosSettings | undefined;
   private readonly seen = new Map<string, number>();
   private readonly injected: InjectedFault[] = [];
-  private readonly aliases = new Map<string, string>();
+  /** Aliases of minted ids, per scope. */
+  private readonly aliases = new Map<string, Map<string, string>>();
+  private readonly exempt: readonly RegExp[];
+  /**
+   * Present in serial mode (replayable runs): the pollers register here, and the runtime's `idle()` asks
+   * them whether they are caught up. Serial pollers also deliver one stream record or message at a time.
+   */
+  readonly quiescence: Quiescence | undefined;
 
-  constructor(settings: ChaosSettings | undefined) {
+  constructor(settings: ChaosSettings | undefined, options: { readonly serial?: boolean } = {}) {
     this.settings = settings;
     this.seed = settings?.seed ?? 0;
     this.latencyMs = settings?.latencyMs ?? 200;
+    this.quiescence = options.serial ? new Quiescence() : undefined;
+    this.exempt = (settings?.exempt ?? []).map((p) => new RegExp(p));
   }
 
   /**
-   * `text` with every id the stack minted at random replaced by its order of first appearance (`acct_~3`) and
-   * timestamps by `T`, so the same scenario run twice names its operations the same way.
+   * `text` with every id the stack minted at random replaced by its order of first appearance in `scope`
+   * (`acct_~3`) and timestamps by `T`, so the same scenario run twice names its operations the same way.
+   * A scope is one sequential consumer (a function, a mapping): two consumers that meet new ids in a different
+   * order then still name them the same way each run.
    */
-  identity(text: string): string {
+  identity(text: string, scope = ''): string {
+    let aliases = this.aliases.get(scope);
+    if (!aliases) {
+      aliases = new Map();
+      this.aliases.set(scope, aliases);
+    }
+    const known = aliases;
     return text
       .replace(MINTED_ID, (id: string, prefix: string | undefined) => {
-        let alias = this.aliases.get(id);
+        let alias = known.get(id);
         if (!alias) {
-          alias = `${prefix ?? 'uuid'}_~${this.aliases.size + 1}`;
-          this.aliases.set(id, alias);
+          alias = `${prefix ?? 'uuid'}_~${known.size + 1}`;
+          known.set(id, alias);
         }
         return alias;
       })
@@ -184,7 +207,7 @@ export class Chaos implements ChaosReport {
    * priority order.
    */
   pick<K extends ChaosKind>(boundary: ChaosBoundary, identity: string, kinds: readonly K[]): K | undefined {
-    if (!this.settings) return undefined;
+    if (!this.settings || this.exempt.some((p) => p.test(identity))) return undefined;
     // Occurrences count per question asked, so asking about other kinds of the same operation changes nothing.
     const key = `${boundary}\u0000${kinds.join()}\u0000${identity}`;
     const occurrence = (this.seen.get(key) ?? 0) + 1;

@@ -266,6 +266,11 @@ export class LambdaPool {
     return result;
   }
 
+  /** Invocations running or waiting for an environment, over every function. */
+  inFlight(): number {
+    return [...this.#functions.values()].reduce((n, f) => n + f.busy + f.waiting.length, 0);
+  }
+
   /** The name of the function environment `environmentId` runs. */
   functionOf(environmentId: string): string | undefined {
     return this.#environments.get(environmentId)?.functionName;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildTenantAdmin } from '../lambdas/composition/tenant-admin.ts';
 import { SCOPES } from '../lambdas/domain/tenants.ts';
 import { TENANT_KEY_PEPPER_ID, TENANTS_TABLE_ID } from '../lib/tenants.ts';
@@ -14,6 +15,7 @@ import { startPollers } from './event-source-pollers.ts';
 import type { FunctionSpec, InvokeResult, LogSink } from './lambda-pool.ts';
 import { stableId } from './naming.ts';
 import { provisionStack } from './provisioners/provision-stack.ts';
+import type { World } from './provisioners/provisioner.ts';
 import { PROVISIONERS } from './provisioners/registry.ts';
 import { startSchedules } from './schedule-runner.ts';
 import { type LocalServices, startServices } from './services.ts';
@@ -54,6 +56,11 @@ export interface LocalRuntimeOptions {
    * See "Fault injection" in the README.
    */
   readonly chaos?: string | ChaosSettings;
+  /**
+   * Serial mode, for runs that replay exactly: stream pollers deliver one record a batch, queue pollers one
+   * message at a time, schedules run only on `fireSchedules()`, and `idle()` tells when nothing runs.
+   */
+  readonly serial?: boolean;
 }
 
 /** A running local stack. */
@@ -84,6 +91,13 @@ export interface LocalRuntime {
   readonly childPids: readonly number[];
   /** The faults injected so far (seed 0 and an empty log when chaos is off). */
   readonly chaos: ChaosReport;
+  /**
+   * Serial mode only: resolves when nothing runs or is due (no invocation in flight, no execution running,
+   * no message in a consumed queue, every stream read to its end); rejects after `timeoutMs`.
+   */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Runs every schedule rule's targets once, now; resolves when they ended (serial mode's clock). */
+  fireSchedules(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +112,36 @@ function envKeys(options: LocalRuntimeOptions): string[] {
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+}
+
+/** Messages in the queues a mapping consumes: visible, in flight and delayed. */
+function queuedMessages(world: World, endpoint: string, region: string) {
+  const client = new SQSClient({
+    endpoint,
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  const urls = world.mappings
+    .filter((m) => m.properties.Enabled !== false)
+    .flatMap((m) => world.queues.get(String(m.properties.EventSourceArn))?.url ?? []);
+  const names = [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ] as const;
+  const count = async () => {
+    const counts = await Promise.all(
+      urls.map(async (url) => {
+        const { Attributes = {} } = await client.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...names] }),
+        );
+        return names.reduce((n, name) => n + Number(Attributes[name] ?? 0), 0);
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  };
+  return { client, count };
 }
 
 /** Functions that only serve CDK's own custom resources (e.g. log retention): never app code. */
@@ -191,7 +235,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const plan = planStack(assembly, (name, at) => values.condition(name, at), PROVISIONERS);
   const persist = options.persistDir ? resolve(options.persistDir) : undefined;
   const chaosSettings = chaosSettingsFrom(options.chaos, process.env);
-  const chaos = new Chaos(chaosSettings);
+  const chaos = new Chaos(chaosSettings, { serial: options.serial === true });
   if (chaosSettings) log(`chaos: on, seed=${chaos.seed} ${JSON.stringify(chaosSettings.rates)}`);
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -260,8 +304,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stoppers.push(async () => {
       await Promise.all(pollers.map((p) => p.stop()));
     });
-    const schedules = startSchedules(world.schedules, { invoke: (fn, e) => pool.invoke(fn, e), region, log });
+    const schedules = startSchedules(world.schedules, {
+      invoke: (fn, e) => pool.invoke(fn, e),
+      region,
+      log,
+      manual: options.serial === true,
+    });
     stoppers.push(() => schedules.stop());
+    const queued = queuedMessages(world, sqs.endpoint, region);
+    stoppers.push(async () => queued.client.destroy());
 
     const outputs: Record<string, unknown> = {};
     for (const [name, output] of Object.entries(assembly.template.Outputs ?? {})) {
@@ -308,6 +359,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       invoke: (fn, event) => pool.invoke(refs[fn] ?? fn, event),
       childPids: dynamo?.pid ? [dynamo.pid] : [],
       chaos,
+      async idle(timeoutMs) {
+        const { quiescence } = chaos;
+        if (!quiescence) throw new Error('idle() needs a runtime started with serial: true');
+        const sources = { inFlight: () => pool.inFlight(), running: () => services.sfn.running() };
+        await quiescence.idle({ ...sources, queued: queued.count }, timeoutMs);
+      },
+      fireSchedules: () => schedules.fire(),
       stop: stopAll,
     };
   } catch (error) {

@@ -26,6 +26,11 @@ export interface ScheduleRunnerOptions {
   readonly log: (line: string) => void;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * Runs schedules only when `fire()` is called, never on the clock (serial runs: the harness fires them at
+   * points of its choosing, so when they run does not depend on how long the run took). @default false
+   */
+  readonly manual?: boolean;
 }
 
 /** The longest delay a Node timer takes; a later run is reached in several waits. */
@@ -56,6 +61,7 @@ export class ScheduleRunner {
   readonly #options: ScheduleRunnerOptions;
   readonly #now: () => number;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #schedules: PlannedSchedule[] = [];
   #stopped = false;
 
   constructor(options: ScheduleRunnerOptions) {
@@ -65,6 +71,8 @@ export class ScheduleRunner {
 
   /** Starts `schedule`: its first run is one period (rate) or its next matching minute (cron) from now. */
   start(schedule: PlannedSchedule): void {
+    this.#schedules.push(schedule);
+    if (this.#options.manual) return;
     const started = this.#now();
     this.#wait(schedule, started, nextRun(schedule.expression, started, started));
   }
@@ -79,7 +87,7 @@ export class ScheduleRunner {
       () => {
         this.#timers.delete(timer);
         if (this.#now() < at) return this.#wait(schedule, started, at);
-        this.#run(schedule, at);
+        void this.#run(schedule, at);
         this.#wait(schedule, started, nextRun(schedule.expression, this.#now(), started));
       },
       Math.min(MAX_TIMER_MS, Math.max(0, at - this.#now())),
@@ -87,20 +95,27 @@ export class ScheduleRunner {
     this.#timers.add(timer);
   }
 
-  #run(schedule: PlannedSchedule, at: number): void {
+  /** Runs every target of `schedule` once; resolves when their invocations ended (nothing has to wait). */
+  #run(schedule: PlannedSchedule, at: number): Promise<void> {
     const event = scheduledEvent(schedule.ruleArn, this.#options.region, at);
-    for (const target of schedule.targets) {
+    const runs = schedule.targets.map((target) => {
       const payload = target.input === undefined ? event : target.input;
       const fail = (why: string) => {
         if (!this.#stopped) this.#options.log(`${schedule.logicalId} → ${target.functionName}: ${why}`);
       };
-      this.#options.invoke(target.functionName, payload).then(
+      return this.#options.invoke(target.functionName, payload).then(
         (result) => {
           if (!result.ok) fail(`${result.error.errorType}: ${result.error.errorMessage}`);
         },
         (error: unknown) => fail(String(error)),
       );
-    }
+    });
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  /** Runs every schedule once now, one after another; resolves when their invocations ended. */
+  async fire(): Promise<void> {
+    for (const schedule of this.#schedules) if (!this.#stopped) await this.#run(schedule, this.#now());
   }
 
   /** Clears every timer; invocations already running finish (or end with the Lambda pool). */

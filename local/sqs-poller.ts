@@ -35,7 +35,11 @@ export interface SqsPollerOptions {
   readonly log: (line: string) => void;
   /** Concurrent pollers when the mapping sets no `MaximumConcurrency`. */
   readonly defaultConcurrency?: number;
-  /** Duplicates deliveries and loses deletes (the message comes back after a short visibility timeout). */
+  /**
+   * Duplicates deliveries and loses deletes (the message comes back after a short visibility timeout). In
+   * serial mode (`quiescence`) one poller takes one message at a time and a duplicate runs after the first
+   * delivery, so the worker's calls never interleave and their order is the queue's.
+   */
   readonly chaos?: Chaos;
   /** The visibility timeout chaos gives a message whose delete it lost; default 1 s (the queue's is minutes). */
   readonly redeliverAfterSeconds?: number;
@@ -90,6 +94,8 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
   });
   const abort = new AbortController();
   const chaos = options.chaos?.active('sqs') ? options.chaos : undefined;
+  const serial = options.chaos?.quiescence !== undefined;
+  const batchSize = serial ? 1 : mapping.batchSize;
 
   async function receive(max: number, waitSeconds: number): Promise<Message[]> {
     const { Messages } = await client.send(
@@ -118,12 +124,12 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
   }
 
   async function pollOnce(): Promise<void> {
-    const messages = await receive(mapping.batchSize, 20);
+    const messages = await receive(batchSize, 20);
     if (messages.length === 0) return;
     const deadline = Date.now() + mapping.batchingWindowMs;
-    while (messages.length < mapping.batchSize && Date.now() < deadline && !abort.signal.aborted) {
+    while (messages.length < batchSize && Date.now() < deadline && !abort.signal.aborted) {
       const more = await receive(
-        mapping.batchSize - messages.length,
+        batchSize - messages.length,
         Math.min(20, Math.ceil((deadline - Date.now()) / 1000)),
       );
       messages.push(...more);
@@ -135,13 +141,17 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
     if (dropped.length > 0) await remove(dropped);
     if (passing.length === 0) return;
     const identity = (r: LambdaSqsRecord) =>
-      chaos?.identity(`${mapping.logicalId} ${r.attributes.MessageDeduplicationId ?? r.body}`) ?? '';
+      chaos?.identity(
+        `${mapping.logicalId} ${r.attributes.MessageDeduplicationId ?? r.body}`,
+        mapping.logicalId,
+      ) ?? '';
     const duplicates = chaos ? passing.filter((r) => chaos.pick('sqs', identity(r), ['sqs.duplicate'])) : [];
-    // A duplicate reaches another poller at the same time; only the first delivery's outcome settles the message.
-    const [result] = await Promise.all([
-      pool.invoke(mapping.functionName, { Records: passing }),
-      duplicates.length > 0 ? pool.invoke(mapping.functionName, { Records: duplicates }) : undefined,
-    ]);
+    // A duplicate reaches another poller at the same time (serial: right after); only the first delivery's
+    // outcome settles the message.
+    const twice = () =>
+      duplicates.length > 0 ? pool.invoke(mapping.functionName, { Records: duplicates }) : undefined;
+    const first = pool.invoke(mapping.functionName, { Records: passing });
+    const [result] = serial ? [await first, await twice()] : await Promise.all([first, twice()]);
     if (abort.signal.aborted) return;
     if (!result.ok) {
       log(
@@ -173,7 +183,7 @@ export function startSqsPoller(options: SqsPollerOptions): { stop(): Promise<voi
     );
   }
 
-  const concurrency = Math.max(1, mapping.maxConcurrency ?? options.defaultConcurrency ?? 2);
+  const concurrency = serial ? 1 : Math.max(1, mapping.maxConcurrency ?? options.defaultConcurrency ?? 2);
   const loops = Array.from({ length: concurrency }, async () => {
     while (!abort.signal.aborted) {
       try {

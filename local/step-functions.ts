@@ -329,6 +329,11 @@ export class StepFunctionsService {
     return listen(server, port, '127.0.0.1').then((bound) => `http://127.0.0.1:${bound}`);
   }
 
+  /** Executions still running. */
+  running(): number {
+    return [...this.#executions.values()].filter((e) => e.status === 'RUNNING').length;
+  }
+
   /** Aborts running executions and closes the endpoint. */
   async stop(): Promise<void> {
     for (const execution of this.#executions.values()) execution.abort?.();

@@ -39,7 +39,7 @@ export interface StreamPollerOptions {
   /** Sends an on-failure record to the queue with this ARN. */
   readonly sendToQueue: (queueArn: string, body: string) => Promise<void>;
   readonly log: (line: string) => void;
-  /** Duplicates, re-delivers (after the shard's next batch) and fails batches. */
+  /** Duplicates, re-delivers and fails batches; serial (`quiescence`): one record a batch, see below. */
   readonly chaos?: Chaos;
 }
 
@@ -91,6 +91,17 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
   const abort = new AbortController();
   const finished = new Set<string>();
   const running = new Map<string, Promise<void>>();
+  // Serial mode: one record a batch (a consumer's writes then never depend on batching); shard states for idle.
+  const serial = options.chaos?.quiescence;
+  const shards = new Map<string, { held: boolean; empty: number }>();
+  let [fetchedTotal, wake] = [0, new AbortController()];
+  serial?.watch({
+    busy: () => [...shards.values()].some((s) => s.held),
+    emptyPolls: () => Math.min(...[...shards.values()].map((s) => s.empty)),
+    fetched: () => fetchedTotal,
+    poke: () => wake.abort(),
+  });
+  const batchSize = serial ? 1 : mapping.batchSize;
 
   async function onFailure(batch: PendingBatch, shardId: string, condition: string, functionError: boolean) {
     const first = batch.records[0];
@@ -139,7 +150,7 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
   const chaos = options.chaos?.active('stream') ? options.chaos : undefined;
   /** A record's identity: the mapping, the item's keys (stream id and version). */
   const idOf = (r: LambdaStreamRecord) =>
-    chaos?.identity(`${mapping.logicalId} ${canonicalJson(r.dynamodb.Keys)}`) ?? '';
+    chaos?.identity(`${mapping.logicalId} ${canonicalJson(r.dynamodb.Keys)}`, mapping.logicalId) ?? '';
 
   /**
    * One invocation, faulted by chaos per record (so batching does not change the decisions): the batch fails
@@ -237,6 +248,8 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
     /** Batches chaos delivers again after the next one (a lost checkpoint), never re-delivered twice. */
     const late: LambdaStreamRecord[][] = [];
     let bufferSince = 0;
+    const state = { held: false, empty: 0 };
+    shards.set(shardId, state);
     while (!abort.signal.aborted) {
       let fetched = 0;
       if (iterator) {
@@ -246,6 +259,8 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
         iterator = response.NextShardIterator;
         for (const raw of response.Records ?? []) {
           fetched++;
+          fetchedTotal++;
+          state.held = true;
           const record = toLambdaRecord(raw, options.region, streamArn);
           if (passesFilters(mapping.filters, record)) {
             if (buffer.length === 0) bufferSince = Date.now();
@@ -255,9 +270,9 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
           }
         }
       }
-      const windowOver = Date.now() - bufferSince >= mapping.batchingWindowMs;
-      while (buffer.length > 0 && (buffer.length >= mapping.batchSize || windowOver || !iterator)) {
-        const batch = buffer.splice(0, mapping.batchSize);
+      const windowOver = serial !== undefined || Date.now() - bufferSince >= mapping.batchingWindowMs;
+      while (buffer.length > 0 && (buffer.length >= batchSize || windowOver || !iterator)) {
+        const batch = buffer.splice(0, batchSize);
         const earlier = late.splice(0);
         await deliver(batch, shardId, late);
         for (const records of earlier) await deliver(records, shardId);
@@ -265,12 +280,18 @@ export function startStreamPoller(options: StreamPollerOptions): { stop(): Promi
         options.checkpoints.set(key, (batch[batch.length - 1] as LambdaStreamRecord).dynamodb.SequenceNumber);
       }
       if (buffer.length === 0) for (const records of late.splice(0)) await deliver(records, shardId);
+      state.held = buffer.length > 0;
       if (!iterator && buffer.length === 0) {
         finished.add(shardId);
+        shards.delete(shardId);
         return;
       }
-      if (fetched === 0)
-        await sleep(buffer.length > 0 ? Math.min(250, mapping.batchingWindowMs) : 250, abort.signal);
+      if (fetched === 0 && buffer.length === 0) state.empty++;
+      if (fetched === 0) {
+        const ms = buffer.length > 0 ? Math.min(250, mapping.batchingWindowMs) : 250;
+        if (wake.signal.aborted) wake = new AbortController();
+        await sleep(ms, AbortSignal.any([abort.signal, wake.signal]));
+      }
     }
   }
 

@@ -28,7 +28,19 @@ export interface ClientOptions {
   readonly retryForMs?: number;
   /** Per-attempt deadline. @default 20 s */
   readonly timeoutMs?: number;
+  /**
+   * Serial mode: resolves when the runtime is quiescent. Awaited after every answer, so a retry (and the next
+   * request) starts from a settled stack instead of after a backoff whose length decides what ran meanwhile.
+   */
+  readonly settle?: () => Promise<void>;
+  /**
+   * Serial mode: when the idempotency locks held now expire (epoch ms), if any. A 409 in flight after
+   * quiescence is a lock whose invocation died: the retry waits for its expiry once, instead of polling.
+   */
+  readonly lockExpiry?: () => Promise<number | undefined>;
 }
+
+const IN_PROGRESS = 'urn:ledgerline:problem:idempotent-request-in-progress';
 
 /**
  * An API client that behaves as a careful client under faults: a request whose answer was lost (5xx,
@@ -66,6 +78,12 @@ export function chaosClient(options: ClientOptions) {
     }
   }
 
+  async function untilLocksExpire(): Promise<void> {
+    const expiry = await options.lockExpiry?.();
+    // A margin for the lock's own clock check, which runs in the function.
+    if (expiry !== undefined) await sleep(Math.max(0, expiry - Date.now()) + 250);
+  }
+
   async function request(
     method: string,
     path: string,
@@ -75,10 +93,14 @@ export function chaosClient(options: ClientOptions) {
     const deadline = Date.now() + retryForMs;
     for (let attempt = 1; ; attempt++) {
       const { status, json, retryAfter } = await once(method, path, body, headers);
+      // A read starts nothing (and, writing nothing, is never crashed): only a command's answer is settled.
+      if (method !== 'GET') await options.settle?.();
       if (!retryable(status, json)) return { status, json, attempts: attempt };
       if (Date.now() > deadline) return { status: 0, json, attempts: attempt };
       retries++;
-      await sleep(Math.min(3_000, Math.max(retryAfter * 1000, 50 * 2 ** attempt)));
+      if (!options.settle) await sleep(Math.min(3_000, Math.max(retryAfter * 1000, 50 * 2 ** attempt)));
+      else if (status === 429) await sleep(retryAfter * 1000);
+      else if (status === 409 && json.type === IN_PROGRESS) await untilLocksExpire();
     }
   }
 

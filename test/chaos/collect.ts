@@ -42,6 +42,16 @@ export async function workerRecords(stack: Stack): Promise<WorkerRecord[]> {
   }));
 }
 
+/** When the idempotency locks held now expire (epoch ms, the latest), if any is held. */
+export async function locksExpiry(stack: Stack): Promise<number | undefined> {
+  const expiries = (await scanAll(stack, stack.idempotencyTable)).flatMap((row) =>
+    row.status === 'INPROGRESS' && typeof row.in_progress_expiration === 'number'
+      ? [row.in_progress_expiration]
+      : [],
+  );
+  return expiries.length > 0 ? Math.max(...expiries) : undefined;
+}
+
 /** The bodies of the messages in a DLQ (read without deleting; they are hidden for a minute). */
 export async function deadLetters(stack: Stack, queueUrl: string): Promise<Record<string, unknown>[]> {
   const bodies = new Map<string, Record<string, unknown>>();

@@ -26,8 +26,16 @@ import {
   type ModelDispute,
 } from './model.ts';
 
-/** Polls `probe` until it returns a value, or gives up after `timeoutMs` (undefined). */
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+/**
+ * Polls `probe` until it returns a value, or gives up after `timeoutMs` (undefined). Serial: probes once,
+ * the stack being quiescent already (the client settles it after every answer).
+ */
+async function poll<T>(
+  r: Real,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T | undefined> {
+  if (r.serial) return probe();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -72,10 +80,14 @@ export function payment(payerIndex: number, merchantIndex: number, amount: numbe
       expectAnswer(`payment ${key}`, answer, { ok: true }, 202);
       const id = String(answer.json.id);
       m.paymentsByPayer.set(payer.id, (m.paymentsByPayer.get(payer.id) ?? 0) + 1);
-      const final = await poll(async () => {
-        const view = await r.client.get(`/payments/${id}`);
-        return view.json.status === 'settled' || view.json.status === 'failed' ? view.json : undefined;
-      }, PAYMENT_DEADLINE_MS);
+      const final = await poll(
+        r,
+        async () => {
+          const view = await r.client.get(`/payments/${id}`);
+          return view.json.status === 'settled' || view.json.status === 'failed' ? view.json : undefined;
+        },
+        PAYMENT_DEADLINE_MS,
+      );
       if (!final)
         throw new ModelMismatch(`payment ${id} not settled or failed within ${PAYMENT_DEADLINE_MS} ms`);
       const reason = isJson(final.failure) ? String(final.failure.reason) : '';
@@ -150,16 +162,24 @@ const PROCESSOR_EVENT_DEADLINE_MS = 240_000;
 
 /** The merchant's balances reach the model's (a processor event is applied asynchronously). */
 async function awaitBalances(r: Real, account: ModelAccount, what: string): Promise<void> {
-  const reached = await poll(async () => {
-    try {
-      await expectBalances(r, account, what);
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, PROCESSOR_EVENT_DEADLINE_MS);
-  if (!reached) await expectBalances(r, account, `${what} (after ${PROCESSOR_EVENT_DEADLINE_MS / 1000} s)`);
+  const reached = await poll(
+    r,
+    async () => {
+      try {
+        await expectBalances(r, account, what);
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    PROCESSOR_EVENT_DEADLINE_MS,
+  );
+  const waited = r.serial ? 'at quiescence' : `after ${PROCESSOR_EVENT_DEADLINE_MS / 1000} s`;
+  if (!reached) await expectBalances(r, account, `${what} (${waited})`);
 }
+
+/** 2026-01-01T00:00:00Z: serial runs date processor events from it, a second per operation. */
+const SERIAL_CREATED = 1_767_225_600;
 
 function disputeEvent(r: Real, d: ModelDispute, type: string, currency: Currency, key: string): Json {
   const id = `evt_${key}`;
@@ -167,7 +187,7 @@ function disputeEvent(r: Real, d: ModelDispute, type: string, currency: Currency
   return {
     id,
     type,
-    created: Math.floor(Date.now() / 1000),
+    created: r.serial ? SERIAL_CREATED + r.ops : Math.floor(Date.now() / 1000),
     metadata: { tenantId: r.tenantId, merchantAccountId: d.merchant, paymentId: `pay_${r.runId}` },
     data: {
       disputeId: d.id,

@@ -39,6 +39,13 @@ export interface Real {
   readonly msByName: Record<string, number>;
   /** Called after each operation (CHAOS_VERBOSE=1 prints them). */
   readonly trace?: (line: string) => void;
+  /**
+   * Serial mode: the client settles the stack after every answer, so an asynchronous outcome (a payment, a
+   * processor event) is read once instead of polled; the processor's `created` counts operations.
+   */
+  readonly serial?: boolean;
+  /** Serial mode: run after each operation (fires the schedules now and then, cuts the fault log). */
+  readonly afterOperation?: () => Promise<void>;
 }
 
 /** The API answered differently from the model: the run stops, the seed is printed. */
@@ -105,6 +112,7 @@ export function command(
       const started = Date.now();
       try {
         await run(m, r, next(r, name));
+        await r.afterOperation?.();
       } finally {
         const ms = Date.now() - started;
         r.msByName[name] = (r.msByName[name] ?? 0) + ms;

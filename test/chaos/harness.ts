@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SlotTables } from '../../lambdas/adapters/dynamodb-read-model-pointer.ts';
 import type { ReadModelName } from '../../lambdas/domain/projections/read-model.ts';
 import { READ_MODEL_TABLES_ENV } from '../../lambdas/shared/env-names.ts';
+import type { ChaosSettings } from '../../local/chaos.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/runtime.ts';
 import { perModel } from './invariants.ts';
 
@@ -37,8 +38,12 @@ function refMatching(refs: Readonly<Record<string, string>>, pattern: RegExp, wh
   return found;
 }
 
-/** Starts the local runtime (synthesizing cdk.out when stale) with `chaos` when given. */
-export async function startStack(chaos: string | undefined, log: (line: string) => void): Promise<Stack> {
+/** Starts the local runtime (synthesizing cdk.out when stale) with `chaos` when given, serial if asked. */
+export async function startStack(
+  chaos: string | ChaosSettings | undefined,
+  log: (line: string) => void,
+  serial = false,
+): Promise<Stack> {
   const projectRoot = join(import.meta.dirname, '..', '..');
   const cdkOut = join(projectRoot, 'cdk.out');
   const { ensureAssembly } = await import('../../local/synth.ts');
@@ -53,6 +58,7 @@ export async function startStack(chaos: string | undefined, log: (line: string) 
     log,
     functionLog: (fn, line) => log(`[${fn}] ${line}`),
     ...(chaos ? { chaos } : {}),
+    serial,
   };
   const runtime = await startLocalRuntime(options);
   const projector = runtime.functions.find((f) => f.env.DAILY_TOTALS_TABLES && f.env.ACCOUNT_VIEW_TABLES);

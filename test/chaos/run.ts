@@ -4,8 +4,9 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { type ChaosReport, type InjectedFault, parseChaos } from '../../local/chaos.ts';
 import { chaosClient } from './client.ts';
-import { allEvents, deadLetters, liveReadModels, workerRecords } from './collect.ts';
+import { allEvents, deadLetters, liveReadModels, locksExpiry, workerRecords } from './collect.ts';
 import { expectBalances, ModelMismatch, type Real } from './commands.ts';
 import { CHAOS_API_KEY, type Stack, startStack, WEBHOOK_SECRET } from './harness.ts';
 import {
@@ -26,6 +27,12 @@ export interface SeedOptions {
   readonly operations: number;
   /** `LEDGERLINE_CHAOS` rates without the seed (`dynamodb=0.02,sqs.duplicate=0.1`); empty: chaos off. */
   readonly chaosRates: string;
+  /**
+   * Serial mode, whose fault log replays exactly: the stack settles after every answer (no polling, retries
+   * from a quiescent stack), stream and queue pollers deliver one record at a time, and the schedules run
+   * every SCHEDULE_EVERY operations instead of on the clock.
+   */
+  readonly serial?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -37,11 +44,16 @@ export interface SeedResult {
   readonly msByName: Record<string, number>;
   /** Milliseconds from the last operation to the end of the invariant checks. */
   readonly checkMs: number;
+  /** Serial mode: milliseconds spent waiting for the stack to be quiescent. */
+  readonly settleMs: number;
   /** Requests sent again with the same Idempotency-Key because an answer was lost. */
   readonly clientRetries: number;
   readonly faults: Record<string, number>;
   readonly faultCount: number;
+  /** Serial: of the log in operation order (sorted within an operation); else of the sorted log. */
   readonly faultLogHash: string;
+  /** The fault log, `<boundary>.<kind> <identity>#<occurrence>` a line; serial: `<operation> ` first. */
+  readonly faultLog: readonly string[];
   readonly invariantsChecked: readonly string[];
   readonly violations: readonly Violation[];
   readonly durationMs: number;
@@ -123,8 +135,36 @@ export async function checkInvariants(stack: Stack, model: Model, real: Real): P
 }
 
 /** The command that replays one seed exactly. */
-export function replayCommand(seed: number, operations: number, chaosRates: string): string {
-  return `npm run test:chaos -- --seeds ${seed} --operations ${operations}${chaosRates ? ` --chaos '${chaosRates}'` : ' --chaos off'}`;
+export function replayCommand(seed: number, operations: number, chaosRates: string, serial = false): string {
+  return `npm run test:chaos -- --seeds ${seed} --operations ${operations}${chaosRates ? ` --chaos '${chaosRates}'` : ' --chaos off'}${serial ? ' --serial' : ''}`;
+}
+
+/**
+ * Calls serial mode leaves unfaulted because how many happen depends on the clock: reads of a read model's
+ * pointer, which every function caches for a few seconds (`PointerCache`).
+ */
+export const SERIAL_EXEMPT = ['^\\S+ GetItem \\S*ReadModelsPointers'];
+
+/** Serial mode runs the schedules (the expiry sweep) after every this many operations. */
+export const SCHEDULE_EVERY = 10;
+
+const line = (f: InjectedFault) => `${f.boundary}.${f.kind} ${f.identity}`;
+const hash = (value: unknown) =>
+  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+
+/**
+ * The fault log cut at every operation's end (serial mode). Within an operation the consumers run side by
+ * side (projector, relay, saga, workers), so its faults are sorted; across operations the order is kept.
+ */
+function faultSteps(chaos: ChaosReport) {
+  const steps: string[][] = [];
+  let cut = 0;
+  const take = () => {
+    const log = chaos.log();
+    steps.push(log.slice(cut).map(line).sort());
+    cut = log.length;
+  };
+  return { steps, take };
 }
 
 /** Runs one seed on a fresh stack (chaos seeded with the same number) and checks every invariant. */
@@ -136,10 +176,33 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   // The stack's and the functions' logs, for a failing seed's post-mortem.
   const logFile = join(tmpdir(), `ledgerline-chaos-seed-${seed}.log`);
   const logs = createWriteStream(logFile);
-  const stack = await startStack(chaos ?? undefined, (line) => logs.write(`${line}\n`));
+  const serial = options.serial === true;
+  const settings = chaos && serial ? { ...parseChaos(chaos), exempt: SERIAL_EXEMPT } : (chaos ?? undefined);
+  const stack = await startStack(settings, (text) => logs.write(`${text}\n`), serial);
+  const { runtime } = stack;
   const model = emptyModel(operations);
+  const steps = faultSteps(runtime.chaos);
+  let settleMs = 0;
+  const idle = async () => {
+    const since = Date.now();
+    await runtime.idle();
+    settleMs += Date.now() - since;
+  };
+  const settle = { settle: idle, lockExpiry: () => locksExpiry(stack) };
   const real: Real = {
-    client: chaosClient({ apiUrl: stack.apiUrl, apiKey: CHAOS_API_KEY }),
+    client: chaosClient({ apiUrl: stack.apiUrl, apiKey: CHAOS_API_KEY, ...(serial ? settle : {}) }),
+    serial,
+    ...(serial
+      ? {
+          afterOperation: async () => {
+            if (real.ops % SCHEDULE_EVERY === 0) {
+              await runtime.fireSchedules();
+              await idle();
+            }
+            steps.take();
+          },
+        }
+      : {}),
     tenantId: stack.tenantId,
     webhookSecret: WEBHOOK_SECRET,
     runId: `s${seed}`,
@@ -181,7 +244,8 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     await stack.stop();
     logs.end();
   }
-  const faultLog = stack.runtime.chaos.log();
+  const faultLog = runtime.chaos.log();
+  steps.take();
   return {
     seed,
     chaos,
@@ -189,18 +253,19 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     operationsByName: real.byName,
     msByName: real.msByName,
     checkMs,
+    settleMs,
     clientRetries: real.client.retries(),
-    faults: stack.runtime.chaos.counts(),
+    faults: runtime.chaos.counts(),
     faultCount: faultLog.length,
-    // A multiset: concurrent work (pollers, workers) may inject the same faults in another order.
-    faultLogHash: createHash('sha256')
-      .update(JSON.stringify(faultLog.map((f) => JSON.stringify(f)).sort()))
-      .digest('hex')
-      .slice(0, 16),
+    // Not serial, a multiset: concurrent work (pollers, workers, retries) may inject faults in another order.
+    faultLogHash: serial ? hash(steps.steps) : hash(faultLog.map(line).sort()),
+    faultLog: serial
+      ? steps.steps.flatMap((step, i) => step.map((f) => `${i + 1} ${f}`))
+      : faultLog.map(line).sort(),
     invariantsChecked: INVARIANTS,
     violations,
     durationMs: Date.now() - started,
-    replay: replayCommand(seed, operations, chaosRates),
+    replay: replayCommand(seed, operations, chaosRates, serial),
     logFile,
   };
 }

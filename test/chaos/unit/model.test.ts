@@ -3,6 +3,7 @@ import {
   applyOpenTransfer,
   applyResolution,
   emptyModel,
+  expectOpenTransfer,
   expectPost,
   expectVoid,
   type ModelAccount,
@@ -21,6 +22,16 @@ const account = (id: string, creditsPosted: number): ModelAccount => ({
 });
 
 describe('the chaos model', () => {
+  it('refuses a transfer for its currencies before the accounts are frozen, as the ledger does (seed 5)', () => {
+    const frozen = { ...account('a', 1_000), status: 'frozen' as const };
+    const euros = { ...account('b', 0), currency: 'EUR' as const };
+    expect(expectOpenTransfer(frozen, euros, 10, 'USD')).toEqual({ ok: false, code: 'currency-mismatch' });
+    expect(expectOpenTransfer(frozen, account('c', 0), 10, 'USD')).toEqual({
+      ok: false,
+      code: 'account-frozen',
+    });
+  });
+
   it('a reservation posted again as it was (its own resolution) is answered ok and moves nothing', () => {
     const model = emptyModel();
     const a = account('a', 1_000);
