@@ -169,7 +169,8 @@ class Environment {
   }
 }
 
-function defaultLogSink(functionName: string, line: string): void {
+/** Where a function's log lines go unless the runtime is given a sink: stdout, prefixed with the function. */
+export function defaultLogSink(functionName: string, line: string): void {
   process.stdout.write(`[${functionName}] ${line}\n`);
 }
 

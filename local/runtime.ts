@@ -1,18 +1,16 @@
 import { resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { buildTenantAdmin } from '../lambdas/composition/tenant-admin.ts';
-import { SCOPES } from '../lambdas/domain/tenants.ts';
 import { TENANT_KEY_PEPPER_ID, TENANTS_TABLE_ID } from '../lib/tenants.ts';
+import { alarmSpecsOf, LocalAlarms } from './alarms.ts';
 import { type ApiGateway, startApiGateway } from './api-gateway.ts';
-import { ApiKeyRegistry, LocalUsagePlanKeys, registryControl, tierPlanIds } from './api-keys.ts';
+import { ApiKeyRegistry } from './api-keys.ts';
 import { type ApiKey, type ApiModel, buildApiModel } from './api-model.ts';
 import { Chaos, type ChaosReport, type ChaosSettings, chaosSettingsFrom } from './chaos.ts';
 import { loadStackAssembly } from './cloud-assembly.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { TemplateError } from './errors.ts';
 import { startPollers } from './event-source-pollers.ts';
-import type { FunctionSpec, InvokeResult, LogSink } from './lambda-pool.ts';
+import { defaultLogSink, type FunctionSpec, type InvokeResult, type LogSink } from './lambda-pool.ts';
 import { stableId } from './naming.ts';
 import { provisionStack } from './provisioners/provision-stack.ts';
 import type { World } from './provisioners/provisioner.ts';
@@ -20,7 +18,10 @@ import { PROVISIONERS } from './provisioners/registry.ts';
 import { startSchedules } from './schedule-runner.ts';
 import { type LocalServices, startServices } from './services.ts';
 import { type PlannedResource, planStack } from './template.ts';
+import { apiKeyIdFor, extraApiKeys, seedTenants } from './tenant-seeding.ts';
 import { StackValues } from './values.ts';
+
+export { apiKeyIdFor };
 
 export interface LocalRuntimeOptions {
   /** The cloud assembly directory (`cdk.out`). */
@@ -74,6 +75,8 @@ export interface LocalRuntime {
   readonly endpoints: {
     readonly dynamodb?: string;
     readonly sqs: string;
+    /** fauxqs serves S3 on the SQS endpoint (path-style). */
+    readonly s3: string;
     readonly stepFunctions: string;
     readonly secretsManager: string;
   };
@@ -99,19 +102,6 @@ export interface LocalRuntime {
   /** Runs every schedule rule's targets once, now; resolves when they ended (serial mode's clock). */
   fireSchedules(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A stable id for an API key value, so a tenant keyed on `apiKeyId` survives restarts. */
-export function apiKeyIdFor(value: string): string {
-  return stableId(`api-key/${value}`);
-}
-
-function envKeys(options: LocalRuntimeOptions): string[] {
-  if (options.apiKeys) return [...options.apiKeys];
-  return (process.env.LEDGERLINE_LOCAL_API_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
 }
 
 /** Messages in the queues a mapping consumes: visible, in flight and delayed. */
@@ -156,58 +146,6 @@ function providerFunctions(resources: readonly PlannedResource[]): Set<string> {
   return ids;
 }
 
-/** The environment's keys, then the development key (last), each its own tenant. */
-function extraApiKeys(options: LocalRuntimeOptions, stackName: string): ApiKey[] {
-  const devValue = `dev-${stableId(`${stackName}/dev-key`, 28)}`;
-  const key = (value: string, name: string, source: ApiKey['source']): ApiKey => ({
-    id: apiKeyIdFor(value),
-    value,
-    name,
-    source,
-    enabled: true,
-    validForStage: true,
-  });
-  return [
-    ...envKeys(options).map((value, i) => key(value, `env-${i + 1}`, 'env')),
-    key(devValue, 'dev', 'dev'),
-  ];
-}
-
-/**
- * A stack with a tenants table (Ledgerline): every tenant already in it gets its usage key back in the
- * gateway's registry (data kept with --persist), then each extra key becomes a tenant of its own (id
- * `apiKeyIdFor(value)`, as before tenants existed, tier standard, every scope) holding that key.
- */
-async function seedTenants(input: {
-  readonly endpoint: string;
-  readonly region: string;
-  readonly tableName: string;
-  readonly pepper: string;
-  readonly plansOutput: string;
-  readonly registry: ApiKeyRegistry;
-  readonly seeds: readonly ApiKey[];
-}): Promise<void> {
-  const plans = tierPlanIds(input.plansOutput);
-  const { admin, openUsageKey } = buildTenantAdmin({
-    client: new DynamoDBClient({
-      endpoint: input.endpoint,
-      region: input.region,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    tableName: input.tableName,
-    pepper: async () => input.pepper,
-    plans: new LocalUsagePlanKeys(registryControl(input.registry), plans),
-  });
-  for (const tenant of await admin.listTenants()) {
-    const value = await openUsageKey(tenant);
-    input.registry.restore({ id: tenant.usageKeyId, name: tenant.name, value, planId: plans[tenant.tier] });
-  }
-  for (const seed of input.seeds) {
-    const tenant = { tenantId: seed.id, name: seed.name, tier: 'standard', secret: seed.value } as const;
-    await admin.ensureTenantWithKey({ ...tenant, scopes: SCOPES });
-  }
-}
-
 /** Refuses an API whose integrations call functions the stack does not have; prints what is not emulated. */
 function checkApi(api: ApiModel | undefined, services: LocalServices, log: (line: string) => void): void {
   for (const route of api?.routes ?? []) {
@@ -250,10 +188,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   };
 
+  // The template's alarms, evaluated from the EMF lines the functions print (set once the stack is provisioned).
+  let alarms: LocalAlarms | undefined;
+  const functionLog: LogSink = (fn, line) => {
+    alarms?.observe(fn, line);
+    (options.functionLog ?? defaultLogSink)(fn, line);
+  };
+
   try {
     const services = await startServices(
       {
         ...options,
+        functionLog,
         region,
         projectRoot: resolve(options.projectRoot ?? process.cwd()),
         needsDynamo: plan.some((r) => r.role === 'build' && r.type.startsWith('AWS::DynamoDB::')),
@@ -274,6 +220,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       providers,
       log,
     });
+    alarms = new LocalAlarms(alarmSpecsOf(assembly.template, values), { log });
+    const ticks = setInterval(() => alarms?.tick(), 60_000);
+    ticks.unref();
+    stoppers.push(async () => clearInterval(ticks));
 
     const extraKeys = extraApiKeys(options, stackName);
     const api = buildApiModel({
@@ -348,6 +298,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       endpoints: {
         ...(dynamo ? { dynamodb: dynamo.endpoint } : {}),
         sqs: sqs.endpoint,
+        s3: sqs.endpoint,
         stepFunctions: sfnEndpoint,
         secretsManager: secrets.endpoint,
       },
