@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chunkLines,
   csvFields,
   csvLine,
   errorReportLine,
-  FileScanner,
   type ImportHeader,
   parseHeader,
   parseLine,
   parseRow,
 } from '../../../lambdas/domain/imports.ts';
+import { chunkLines, FileScanner } from '../../../lambdas/domain/imports-scanner.ts';
 
 const HEADER = 'row_id,from_account,to_account,amount,currency,reference';
 const header = (line = HEADER): ImportHeader => {
