@@ -18,13 +18,21 @@ export interface NotificationTarget {
   readonly destination: { readonly kind: 'lambda' | 'queue'; readonly arn: string };
 }
 
+type Rules = readonly { Name: string; Value: string }[];
+
+/** One configuration, in S3's API form (the custom resource's) or CloudFormation's (`AWS::S3::Bucket`). */
 interface Configuration {
   readonly Events?: readonly string[];
-  readonly Filter?: { readonly Key?: { readonly FilterRules?: readonly { Name: string; Value: string }[] } };
+  readonly Event?: string;
+  readonly Filter?: {
+    readonly Key?: { readonly FilterRules?: Rules };
+    readonly S3Key?: { readonly Rules?: Rules };
+  };
   readonly Id?: string;
   readonly LambdaFunctionArn?: string;
+  readonly Function?: string;
   readonly QueueArn?: string;
-  readonly TopicArn?: string;
+  readonly Queue?: string;
 }
 
 /** The S3 event name of a created object: a multipart upload's ETag ends in `-<parts>`. */
@@ -84,25 +92,29 @@ export function s3EventRecord(input: {
   };
 }
 
-function targetsOf(r: PlannedResource, config: Record<string, readonly Configuration[] | undefined>) {
+type Configurations = Readonly<Record<string, readonly Configuration[] | undefined>>;
+
+/** The targets of a notification configuration in either form; SNS topics are refused. */
+export function notificationTargets(r: PlannedResource, config: Configurations): NotificationTarget[] {
   const targets: NotificationTarget[] = [];
   if (config.TopicConfigurations?.length) fail(r, 'SNS topic notifications are not emulated');
   const add = (list: readonly Configuration[] | undefined, kind: 'lambda' | 'queue') => {
     for (const [i, c] of (list ?? []).entries()) {
-      const rules = c.Filter?.Key?.FilterRules ?? [];
+      const rules = c.Filter?.Key?.FilterRules ?? c.Filter?.S3Key?.Rules ?? [];
       const rule = (name: string) => rules.find((x) => x.Name.toLowerCase() === name)?.Value ?? '';
       const arn =
-        (kind === 'lambda' ? c.LambdaFunctionArn : c.QueueArn) ?? fail(r, `a ${kind} target has no ARN`);
+        (kind === 'lambda' ? (c.LambdaFunctionArn ?? c.Function) : (c.QueueArn ?? c.Queue)) ??
+        fail(r, `a ${kind} target has no ARN`);
       targets.push({
         id: c.Id ?? `${r.logicalId}-${kind}-${i}`,
-        events: c.Events ?? [],
+        events: c.Events ?? (c.Event ? [c.Event] : []),
         prefix: rule('prefix'),
         suffix: rule('suffix'),
         destination: { kind, arn },
       });
     }
   };
-  add(config.LambdaFunctionConfigurations, 'lambda');
+  add(config.LambdaFunctionConfigurations ?? config.LambdaConfigurations, 'lambda');
   add(config.QueueConfigurations, 'queue');
   return targets;
 }
@@ -114,11 +126,24 @@ function targetsOf(r: PlannedResource, config: Record<string, readonly Configura
  */
 function provisionNotifications(r: PlannedResource, ctx: ProvisionContext) {
   const bucket = property<string>(ctx, r, 'BucketName') ?? fail(r, 'BucketName is required');
-  const config =
-    property<Record<string, readonly Configuration[] | undefined>>(ctx, r, 'NotificationConfiguration') ?? {};
+  deliverNotifications(r, ctx, bucket, property<Configurations>(ctx, r, 'NotificationConfiguration') ?? {});
+  return { ref: `${bucket}-notifications`, attributes: {} };
+}
+
+/**
+ * Sends the S3 event record of every object created in `bucket` to the targets of `config` that want
+ * it (also used for an `AWS::S3::Bucket`'s own NotificationConfiguration).
+ */
+export function deliverNotifications(
+  r: PlannedResource,
+  ctx: ProvisionContext,
+  bucket: string,
+  config: Configurations,
+): void {
   if (config.EventBridgeConfiguration)
     ctx.log(`note: ${r.logicalId}: EventBridge notifications are not emulated`);
-  const targets = targetsOf(r, config);
+  const targets = notificationTargets(r, config);
+  if (targets.length === 0) return;
   const { sqs, pool } = ctx.services;
   for (const t of targets) {
     if (t.destination.kind === 'queue' && !ctx.world.queues.has(t.destination.arn))
@@ -174,7 +199,6 @@ function provisionNotifications(r: PlannedResource, ctx: ProvisionContext) {
       ctx.log(`S3 notification for ${bucket}/${created.key}: ${String(error)}`),
     );
   });
-  return { ref: `${bucket}-notifications`, attributes: {} };
 }
 
 export const s3NotificationProvisioners: Readonly<Record<string, Provisioner>> = {

@@ -143,6 +143,8 @@ describe('functions', () => {
       stack.notifications.worker,
       sandbox().function.function,
       ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
+      stack.imports.validator.function,
+      stack.imports.chunkWorker.function,
     ];
     expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
     expect(stack.functions.size).toBe(ROUTES.length);
@@ -157,6 +159,8 @@ describe('functions', () => {
       [logicalId(stack.notifications.worker.function), 20],
       [logicalId(sandbox().function.function), 15],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
+      [logicalId(stack.imports.validator.function), 300],
+      [logicalId(stack.imports.chunkWorker.function), 120],
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({

@@ -34,6 +34,23 @@ const template: CfnTemplate = {
   Resources: {
     Uploads: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'uploads' } },
     Events: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'upload-events' } },
+    Reports: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'report-events' } },
+    // CloudFormation's own form, on the bucket: one event per configuration, Filter.S3Key.Rules.
+    Direct: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketName: 'direct',
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              Event: 's3:ObjectCreated:Put',
+              Queue: { 'Fn::GetAtt': ['Reports', 'Arn'] },
+              Filter: { S3Key: { Rules: [{ Name: 'suffix', Value: '.csv' }] } },
+            },
+          ],
+        },
+      },
+    },
     Notifications: {
       Type: 'Custom::S3BucketNotifications',
       Properties: {
@@ -157,6 +174,24 @@ describe('S3 bucket notifications', () => {
       key: 'big/x.csv',
       eTag: expect.stringMatching(/-1$/),
     });
+  });
+
+  it('delivers what an AWS::S3::Bucket NotificationConfiguration declares', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'direct', Key: 'skip.txt', Body: 'a' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'direct', Key: 'r/errors.csv', Body: 'a' }));
+    const { Messages } = await sqsClient.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queueUrl('report-events'),
+        WaitTimeSeconds: 5,
+        MaxNumberOfMessages: 10,
+      }),
+    );
+    const keys = (Messages ?? []).map(
+      (m) =>
+        (JSON.parse(m.Body ?? '{}') as { Records: { s3: { object: { key: string } } }[] }).Records[0]?.s3
+          .object.key,
+    );
+    expect(keys).toEqual(['r/errors.csv']);
   });
 
   it('URL-encodes keys as S3 does (spaces as +, slashes kept)', () => {
