@@ -34,6 +34,8 @@ const KNOWN_TYPES = new Set([
   'AWS::CDK::Metadata',
   'AWS::SecretsManager::Secret',
   'AWS::Lambda::Url',
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
   'AWS::Events::Rule',
 ]);
 
