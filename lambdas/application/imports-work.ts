@@ -147,6 +147,31 @@ async function bookRow(
   return { outcome: 'accepted' };
 }
 
+/**
+ * Rows that share an account wait for each other (in file order): within a chunk they would only
+ * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
+ */
+class AccountLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<R>(accounts: readonly string[], work: () => Promise<R>): Promise<R> {
+    const keys = [...new Set(accounts)];
+    const before = keys.map((k) => this.#tails.get(k) ?? Promise.resolve());
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const k of keys) this.#tails.set(k, mine);
+    try {
+      await Promise.all(before);
+      return await work();
+    } finally {
+      release();
+      for (const k of keys) if (this.#tails.get(k) === mine) this.#tails.delete(k);
+    }
+  }
+}
+
 /** Runs `work` over `items` with at most `limit` at once, results in input order. */
 async function mapLimited<T, R>(
   items: readonly T[],
@@ -184,6 +209,7 @@ export async function processChunk(
   const header = job.header;
   const text = await deps.files.readRange(job.sourceKey, chunk, message.etag);
   const lines = chunkLines(text, chunk.firstLine);
+  const locks = new AccountLocks();
   const results = await mapLimited(
     lines,
     deps.rowConcurrency,
@@ -191,7 +217,10 @@ export async function processChunk(
       const parsed = parseLine(numbered, header);
       if (parsed === undefined) return undefined;
       if ('reason' in parsed) return { outcome: 'rejected', report: parsed };
-      return bookRow(deps, job, parsed.line, parsed.row, parsed.fields);
+      const { row } = parsed;
+      return locks.run([row.fromAccount, row.toAccount], () =>
+        bookRow(deps, job, parsed.line, row, parsed.fields),
+      );
     },
   );
   const counts = { accepted: 0, rejected: 0, duplicate: 0 };

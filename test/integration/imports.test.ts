@@ -86,7 +86,7 @@ describeTarget('bulk imports', inject('skipReason'), inject('targetName'), () =>
       [`b2,${from[0]},${to[0]},5,usd,`, "currency 'usd'"],
       [`b3,${from[0]},,5,USD,`, 'to_account'],
       [`b4,${from[0]},acct_nope,5,USD,`, 'acct_nope does not exist'],
-      [`b5,${from[1]},${to[1]},99999999,USD,`, 'nsufficient'],
+      [`b5,${from[1]},${to[1]},99999999,USD,`, '99999999 requested'],
       [`b6,${from[1]},"${to[1]},5,USD,`, 'not CSV'],
     ] as const;
     const duplicates = [
@@ -106,7 +106,14 @@ describeTarget('bulk imports', inject('skipReason'), inject('targetName'), () =>
     expect((await startImport(`import-${run}`)).id).toBe(created.id);
     const etag = await upload(created.upload.url, file);
 
-    // Re-deliver every chunk: the messages the validator sends, sent once more by us.
+    // Re-deliver every chunk: the messages the validator sends, sent once more by us once it has split.
+    await waitFor(
+      async () => (await request('GET', `/imports/${created.id}`)).json.status !== 'awaiting-upload',
+      {
+        timeoutMs: 60_000,
+        what: 'the split',
+      },
+    );
     if (local) {
       const sqs = new SQSClient({
         endpoint: local.sqsEndpoint,
