@@ -76,8 +76,9 @@ export class BulkImports extends Construct {
     });
     this.chunkWorker = new ApiFunction(this, 'ChunkWorker', {
       entry: 'lambdas/handlers/workers/imports-chunk.ts',
-      // 1,000 rows, `rowConcurrency` at a time.
-      timeout: Duration.minutes(2),
+      // 1,000 rows, `rowConcurrency` at a time; a chunk cut short by the timeout resumes where it was
+      // (rows already settled are not booked again).
+      timeout: Duration.minutes(5),
     });
     const worker = this.chunkWorker.function;
     this.chunks = new WorkQueue(this, 'Chunks', {

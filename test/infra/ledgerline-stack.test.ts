@@ -162,7 +162,7 @@ describe('functions', () => {
       [logicalId(sandbox().function.function), 15],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
       [logicalId(stack.imports.validator.function), 300],
-      [logicalId(stack.imports.chunkWorker.function), 120],
+      [logicalId(stack.imports.chunkWorker.function), 300],
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({

@@ -17,6 +17,7 @@ const request = (method: string, path: string, headers: Record<string, string> =
   apiClient(apiUrl, apiKey)<any>(method, path, undefined, headers);
 const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 const LATEST = '9999-12-31T23:59:59Z';
+const PAIRS = 16;
 const HEADER = 'row_id,from_account,to_account,amount,currency,reference';
 
 const from: string[] = [];
@@ -66,7 +67,8 @@ async function startImport(key: string, path = '/imports') {
 
 describeTarget('bulk imports', inject('skipReason'), inject('targetName'), () => {
   beforeAll(async () => {
-    for (let i = 0; i < 4; i++) {
+    // Sixteen pairs: a chunk's rows of distinct accounts are booked side by side.
+    for (let i = 0; i < PAIRS; i++) {
       from.push(await openAccount(1_000_000));
       to.push(await openAccount(0));
     }
@@ -74,12 +76,13 @@ describeTarget('bulk imports', inject('skipReason'), inject('targetName'), () =>
 
   it('books every good row once, reports every bad and duplicated row by line, and retries the fixed rejected rows', async () => {
     const lines = [HEADER];
-    const expected = { debits: [0, 0, 0, 0], credits: [0, 0, 0, 0] };
+    const expected = { debits: from.map(() => 0), credits: to.map(() => 0) };
     for (let i = 1; i <= 1000; i++) {
       const amount = 1 + (i % 7);
-      lines.push(`r${i},${from[i % 4]},${to[i % 4]},${amount},USD,"payroll ${i}, batch ${run}"`);
-      expected.debits[i % 4] = (expected.debits[i % 4] ?? 0) + amount;
-      expected.credits[i % 4] = (expected.credits[i % 4] ?? 0) + amount;
+      const p = i % PAIRS;
+      lines.push(`r${i},${from[p]},${to[p]},${amount},USD,"payroll ${i}, batch ${run}"`);
+      expected.debits[p] = (expected.debits[p] ?? 0) + amount;
+      expected.credits[p] = (expected.credits[p] ?? 0) + amount;
     }
     const bad = [
       [`b1,${from[0]},${to[0]},12.50,USD,`, "amount '12.50'"],
@@ -148,7 +151,7 @@ describeTarget('bulk imports', inject('skipReason'), inject('targetName'), () =>
       duplicate: 3,
       pending: 0,
     });
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < PAIRS; i++) {
       expect(await balances(from[i] ?? '')).toMatchObject({
         debitsPosted: expected.debits[i],
         creditsPosted: 1_000_000,

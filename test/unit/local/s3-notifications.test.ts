@@ -9,17 +9,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CfnTemplate, StackAssembly } from '../../../local/cloud-assembly.ts';
+import type { CfnTemplate } from '../../../local/cloud-assembly.ts';
 import { LOCAL_CREDENTIALS } from '../../../local/dynamodb.ts';
 import type { InvokeResult } from '../../../local/lambda-pool.ts';
-import { provisionStack } from '../../../local/provisioners/provision-stack.ts';
-import { PROVISIONERS } from '../../../local/provisioners/registry.ts';
 import { eventKey } from '../../../local/provisioners/s3-notifications.ts';
 import type { LocalServices } from '../../../local/services.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
-import { planStack } from '../../../local/template.ts';
-import { StackValues } from '../../../local/values.ts';
 import { waitFor } from '../../support/wait-for.ts';
+import { provisionApp } from './s3-provision.ts';
 
 const REGION = 'us-east-1';
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:000000000000:function:validator`;
@@ -95,23 +92,7 @@ beforeAll(async () => {
       return { ok: true, payload: null };
     },
   };
-  const assembly: StackAssembly = {
-    stackName: 'App',
-    directory: '/nowhere',
-    template,
-    assetPath: () => undefined,
-  };
-  const values = new StackValues(template, 'App', REGION);
-  const plan = planStack(assembly, (name, at) => values.condition(name, at), PROVISIONERS);
-  await provisionStack(plan, PROVISIONERS, {
-    stackName: 'App',
-    region: REGION,
-    assembly,
-    values,
-    services: { dynamo: undefined, sqs, pool } as unknown as LocalServices,
-    providers: new Set(),
-    log: () => undefined,
-  });
+  await provisionApp(template, { sqs, pool } as Partial<LocalServices>, REGION);
   queueUrl = sqs.queueUrl('upload-events');
 });
 afterAll(async () => {
