@@ -4,6 +4,7 @@ import {
   ERROR_REPORT_HEADER,
   errorReportLine,
   type ImportRow,
+  isRowId,
   parseHeader,
   parseLine,
   type RejectedRow,
@@ -148,6 +149,25 @@ async function bookRow(
 }
 
 /**
+ * A row refused before booking: its row id (when it is one) is claimed as rejected, so that a retry of the
+ * import may book the fixed row; an id another line holds stays that line's.
+ */
+async function rejectRow(deps: ChunkWorkerDeps, job: ImportJob, rejected: RejectedRow): Promise<RowResult> {
+  if (isRowId(rejected.rowId)) {
+    const key = {
+      tenantId: job.tenantId,
+      rootImportId: job.rootImportId,
+      importId: job.importId,
+      rowId: rejected.rowId,
+      line: rejected.line,
+    };
+    const claim = await deps.jobs.claimRow(key, job.retryOf !== null);
+    if (claim.kind === 'new') await deps.jobs.settleRow(key, 'rejected', rejected.reason);
+  }
+  return { outcome: 'rejected', report: rejected };
+}
+
+/**
  * Rows that share an account wait for each other (in file order): within a chunk they would only
  * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
  */
@@ -216,7 +236,7 @@ export async function processChunk(
     async (numbered): Promise<RowResult | undefined> => {
       const parsed = parseLine(numbered, header);
       if (parsed === undefined) return undefined;
-      if ('reason' in parsed) return { outcome: 'rejected', report: parsed };
+      if ('reason' in parsed) return rejectRow(deps, job, parsed);
       const { row } = parsed;
       return locks.run([row.fromAccount, row.toAccount], () =>
         bookRow(deps, job, parsed.line, row, parsed.fields),

@@ -49,6 +49,9 @@ const AMOUNT = /^[1-9][0-9]{0,15}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const MAX_REFERENCE = 256;
 
+/** Whether `value` can be a row id (a rejected row's id is kept only then, so that a retry can fix it). */
+export const isRowId = (value: string): boolean => ROW_ID.test(value);
+
 /** The fields of one line (RFC 4180 quoting; a field cannot hold a line break: lines are split first). */
 export function csvFields(line: string): Parsed<string[]> {
   const fields: string[] = [];
