@@ -16,6 +16,7 @@ import { grantDataKey } from './data-key.ts';
 import { EventStore } from './event-store.ts';
 import { ExpirySweep } from './expiry-sweep.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
+import { BulkImports } from './imports.ts';
 import { LedgerApi } from './ledger-api.ts';
 import { MerchantNotifications } from './merchant-notifications.ts';
 import { ALARM_EMAIL_CONTEXT, Observability, sagaLogGroup } from './observability.ts';
@@ -103,6 +104,8 @@ export class LedgerlineStack extends Stack {
   public readonly processor: ProcessorConnection;
   /** Payment settlement: the Step Functions saga and its task functions. */
   public readonly paymentSaga: PaymentSaga;
+  /** Bulk imports: jobs table, files bucket, validator, chunk queue and worker. */
+  public readonly imports: BulkImports;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
   /** The stage's alarm topic (every alarm's action), its extra alarms and its dashboard. */
@@ -188,6 +191,8 @@ export class LedgerlineStack extends Stack {
       processor: this.processor,
     });
 
+    this.imports = new BulkImports(this, 'Imports', { eventStore: this.eventStore });
+
     // Each grant a route may declare, as its construct's grantX (a Record: none can be left out).
     const grants: Readonly<Record<RouteGrant, (fn: NodejsFunction) => void>> = {
       'append-events': (fn) => this.eventStore.grantAppend(fn),
@@ -199,6 +204,8 @@ export class LedgerlineStack extends Stack {
       'read-deliveries': (fn) => this.notifications.grantReadDeliveries(fn),
       'start-payments': (fn) => this.paymentSaga.grantStart(fn),
       'call-processor': (fn) => this.processor.grantCall(fn),
+      'create-imports': (fn) => this.imports.grantCreate(fn),
+      'read-imports': (fn) => this.imports.grantRead(fn),
     };
     const functions = new Map<string, ApiFunction>();
     for (const route of routes) {

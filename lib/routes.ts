@@ -22,7 +22,11 @@ export type RouteGrant =
   /** Start the payment settlement saga. */
   | 'start-payments'
   /** Call the card processor. */
-  | 'call-processor';
+  | 'call-processor'
+  /** Create bulk import jobs and sign their upload URLs. */
+  | 'create-imports'
+  /** Read bulk import jobs and sign their error report URLs. */
+  | 'read-imports';
 
 /** A route that changes the ledger and replays its response for a repeated Idempotency-Key. */
 const WRITE: readonly RouteGrant[] = ['append-events', 'idempotency'];
@@ -181,6 +185,26 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/payments/{id}/refunds',
     entry: 'lambdas/handlers/api/refund-payment.ts',
     grants: [...WRITE, 'call-processor'],
+  },
+
+  // Bulk imports (issue 14): the file goes to S3 by a presigned URL; workers book its rows.
+  {
+    method: 'POST',
+    path: '/imports',
+    entry: 'lambdas/handlers/api/imports-create.ts',
+    grants: ['create-imports'],
+  },
+  {
+    method: 'GET',
+    path: '/imports/{id}',
+    entry: 'lambdas/handlers/api/imports-get.ts',
+    grants: ['read-imports'],
+  },
+  {
+    method: 'POST',
+    path: '/imports/{id}/retry-rejected',
+    entry: 'lambdas/handlers/api/imports-retry.ts',
+    grants: ['create-imports'],
   },
 
   // The contract (issue 12): generated from the zod schemas, public, no data.

@@ -247,3 +247,27 @@ export const s3ClientConfig = (env: Env = process.env): S3ClientSettings => {
     throw new Error(`${S3_FORCE_PATH_STYLE_ENV} must be 'true' or 'false', got '${text}'`);
   return { forcePathStyle: text === 'true' };
 };
+
+/** Bulk imports (issue 14): variables set by lib/imports.ts. */
+export const IMPORTS_ENV = {
+  table: 'IMPORTS_TABLE_NAME',
+  bucket: 'IMPORTS_BUCKET_NAME',
+  chunksQueueUrl: 'IMPORT_CHUNKS_QUEUE_URL',
+  rowConcurrency: 'IMPORT_ROW_CONCURRENCY',
+} as const;
+
+export interface ImportsConfig {
+  readonly tableName: string;
+  readonly bucketName: string;
+  /** Set on the validator only (it sends the chunk jobs). */
+  readonly chunksQueueUrl: string | undefined;
+  /** Rows a chunk worker books at once. */
+  readonly rowConcurrency: number;
+}
+
+export const importsConfig = (env: Env = process.env): ImportsConfig => ({
+  tableName: required(env, IMPORTS_ENV.table),
+  bucketName: required(env, IMPORTS_ENV.bucket),
+  chunksQueueUrl: env[IMPORTS_ENV.chunksQueueUrl] || undefined,
+  rowConcurrency: positiveNumber(env, IMPORTS_ENV.rowConcurrency, 8),
+});

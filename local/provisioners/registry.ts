@@ -9,6 +9,7 @@ import { lambdaFunctionProvisioners } from './lambda-functions.ts';
 import { noOpProvisioners } from './no-op.ts';
 import type { Provisioner } from './provisioner.ts';
 import { s3BucketProvisioners } from './s3-buckets.ts';
+import { s3NotificationProvisioners } from './s3-notifications.ts';
 import { secretProvisioners } from './secrets.ts';
 import { snsTopicProvisioners } from './sns-topics.ts';
 import { sqsQueueProvisioners } from './sqs-queues.ts';
@@ -24,6 +25,7 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   ...dynamoDbTableProvisioners,
   ...sqsQueueProvisioners,
   ...s3BucketProvisioners,
+  ...s3NotificationProvisioners,
   ...lambdaFunctionProvisioners,
   ...eventSourceMappingProvisioners,
   ...eventRuleProvisioners,

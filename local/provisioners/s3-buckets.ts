@@ -2,9 +2,16 @@ import { stableId } from '../naming.ts';
 import type { PlannedResource } from '../template.ts';
 import type { ResourceValues } from '../values.ts';
 import { type ProvisionContext, type Provisioner, property } from './provisioner.ts';
+import { deliverNotifications } from './s3-notifications.ts';
 
 /** Properties that change nothing the local runtime must do (names, tags, access settings it does not check). */
-const BUCKET_READ = ['BucketName', 'Tags', 'PublicAccessBlockConfiguration', 'OwnershipControls'];
+const BUCKET_READ = [
+  'BucketName',
+  'Tags',
+  'PublicAccessBlockConfiguration',
+  'OwnershipControls',
+  'NotificationConfiguration',
+];
 
 /** Accepted so that the production template runs, but not emulated by fauxqs: printed once as a notice. */
 const BUCKET_NOT_EMULATED: Readonly<Record<string, string>> = {
@@ -23,7 +30,6 @@ const BUCKET_NOT_EMULATED: Readonly<Record<string, string>> = {
   AccelerateConfiguration: 'no transfer acceleration locally',
   ReplicationConfiguration: 'objects are not replicated',
   WebsiteConfiguration: 'no website endpoint locally',
-  NotificationConfiguration: 'only notifications declared by Custom::S3BucketNotifications are delivered',
 };
 
 /**
@@ -46,6 +52,12 @@ export function bucketName(ctx: ProvisionContext, r: PlannedResource): string {
 function provisionBucket(r: PlannedResource, ctx: ProvisionContext): ResourceValues {
   const name = bucketName(ctx, r);
   ctx.services.sqs.createBucket(name);
+  const notifications = property<Parameters<typeof deliverNotifications>[3]>(
+    ctx,
+    r,
+    'NotificationConfiguration',
+  );
+  if (notifications) deliverNotifications(r, ctx, name, notifications);
   for (const [key, reason] of Object.entries(BUCKET_NOT_EMULATED)) {
     if (r.properties[key] !== undefined) ctx.log(`note: ${r.logicalId}: ${key} is accepted but ${reason}`);
   }

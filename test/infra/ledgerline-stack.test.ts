@@ -42,6 +42,8 @@ const KNOWN_TYPES = new Set([
   'AWS::CDK::Metadata',
   'AWS::SecretsManager::Secret',
   'AWS::Lambda::Url',
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
   'AWS::Events::Rule',
 ]);
 
@@ -147,6 +149,8 @@ describe('functions', () => {
       sandbox().function.function,
       stack.tenants.authorizerFunction.function,
       ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
+      stack.imports.validator.function,
+      stack.imports.chunkWorker.function,
     ];
     expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
     expect(stack.functions.size).toBe(ROUTES.length);
@@ -163,6 +167,8 @@ describe('functions', () => {
       [logicalId(sandbox().function.function), 15],
       [logicalId(stack.tenants.authorizerFunction.function), 5],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
+      [logicalId(stack.imports.validator.function), 300],
+      [logicalId(stack.imports.chunkWorker.function), 300],
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({

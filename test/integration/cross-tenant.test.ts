@@ -12,7 +12,7 @@ const owner = apiClient(apiUrl, inject('apiKey'));
 const other = apiClient(apiUrl, inject('secondApiKey'));
 
 /** The first tenant's resources: accounts, a posted and a pending transfer, a payment. */
-const ids = { account: '', merchant: '', transfer: '', pending: '', payment: '' };
+const ids = { account: '', merchant: '', transfer: '', pending: '', payment: '', import: '' };
 const key = () => `cross-tenant-${Math.random().toString(36).slice(2)}`;
 
 interface Row {
@@ -59,6 +59,9 @@ const ROWS: Readonly<Record<string, Row>> = {
   'GET /payments/{id}': { expect: 404 },
   'POST /payments/{id}/refunds': { body: { amount: 100 }, idempotent: true, expect: 404 },
   'GET /openapi.json': { expect: 'not-tenant-scoped' },
+  'POST /imports': { idempotent: true, expect: 'not-tenant-scoped' },
+  'GET /imports/{id}': { expect: 404 },
+  'POST /imports/{id}/retry-rejected': { idempotent: true, expect: 404 },
 };
 
 /** The path with the first tenant's id of the right kind. */
@@ -71,7 +74,9 @@ function concrete(path: string): string {
         ? ids.transfer
         : path.startsWith('/payments')
           ? ids.payment
-          : ids.account;
+          : path.startsWith('/imports')
+            ? ids.import
+            : ids.account;
   return path.replace('{id}', id);
 }
 
@@ -114,6 +119,7 @@ describeTarget('another tenant', inject('skipReason'), inject('targetName'), () 
     );
     expect(payment.status).toBe(202);
     ids.payment = String(payment.json.id);
+    ids.import = String((await owner('POST', '/imports', undefined, { 'Idempotency-Key': key() })).json.id);
     // The views the GETs read are eventually consistent: wait until the owner sees each resource.
     for (const path of [
       `/accounts/${ids.account}`,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { importResponse } from './imports-schemas.ts';
 import type { ProblemCode } from './openapi-problems.ts';
 import { createPaymentBody, listPaymentsQuery, refundPaymentBody } from './payment-schemas.ts';
 import {
@@ -69,6 +70,31 @@ const MERCHANT: readonly ProblemCode[] = ['account-not-found', 'not-a-merchant-a
 
 /** Every route's operation, keyed `METHOD /path` as in lib/routes.ts (a test checks both agree). */
 export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
+  'POST /imports': {
+    operationId: 'createImport',
+    summary: 'Start a bulk import of transfers: answers a presigned PUT URL for the CSV (15 minutes)',
+    tag: 'Transfers',
+    status: 201,
+    response: importResponse,
+    idempotencyKey: 'required',
+  },
+  'GET /imports/{id}': {
+    operationId: 'getImport',
+    summary: 'An import: status, counts (accepted, rejected, duplicate, pending) and the error report URL',
+    tag: 'Transfers',
+    status: 200,
+    response: importResponse,
+    problems: ['import-not-found'],
+  },
+  'POST /imports/{id}/retry-rejected': {
+    operationId: 'retryRejectedImportRows',
+    summary: 'A new import for the fixed rejected rows of a done import: only those rows are booked',
+    tag: 'Transfers',
+    status: 201,
+    response: importResponse,
+    idempotencyKey: 'required',
+    problems: ['import-not-found', 'import-not-retryable'],
+  },
   'GET /openapi.json': {
     operationId: 'getOpenApiDocument',
     summary: 'This contract, as OpenAPI 3.1 (no API key needed)',

@@ -62,6 +62,11 @@ export const PROBLEMS = {
     detail: 'Payment pay_123 does not exist',
     extra: { paymentId: 'pay_123' },
   },
+  'import-not-found': {
+    status: 404,
+    detail: 'Import imp_123 does not exist',
+    extra: { importId: 'imp_123' },
+  },
   'refund-not-found': { status: 404, detail: 'Payment pay_123 has no refund rf_1', internal: true },
   // Conflicts: retry after Retry-After.
   'concurrent-modification': {
@@ -128,6 +133,11 @@ export const PROBLEMS = {
   'invalid-fee': { status: 422, detail: 'A fee of 900 does not fit a payment of 500' },
   'risk-rejected': { status: 422, detail: 'The payment was rejected by risk checks', internal: true },
   'payment-state': { status: 422, detail: 'Payment pay_123 is pending; it must be settled' },
+  'import-not-retryable': {
+    status: 422,
+    detail: 'Import imp_123 cannot be retried: it rejected no row',
+    extra: { importId: 'imp_123' },
+  },
   'payment-not-refundable': { status: 422, detail: 'Payment pay_123 is not settled and cannot be refunded' },
   'refund-exceeds-captured': { status: 422, detail: 'A refund of 900 exceeds the 500 left to refund' },
   'refund-outcome-conflict': { status: 422, detail: 'Refund rf_1 already ended otherwise', internal: true },

@@ -7,14 +7,10 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CfnTemplate, StackAssembly } from '../../../local/cloud-assembly.ts';
+import type { CfnTemplate } from '../../../local/cloud-assembly.ts';
 import { LOCAL_CREDENTIALS } from '../../../local/dynamodb.ts';
-import { provisionStack } from '../../../local/provisioners/provision-stack.ts';
-import { PROVISIONERS } from '../../../local/provisioners/registry.ts';
-import type { LocalServices } from '../../../local/services.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
-import { planStack } from '../../../local/template.ts';
-import { StackValues } from '../../../local/values.ts';
+import { provisionApp } from './s3-provision.ts';
 
 const REGION = 'eu-west-1';
 const curl = promisify(execFile);
@@ -38,27 +34,7 @@ afterAll(async () => {
   await sqs?.stop();
 });
 
-async function provision(template: CfnTemplate) {
-  const assembly: StackAssembly = {
-    stackName: 'App',
-    directory: '/nowhere',
-    template,
-    assetPath: () => undefined,
-  };
-  const values = new StackValues(template, 'App', REGION);
-  const plan = planStack(assembly, (name, at) => values.condition(name, at), PROVISIONERS);
-  const logs: string[] = [];
-  await provisionStack(plan, PROVISIONERS, {
-    stackName: 'App',
-    region: REGION,
-    assembly,
-    values,
-    services: { dynamo: undefined, sqs } as unknown as LocalServices,
-    providers: new Set(),
-    log: (line) => logs.push(line),
-  });
-  return { values, logs };
-}
+const provision = (template: CfnTemplate) => provisionApp(template, { sqs }, REGION);
 
 describe('AWS::S3::Bucket on fauxqs', () => {
   it('creates the named bucket and a valid, deterministic name for an unnamed one, with their attributes', async () => {
