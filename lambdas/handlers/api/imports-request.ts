@@ -1,16 +1,16 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ImportView } from '../../application/imports.ts';
 import { ApiError } from '../../shared/problems.ts';
+import { authorizedTenant } from '../../shared/tenant-context.ts';
 
-/** The import routes' request: the tenant from API Gateway's context only, a path id, the Idempotency-Key. */
+/** The import routes' request: the tenant from the authorizer's context only, a path id, the Idempotency-Key. */
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** The tenant from the authorizer; reading an import needs `read`, creating one `write`. */
 export function tenantOf(event: APIGatewayProxyEvent): string {
-  const tenantId = event.requestContext.identity?.apiKeyId;
-  if (!tenantId) throw new ApiError(401, 'missing-api-key', 'This API needs an x-api-key header.');
-  return tenantId;
+  return authorizedTenant(event, event.httpMethod === 'GET' ? 'read' : 'write');
 }
 
 export function importIdOf(event: APIGatewayProxyEvent): string {
