@@ -41,5 +41,8 @@ api_url=$(node -e '
 ')
 echo
 echo "API: ${api_url:-<no REST API output found>}"
-echo "API keys: aws --endpoint-url $endpoint apigateway get-api-keys --include-values --query 'items[].value'"
+# Two tenants for the suite, made with the tenants CLI against LocalStack (the SDK and the aws CLI both honour
+# AWS_ENDPOINT_URL); each prints its first key once.
+echo "Tenants: AWS_ENDPOINT_URL=$endpoint npm run tenants -- --stage dev --stack $stack create --name it-1 --tier enterprise"
+echo "         (and again with --name it-2)"
 echo "Then: TEST_TARGET=localstack LEDGERLINE_API_KEY=<key 1> LEDGERLINE_API_KEY_2=<key 2> npm run test:integration"
