@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, Grant, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type AmountCeilings, parseAmountCeilings } from '../lambdas/domain/ceilings.ts';
 import {
@@ -83,6 +84,8 @@ export class EventStore extends Construct {
   public readonly eventsTable: TableV2;
   /** `pk` (S) + `reducerVersion` (N): the newest snapshot per stream and reducer version. */
   public readonly snapshotsTable: TableV2;
+  readonly #snapshotUsers = new Set<LambdaFunction>();
+  #sealKey: ISecret | undefined;
   /** The shard layout every function of the stack is told. */
   public readonly shards: ShardLayout;
   /** The per-transfer amount ceilings every function that appends is told (checked at synth). */
@@ -151,6 +154,7 @@ export class EventStore extends Construct {
    */
   public grantAppend(fn: LambdaFunction): Grant {
     this.setEnvironment(fn);
+    this.useSnapshots(fn);
     this.grant(fn, this.snapshotsTable, [...READ_ACTIONS, 'dynamodb:PutItem']);
     return this.grant(fn, this.eventsTable, [...READ_ACTIONS, ...APPEND_ACTIONS]);
   }
@@ -158,6 +162,7 @@ export class EventStore extends Construct {
   /** Lets `fn` read events and snapshots only; sets both table-name variables. */
   public grantRead(fn: LambdaFunction): Grant {
     this.setEnvironment(fn);
+    this.useSnapshots(fn);
     this.grant(fn, this.snapshotsTable, READ_ACTIONS);
     return this.grant(fn, this.eventsTable, READ_ACTIONS);
   }
@@ -169,6 +174,26 @@ export class EventStore extends Construct {
   public grantScanHeads(fn: LambdaFunction): Grant {
     this.setEnvironment(fn);
     return this.grant(fn, this.eventsTable, ['dynamodb:Scan']);
+  }
+
+  /**
+   * Seals snapshots with `key` (the audit key): every function that reads or writes snapshots, before or
+   * after this call, gets its ARN and may read it; a snapshot that does not verify is refused on load.
+   */
+  public sealSnapshotsWith(key: ISecret): void {
+    this.#sealKey = key;
+    for (const fn of this.#snapshotUsers) this.giveSealKey(fn, key);
+  }
+
+  private useSnapshots(fn: LambdaFunction): void {
+    if (this.#snapshotUsers.has(fn)) return;
+    this.#snapshotUsers.add(fn);
+    if (this.#sealKey) this.giveSealKey(fn, this.#sealKey);
+  }
+
+  private giveSealKey(fn: LambdaFunction, key: ISecret): void {
+    fn.addEnvironment(ENV.auditKeySecret, key.secretArn);
+    key.grantRead(fn);
   }
 
   private setEnvironment(fn: LambdaFunction): void {

@@ -150,6 +150,7 @@ export class LedgerlineStack extends Stack {
       // Seven years of locked digests in production; a day elsewhere (a locked bucket outlives its stack).
       retention: Duration.days(profile.retainData ? 7 * 365 : 1),
     });
+    this.eventStore.sealSnapshotsWith(this.audit.key);
     this.expirySweep = new ExpirySweep(this, 'ExpirySweep', {
       eventStore: this.eventStore,
       readModels: this.readModels,

@@ -1,9 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fullJitterDelay } from '../adapters/backoff.ts';
 import { DynamoDbEventStore } from '../adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../adapters/ids.ts';
 import { MemoryLoadCache } from '../adapters/memory-load-cache.ts';
+import { CachedSecret } from '../adapters/secrets-manager-secret.ts';
 import type { ConflictRetryOptions } from '../application/retry.ts';
 import { DEFAULT_AMOUNT_CEILINGS } from '../domain/ceilings.ts';
 import type { ConcurrencyConflictError } from '../domain/errors.ts';
@@ -18,13 +20,27 @@ import {
 } from '../shared/config.ts';
 import type { IdempotencyStore } from '../shared/idempotency.ts';
 import { BUSINESS_METRICS, emfMetrics, type Metrics } from '../shared/metrics.ts';
-import { dynamoDbClient, perContainer } from './container.ts';
+import { dynamoDbClient, perContainer, secretsManagerClient } from './container.ts';
 
 /** The ledger's ports on DynamoDB. */
-export function buildLedgerPorts(client: DynamoDBClient, config: LedgerConfig): LedgerPorts {
+export function buildLedgerPorts(
+  client: DynamoDBClient,
+  config: LedgerConfig,
+  secrets: () => SecretsManagerClient = secretsManagerClient,
+): LedgerPorts {
+  const events = new DynamoDbEventStore({ client, tableName: config.eventsTableName });
+  // Sealed snapshots when the stack gives the audit key: one whose MAC does not verify is refused and the
+  // stream replayed. Heads are checked by audit:verify, not on every load (it would cost a read per load).
+  const key = config.auditKeySecretArn
+    ? new CachedSecret({ client: secrets(), secretId: config.auditKeySecretArn })
+    : undefined;
   return {
-    events: new DynamoDbEventStore({ client, tableName: config.eventsTableName }),
-    snapshots: new DynamoDbSnapshotStore({ client, tableName: config.snapshotsTableName }),
+    events,
+    snapshots: new DynamoDbSnapshotStore({
+      client,
+      tableName: config.snapshotsTableName,
+      ...(key ? { sealing: { key: () => key.value(), heads: events, checkHeadOnLoad: false } } : {}),
+    }),
     clock: systemClock,
     ids: new UlidGenerator(),
     shards: config.shards ?? DEFAULT_SHARD_LAYOUT,

@@ -26,6 +26,8 @@ export interface LedgerConfig {
   readonly shards?: ShardLayout;
   /** The most one transfer may move, per tenant (see domain/ceilings.ts). @default DEFAULT_AMOUNT_CEILINGS */
   readonly ceilings?: AmountCeilings;
+  /** The audit key's secret: snapshots are sealed with it and refused on load when they do not verify. */
+  readonly auditKeySecretArn?: string;
 }
 
 export interface IdempotencyConfigValues {
@@ -44,6 +46,7 @@ export const ledgerConfig = (env: Env = process.env): LedgerConfig => ({
     { defaultMinor: env[ENV.amountCeiling], perTenant: env[ENV.tenantAmountCeilings] },
     { defaultMinor: ENV.amountCeiling, perTenant: ENV.tenantAmountCeilings },
   ),
+  ...(env[ENV.auditKeySecret] ? { auditKeySecretArn: env[ENV.auditKeySecret] } : {}),
 });
 
 /** A number of shards, 1..`max` (see MAX_SHARDS and MAX_HOT_SHARDS for why there is a ceiling). */

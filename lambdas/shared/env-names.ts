@@ -5,6 +5,7 @@
 export const ENV = {
   eventsTable: 'EVENTS_TABLE_NAME',
   snapshotsTable: 'SNAPSHOTS_TABLE_NAME',
+  auditKeySecret: 'AUDIT_KEY_SECRET_ARN',
   systemShards: 'LEDGER_SYSTEM_SHARDS',
   hotShards: 'LEDGER_HOT_SHARDS',
   amountCeiling: 'LEDGER_AMOUNT_CEILING',

@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import {
   logRefusedSnapshot,
   type SnapshotRefusal,
 } from '../../../lambdas/adapters/dynamodb-snapshot-store.ts';
+import { buildLedgerPorts } from '../../../lambdas/composition/ledger.ts';
 import { snapshotMacText } from '../../../lambdas/domain/audit.ts';
 import type { StreamRef } from '../../../lambdas/domain/events.ts';
 
@@ -153,5 +155,45 @@ describe('sealed snapshots', () => {
         ],
       },
     });
+  });
+});
+
+describe('the ledger’s snapshot store (composition)', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  const config = { eventsTableName: 'events', snapshotsTableName: 'snapshots' };
+  const build = (auditKeySecretArn?: string) =>
+    buildLedgerPorts(
+      new DynamoDBClient({}),
+      { ...config, ...(auditKeySecretArn ? { auditKeySecretArn } : {}) },
+      () => new SecretsManagerClient({}),
+    ).snapshots;
+  const stored = async (store: ReturnType<typeof build>) => {
+    ddbMock.on(GetItemCommand, { TableName: 'events' }).resolves({ Item: { h: { B: h100 } } });
+    ddbMock.on(PutItemCommand).resolves({});
+    await store.put(snapshot);
+    const item = ddbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
+    ddbMock.reset();
+    return item ?? {};
+  };
+
+  it('seals with the audit key the stack gives, and refuses a forged snapshot on load without reading events', async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand, { SecretId: 'arn:audit' }).resolves({ SecretString: KEY });
+    const store = build('arn:audit');
+    const item = await stored(store);
+    expect(item.mac?.B).toBeDefined();
+
+    ddbMock.on(GetItemCommand, { TableName: 'snapshots' }).resolves({ Item: item });
+    expect(await store.get(stream, 1)).toEqual(snapshot);
+    ddbMock.on(GetItemCommand, { TableName: 'snapshots' }).resolves({
+      Item: { ...item, mac: { B: new Uint8Array(32) } },
+    });
+    expect(await store.get(stream, 1)).toBeNull();
+    expect(ddbMock.commandCalls(GetItemCommand, { TableName: 'events' })).toHaveLength(0);
+  });
+
+  it('writes unsealed snapshots when the stack gives no audit key', async () => {
+    const item = await stored(build());
+    expect(item.mac).toBeUndefined();
   });
 });

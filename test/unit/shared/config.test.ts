@@ -19,6 +19,10 @@ describe('config', () => {
       ceilings: { defaultMinor: 100_000_000_000, perTenant: {} },
     });
     expect(
+      ledgerConfig({ [ENV.eventsTable]: 'e', [ENV.snapshotsTable]: 's', [ENV.auditKeySecret]: 'arn:key' })
+        .auditKeySecretArn,
+    ).toBe('arn:key');
+    expect(
       readModelsConfig({
         [READ_MODEL_TABLES_ENV['account-view']]: 'blue,green',
         [ENV.readModelPointersTable]: 'pointers',
