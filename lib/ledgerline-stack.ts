@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
 import { EventStore } from './event-store.ts';
 import { ExpirySweep } from './expiry-sweep.ts';
+import { Exports } from './exports.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { LedgerApi } from './ledger-api.ts';
 import { MerchantNotifications } from './merchant-notifications.ts';
@@ -175,6 +176,11 @@ export class LedgerlineStack extends Stack {
       functions.set(id, fn);
     }
     this.functions = functions;
+    new Exports(this, 'Exports', {
+      api: this.api,
+      routes,
+      functionOf: (route) => functions.get(routeId(route))?.function,
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../lib/api-function.ts';
+import { STREAMING_TIMEOUT_SECONDS } from '../../lib/exports.ts';
 import { routeId } from '../../lib/ledgerline-stack.ts';
 import { isPublic, ROUTES } from '../../lib/routes.ts';
 
@@ -157,6 +158,9 @@ describe('functions', () => {
       [logicalId(stack.notifications.worker.function), 20],
       [logicalId(sandbox().function.function), 15],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
+      ...ROUTES.filter((r) => r.responseStreaming).map(
+        (r) => [routeFunction(r).id, STREAMING_TIMEOUT_SECONDS] as const,
+      ),
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({

@@ -27,6 +27,7 @@ import {
   postTransferBody,
   registerWebhookEndpointBody,
 } from './schemas.ts';
+import { statementQuery, statementResponse } from './statement-schemas.ts';
 
 /** One operation of the contract: what it takes, what it answers, and which problems it may answer. */
 export interface OperationSpec {
@@ -113,6 +114,15 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     status: 200,
     response: page(postingResponse),
     problems: ['account-not-found', 'invalid-cursor'],
+  },
+  'GET /accounts/{id}/statement.csv': {
+    operationId: 'getAccountStatement',
+    summary: 'The account’s postings in a period as CSV, streamed as they are read, with a checksum line',
+    tag: 'Accounts',
+    query: statementQuery,
+    status: 200,
+    response: statementResponse,
+    problems: ['account-not-found'],
   },
   'POST /accounts/{id}/deposits': {
     operationId: 'deposit',
