@@ -28,6 +28,7 @@ const ROWS: Readonly<Record<string, Row>> = {
   'GET /accounts/{id}': { expect: 404 },
   'GET /accounts/{id}/events': { expect: 404 },
   'GET /accounts/{id}/transactions': { expect: 404 },
+  'GET /accounts/{id}/statement.csv': { expect: 404 },
   'POST /accounts/{id}/deposits': { body: { amount: 100, currency: 'USD' }, expect: 404 },
   'POST /accounts/{id}/withdrawals': { body: { amount: 100, currency: 'USD' }, expect: 404 },
   'POST /accounts/{id}/freeze': { body: { reason: 'cross-tenant probe' }, expect: 404 },
