@@ -4,7 +4,7 @@ import { LedgerlineStack, PRODUCTION_STAGE } from '../lib/ledgerline-stack.ts';
 import { stageFromContext } from '../lib/stage.ts';
 
 const app = new App();
-// `-c ledgerline:stage=<name>` names the stage (`npm run deploy` passes prod). Without it, cdk.json's
+// `-c ledgerline:stage=<name>` names the stage (`npm run deploy -- --stage <name>` passes it). Without it, cdk.json's
 // `ledgerline:defaultStage` (dev) serves `cdk synth` and the local runtime, and the template cannot be
 // deployed: `cdk deploy` then fails on the StageNotGiven parameter (see LedgerlineStack).
 const settings = stageFromContext((key) => app.node.tryGetContext(key));

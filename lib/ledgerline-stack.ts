@@ -1,4 +1,12 @@
-import { Annotations, CfnOutput, CfnParameter, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aspects,
+  CfnOutput,
+  CfnParameter,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './api-function.ts';
@@ -16,9 +24,10 @@ import { ReadModels } from './read-models.ts';
 import { Relay } from './relay.ts';
 import { isPublic, ROUTES, type RouteGrant, type RouteSpec } from './routes.ts';
 import { SandboxProcessor } from './sandbox-processor.ts';
+import { stageProfile } from './stage.ts';
+import { StagePolicies } from './stage-policies.ts';
 
-/** The stage that is production: no sandbox processor, no loopback webhook URLs. */
-export const PRODUCTION_STAGE = 'prod';
+export { PRODUCTION_STAGE } from './stage.ts';
 
 /** Properties of the {@link LedgerlineStack}. */
 export interface LedgerlineStackProps extends StackProps {
@@ -86,10 +95,12 @@ export class LedgerlineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: LedgerlineStackProps = {}) {
     super(scope, id, props);
-    const production = (props.stage ?? 'dev') === PRODUCTION_STAGE;
+    const profile = stageProfile(props.stage ?? 'dev');
+    const production = profile.production;
+    Aspects.of(this).add(new StagePolicies(profile));
     const routes = props.routes ?? ROUTES;
     if (props.deployable === false) {
-      const message = 'Deploy with -c ledgerline:stage=<name> (npm run deploy passes prod)';
+      const message = 'Deploy with npm run deploy -- --stage <name> (or cdk deploy -c ledgerline:stage=<name>)';
       new CfnParameter(this, STAGE_NOT_GIVEN, {
         type: 'String',
         description: `This template was synthesized with cdk.json's development default stage. ${message}.`,

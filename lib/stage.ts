@@ -27,7 +27,7 @@ export function stageFromContext(context: (key: string) => unknown): StageSettin
   if (stage === undefined || stage === null || stage === '') {
     return {
       error:
-        `No stage given. Deploy with \`npm run deploy\` (production) or \`cdk deploy -c ${STAGE_CONTEXT}=<name>\`, ` +
+        `No stage given. Deploy with \`npm run deploy -- --stage <name>\` or \`cdk deploy -c ${STAGE_CONTEXT}=<name>\`, ` +
         `e.g. -c ${STAGE_CONTEXT}=dev for a development stage; 'prod' is production ` +
         `(it also needs -c ${PROCESSOR_URL_CONTEXT}=https://…).`,
     };
@@ -39,4 +39,27 @@ export function stageFromContext(context: (key: string) => unknown): StageSettin
   }
   const url = context(PROCESSOR_URL_CONTEXT);
   return { stage, explicit, processorUrl: typeof url === 'string' && url !== '' ? url : undefined };
+}
+
+/** What differs between a production stage and any other: data lifetime, log retention, alarm sensitivity. */
+export interface StageProfile {
+  /** The stage that takes real money: no sandbox processor, no loopback webhook URLs. */
+  readonly production: boolean;
+  /**
+   * Whether a stack delete keeps the tables (deletion protection on, DeletionPolicy Retain) and the log groups.
+   * A development stage is disposable: `cdk destroy` removes everything it made.
+   */
+  readonly retainData: boolean;
+  /** Days every log group keeps its events; production keeps the longer of this and the construct's own choice. */
+  readonly logRetentionDays: number;
+}
+
+/** The stage that is production: no sandbox processor, no loopback webhook URLs, nothing deleted with the stack. */
+export const PRODUCTION_STAGE = 'prod';
+
+/** Production keeps everything; every other stage is a disposable development stage. */
+export function stageProfile(stage: string): StageProfile {
+  return stage === PRODUCTION_STAGE
+    ? { production: true, retainData: true, logRetentionDays: 365 }
+    : { production: false, retainData: false, logRetentionDays: 7 };
 }

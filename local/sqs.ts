@@ -4,12 +4,22 @@ import { startFauxqs } from 'fauxqs';
 import { TemplateError } from './errors.ts';
 import { LOCAL_ACCOUNT_ID } from './naming.ts';
 
-/** A running SQS emulator (fauxqs, in this process). */
+/** An object that was created in a bucket (a put, a presigned PUT, or a completed multipart upload). */
+export interface ObjectCreated {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** A running SQS emulator (fauxqs, in this process); it serves S3 on the same endpoint, path-style. */
 export interface SqsEmulator {
   readonly endpoint: string;
   /** Queue URL on the emulator's loopback endpoint (fauxqs' own URLs name a host that does not resolve). */
   queueUrl(name: string): string;
   createQueue(spec: QueueSpec): { url: string; arn: string; name: string };
+  /** Creates the bucket unless it exists (a persisted one keeps its objects). */
+  createBucket(name: string): void;
+  /** Calls `listener` for every object created from now on; returns the function that stops it. */
+  onObjectCreated(listener: (created: ObjectCreated) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -100,11 +110,26 @@ export async function startSqsEmulator(options: {
       port: options.port ?? 0,
       logger: false,
       defaultRegion: options.region,
+      // The spy is how S3 notifications are seen (fauxqs has none); a tiny buffer: a listener sees each event.
+      messageSpies: { bufferSize: 1 },
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     }),
   );
   const endpoint = `http://127.0.0.1:${server.port}`;
   const queueUrl = (name: string) => `${endpoint}/${LOCAL_ACCOUNT_ID}/${name}`;
+  const listeners = new Set<(created: ObjectCreated) => void>();
+  // A waiter whose filter never matches sees every event the emulator records, and stays registered;
+  // `stop` clears the spy, which rejects it.
+  server.spy
+    .waitForMessage((message) => {
+      if (message.service === 's3' && message.status === 'uploaded') {
+        const created = { bucket: message.bucket, key: message.key };
+        // Not inside the emulator's own call: the upload completes whatever a listener does.
+        for (const listener of listeners) queueMicrotask(() => listener(created));
+      }
+      return false;
+    })
+    .catch(() => undefined);
   return {
     endpoint,
     queueUrl,
@@ -115,6 +140,17 @@ export async function startSqsEmulator(options: {
       });
       return { url: queueUrl(spec.name), arn: created.queueArn, name: created.queueName };
     },
-    stop: () => server.stop(),
+    createBucket(name) {
+      server.createBucket(name);
+    },
+    onObjectCreated(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop: async () => {
+      listeners.clear();
+      server.spy.clear();
+      await server.stop();
+    },
   };
 }

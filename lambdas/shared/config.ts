@@ -229,3 +229,21 @@ export const sandboxProcessorConfig = (env: Env = process.env): SandboxProcessor
   secretArn: required(env, ENV.processorSecretArn),
   slowCaptureMs: positiveNumber(env, ENV.sandboxSlowCaptureMs, 6000),
 });
+
+/**
+ * S3 clients (imports, exports). The endpoint comes from `AWS_ENDPOINT_URL_S3` as the SDK reads it; an
+ * emulator (the local runtime's fauxqs) also sets `S3_FORCE_PATH_STYLE=true`, since bucket host names
+ * (`<bucket>.127.0.0.1`) do not resolve. On AWS neither is set.
+ */
+export const S3_FORCE_PATH_STYLE_ENV = 'S3_FORCE_PATH_STYLE';
+
+export interface S3ClientSettings {
+  readonly forcePathStyle: boolean;
+}
+
+export const s3ClientConfig = (env: Env = process.env): S3ClientSettings => {
+  const text = env[S3_FORCE_PATH_STYLE_ENV];
+  if (text !== undefined && text !== '' && text !== 'true' && text !== 'false')
+    throw new Error(`${S3_FORCE_PATH_STYLE_ENV} must be 'true' or 'false', got '${text}'`);
+  return { forcePathStyle: text === 'true' };
+};

@@ -40,6 +40,9 @@ function functionSpec(r: PlannedResource, name: string, arn: string, ctx: Provis
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SQS: services.sqs.endpoint,
+    // fauxqs serves S3 on the SQS endpoint, path-style only (read by lambdas/shared/config.ts s3ClientConfig).
+    AWS_ENDPOINT_URL_S3: services.sqs.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
     AWS_ENDPOINT_URL_SFN: services.sfnEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: services.secrets.endpoint,
     ...(services.dynamo

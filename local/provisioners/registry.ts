@@ -6,6 +6,7 @@ import { functionUrlProvisioners } from './function-urls.ts';
 import { lambdaFunctionProvisioners } from './lambda-functions.ts';
 import { noOpProvisioners } from './no-op.ts';
 import type { Provisioner } from './provisioner.ts';
+import { s3BucketProvisioners } from './s3-buckets.ts';
 import { secretProvisioners } from './secrets.ts';
 import { sqsQueueProvisioners } from './sqs-queues.ts';
 import { stateMachineProvisioners } from './state-machines.ts';
@@ -18,6 +19,7 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   ...noOpProvisioners,
   ...dynamoDbTableProvisioners,
   ...sqsQueueProvisioners,
+  ...s3BucketProvisioners,
   ...lambdaFunctionProvisioners,
   ...eventSourceMappingProvisioners,
   ...eventRuleProvisioners,

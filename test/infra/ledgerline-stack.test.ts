@@ -82,16 +82,11 @@ describe('events table', () => {
     expect(events.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 
-  it('has point-in-time recovery and deletion protection, and is retained on stack delete', () => {
+  it('has point-in-time recovery (its lifetime is the stage’s: see stages.test.ts)', () => {
     const events = resource(logicalId(stack.eventStore.eventsTable));
     expect(events.Properties.Replicas).toEqual([
-      expect.objectContaining({
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: true,
-      }),
+      expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
     ]);
-    expect(events.DeletionPolicy).toBe('Retain');
-    expect(events.UpdateReplacePolicy).toBe('Retain');
   });
 });
 
@@ -111,13 +106,12 @@ describe('snapshots table', () => {
     expect(snapshots.Properties.StreamSpecification).toBeUndefined();
   });
 
-  it('is on demand with point-in-time recovery and retained on stack delete', () => {
+  it('is on demand with point-in-time recovery', () => {
     const snapshots = resource(logicalId(stack.eventStore.snapshotsTable));
     expect(snapshots.Properties.BillingMode).toBe('PAY_PER_REQUEST');
     expect(snapshots.Properties.Replicas).toEqual([
       expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
     ]);
-    expect(snapshots.DeletionPolicy).toBe('Retain');
   });
 });
 

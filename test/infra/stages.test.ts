@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/api-function.ts';
 import { LedgerlineStack } from '../../lib/ledgerline-stack.ts';
 import { ROUTES } from '../../lib/routes.ts';
-import { stageFromContext } from '../../lib/stage.ts';
+import { stageFromContext, stageProfile } from '../../lib/stage.ts';
 import type { Resource } from './stack-under-test.ts';
 
 const PROCESSOR_URL = 'https://api.processor.example/v1/';
@@ -86,6 +86,47 @@ describe('a development stage', () => {
     expect(ofType('AWS::Lambda::Url')).toEqual([
       expect.objectContaining({ Properties: expect.objectContaining({ AuthType: 'NONE' }) }),
     ]);
+  });
+});
+
+/** Every table's and log group's lifetime in a synthesized stage. */
+function lifetimes(ofType: (type: string) => Resource[]) {
+  const tables = ofType('AWS::DynamoDB::GlobalTable');
+  const groups = ofType('AWS::Logs::LogGroup');
+  return {
+    tables: tables.length,
+    groups: groups.length,
+    policies: new Set([...tables, ...groups].map((r) => r.DeletionPolicy)),
+    protection: new Set(
+      tables.map(
+        (t) =>
+          (t.Properties.Replicas as { DeletionProtectionEnabled?: boolean }[])[0]?.DeletionProtectionEnabled,
+      ),
+    ),
+    retention: groups.map((g) => g.Properties.RetentionInDays as number),
+  };
+}
+
+describe('stage profiles', () => {
+  it('a development stage is disposable: every table and log group is deleted with the stack, logs kept a week', () => {
+    const dev = lifetimes(synth('dev').ofType);
+    expect(dev.tables).toBeGreaterThan(5);
+    expect(dev.groups).toBeGreaterThan(5);
+    expect(dev.policies).toEqual(new Set(['Delete']));
+    expect(dev.protection).toEqual(new Set([false]));
+    expect(new Set(dev.retention)).toEqual(new Set([7]));
+  });
+
+  it('production keeps everything: tables retained with deletion protection, logs kept at least a year', () => {
+    const prod = lifetimes(synth('prod', PROCESSOR_URL).ofType);
+    expect(prod.policies).toEqual(new Set(['Retain']));
+    expect(prod.protection).toEqual(new Set([true]));
+    expect(Math.min(...prod.retention)).toBeGreaterThanOrEqual(365);
+  });
+
+  it('any stage other than prod gets the development profile', () => {
+    expect(stageProfile('staging')).toEqual(stageProfile('dev'));
+    expect(stageProfile('prod').production).toBe(true);
   });
 });
 

@@ -39,15 +39,15 @@ describe('provisioner registry', () => {
     const template: CfnTemplate = {
       Resources: {
         Echo: { Type: 'Test::Echo', Properties: { Value: { 'Fn::GetAtt': ['Bucket', 'Arn'] } } },
-        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'receipts' } },
+        Bucket: { Type: 'Test::Bucket', Properties: { BucketName: 'receipts' } },
       },
     };
     await expect(provision(template, PROVISIONERS)).rejects.toThrow(
-      /\(AWS::S3::Bucket\): resource type is not supported by the local runtime/,
+      /\(Test::Bucket\): resource type is not supported by the local runtime/,
     );
     const extended: Record<string, Provisioner> = {
       ...PROVISIONERS,
-      'AWS::S3::Bucket': {
+      'Test::Bucket': {
         properties: { allowed: ['BucketName'] },
         provision: (r, ctx) => {
           const name = property<string>(ctx, r, 'BucketName') ?? r.logicalId;

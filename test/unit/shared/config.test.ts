@@ -4,6 +4,8 @@ import {
   ledgerConfig,
   processorClientConfig,
   readModelsConfig,
+  S3_FORCE_PATH_STYLE_ENV,
+  s3ClientConfig,
   workerQueueConfig,
 } from '../../../lambdas/shared/config.ts';
 import { ENV, READ_MODEL_TABLES_ENV } from '../../../lambdas/shared/env-names.ts';
@@ -46,6 +48,15 @@ describe('config', () => {
     expect(
       processorClientConfig({ [ENV.processorBaseUrl]: 'http://p', [ENV.processorSecretArn]: 'arn' }),
     ).toMatchObject({ timeoutMs: 1500, maxAttempts: 2 });
+  });
+});
+
+describe('s3ClientConfig', () => {
+  it('forces path-style only when the emulator says so, and refuses anything but true/false', () => {
+    expect(s3ClientConfig({})).toEqual({ forcePathStyle: false });
+    expect(s3ClientConfig({ [S3_FORCE_PATH_STYLE_ENV]: 'true' })).toEqual({ forcePathStyle: true });
+    expect(s3ClientConfig({ [S3_FORCE_PATH_STYLE_ENV]: 'false' })).toEqual({ forcePathStyle: false });
+    expect(() => s3ClientConfig({ [S3_FORCE_PATH_STYLE_ENV]: 'yes' })).toThrow(S3_FORCE_PATH_STYLE_ENV);
   });
 });
 

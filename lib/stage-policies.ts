@@ -1,0 +1,32 @@
+import { type IAspect, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
+import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import type { StageProfile } from './stage.ts';
+
+/**
+ * Applies a stage's profile to every table and log group of the stack, whichever construct made it, so no
+ * construct has to know the stage: production retains them (tables with deletion protection) and keeps logs at
+ * least `logRetentionDays`; any other stage deletes them with the stack and keeps logs `logRetentionDays`.
+ */
+export class StagePolicies implements IAspect {
+  readonly #profile: StageProfile;
+
+  constructor(profile: StageProfile) {
+    this.#profile = profile;
+  }
+
+  visit(node: IConstruct): void {
+    const { retainData, logRetentionDays } = this.#profile;
+    if (node instanceof CfnGlobalTable) {
+      node.applyRemovalPolicy(retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+      // The stack's tables have one replica, in the stack's region.
+      node.addPropertyOverride('Replicas.0.DeletionProtectionEnabled', retainData);
+    } else if (node instanceof CfnLogGroup) {
+      node.applyRemovalPolicy(retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+      const own = node.retentionInDays;
+      node.retentionInDays =
+        retainData && own !== undefined ? Math.max(own, logRetentionDays) : logRetentionDays;
+    }
+  }
+}
