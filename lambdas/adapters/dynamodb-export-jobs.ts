@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ExportJob, ExportJobs } from '../shared/export-runner.ts';
+import type { ExportJob, ExportJobs } from '../domain/exports.ts';
 import { DynamoDbAdapterError, isConditionFailed } from './dynamodb-errors.ts';
 import { scanPages } from './dynamodb-scan.ts';
 

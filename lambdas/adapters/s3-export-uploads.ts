@@ -6,7 +6,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { MultipartUploads, UploadedPart } from '../shared/export-runner.ts';
+import type { MultipartUploads, UploadedPart } from '../domain/exports.ts';
 
 /** Export files in one bucket: multipart uploads, and presigned GET URLs. */
 export class S3ExportUploads implements MultipartUploads {

@@ -1,3 +1,4 @@
+import type { CsvTotals } from '../domain/exports.ts';
 import { currency, formatMinor } from '../domain/money.ts';
 import type { Posting } from '../domain/projections/read-model.ts';
 
@@ -25,13 +26,7 @@ export function csvRecord(fields: readonly string[]): string {
   return `${fields.map(csvField).join(',')}\r\n`;
 }
 
-/** The control totals of the rows written so far: they go in the trailing checksum line, and in checkpoints. */
-export interface CsvTotals {
-  readonly rows: number;
-  /** Sums of the debit and credit amounts, in minor units (decimal strings: a ledger's sums pass 2^53). */
-  readonly debits: string;
-  readonly credits: string;
-}
+export type { CsvTotals } from '../domain/exports.ts';
 
 export const EMPTY_TOTALS: CsvTotals = { rows: 0, debits: '0', credits: '0' };
 

@@ -1,80 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { postingPages } from '../application/statement.ts';
-import type { PostingPosition, ReadModelQueries } from '../domain/projections/read-model.ts';
-import { CSV_HEADER, type CsvTotals, checksumLine, EMPTY_TOTALS, postingRecords } from './csv.ts';
+import type { ExportCheckpoint, ExportJob, ExportJobs, MultipartUploads } from '../domain/exports.ts';
+import type { ReadModelQueries } from '../domain/projections/read-model.ts';
+import { CSV_HEADER, checksumLine, EMPTY_TOTALS, postingRecords } from './csv.ts';
 
 /** S3's smallest part (all but the last): 5 MiB. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** With gzip, the compressed size of a part is checked each time this much CSV has gathered. */
 export const GZIP_SOURCE_STEP = 16 * 1024 * 1024;
-
-/** What `POST /exports` asks for: one account's statement or the tenant's whole ledger, for `[from, to)`. */
-export interface ExportRequest {
-  readonly kind: 'account-statement' | 'ledger';
-  readonly accountId?: string | undefined;
-  readonly from: string;
-  readonly to: string;
-  readonly format: 'csv';
-  readonly gzip: boolean;
-}
-
-/** Where the rows written so far end: the account being exported and the last posting written of it. */
-export interface ExportCursor {
-  readonly accountId: string;
-  readonly after: PostingPosition;
-}
-
-/** One uploaded part. */
-export interface UploadedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-}
-
-/** The state a resumed job starts from: saved after every part (conditional on `version`). */
-export interface ExportCheckpoint {
-  readonly uploadId: string;
-  readonly parts: readonly UploadedPart[];
-  /** Where the next part starts; null before the first row. */
-  readonly cursor: ExportCursor | null;
-  readonly rows: number;
-  /** Bytes uploaded (compressed when gzip). */
-  readonly bytes: number;
-  /** The running control totals (the checksum line's). */
-  readonly totals: CsvTotals;
-}
-
-export type ExportStatus = 'queued' | 'running' | 'completed' | 'failed';
-
-/** An export job as stored (tenant-scoped). */
-export interface ExportJob {
-  readonly tenantId: string;
-  readonly exportId: string;
-  readonly request: ExportRequest;
-  readonly status: ExportStatus;
-  /** The object key of the file. */
-  readonly key: string;
-  readonly checkpoint: ExportCheckpoint | null;
-  /** Accounts to export, in order (fixed when the job starts) and how many are done: the progress estimate. */
-  readonly accounts: readonly string[] | null;
-  readonly failure?: string | undefined;
-  /** Optimistic lock: every save expects the version it read. */
-  readonly version: number;
-}
-
-/** Stores jobs; `save` fails (JobMovedError) when the job's version is no longer `expected`. */
-export interface ExportJobs {
-  get(tenantId: string, exportId: string): Promise<ExportJob | null>;
-  /** Creates the job unless it exists; answers the stored one. */
-  create(job: ExportJob): Promise<ExportJob>;
-  save(job: ExportJob, expected: number): Promise<ExportJob>;
-}
-
-/** An S3 multipart upload. */
-export interface MultipartUploads {
-  start(key: string): Promise<string>;
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
-  complete(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
-}
 
 /** What an export reads: an account's history pages, and the tenant's accounts (in a fixed order). */
 export interface ExportSource {
@@ -178,8 +111,7 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
       accountId: posting.accountId,
       after: { postedAt: posting.postedAt, transferId: posting.transferId },
     };
-    if (!gzip && text.length >= minPartBytes && Buffer.byteLength(text) >= minPartBytes)
-      await flush(false);
+    if (!gzip && text.length >= minPartBytes && Buffer.byteLength(text) >= minPartBytes) await flush(false);
     else if (gzip && text.length >= nextStep) {
       if (encode(text, true).length >= minPartBytes) await flush(false);
       else nextStep += gzipSourceStep;

@@ -1,16 +1,15 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import type {
+  ExportJob,
+  ExportJobs,
+  ExportRequest,
+  MultipartUploads,
+  UploadedPart,
+} from '../../../lambdas/domain/exports.ts';
 import type { Posting, ReadModelQueries } from '../../../lambdas/domain/projections/read-model.ts';
 import { CSV_HEADER, parseChecksumLine } from '../../../lambdas/shared/csv.ts';
-import {
-  type ExportDeps,
-  type ExportJob,
-  type ExportJobs,
-  type ExportRequest,
-  type MultipartUploads,
-  runExport,
-  type UploadedPart,
-} from '../../../lambdas/shared/export-runner.ts';
+import { type ExportDeps, runExport } from '../../../lambdas/shared/export-runner.ts';
 import { posting } from './statement-fixtures.ts';
 
 const PART = 16 * 1024;
