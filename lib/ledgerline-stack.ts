@@ -90,6 +90,8 @@ export class LedgerlineStack extends Stack {
   public readonly processor: ProcessorConnection;
   /** Payment settlement: the Step Functions saga and its task functions. */
   public readonly paymentSaga: PaymentSaga;
+  /** Statements and exports: streaming routes, the export jobs, files, queue and worker. */
+  public readonly exports: Exports;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
 
@@ -100,7 +102,8 @@ export class LedgerlineStack extends Stack {
     Aspects.of(this).add(new StagePolicies(profile));
     const routes = props.routes ?? ROUTES;
     if (props.deployable === false) {
-      const message = 'Deploy with npm run deploy -- --stage <name> (or cdk deploy -c ledgerline:stage=<name>)';
+      const message =
+        'Deploy with npm run deploy -- --stage <name> (or cdk deploy -c ledgerline:stage=<name>)';
       new CfnParameter(this, STAGE_NOT_GIVEN, {
         type: 'String',
         description: `This template was synthesized with cdk.json's development default stage. ${message}.`,
@@ -187,8 +190,9 @@ export class LedgerlineStack extends Stack {
       functions.set(id, fn);
     }
     this.functions = functions;
-    new Exports(this, 'Exports', {
+    this.exports = new Exports(this, 'Exports', {
       api: this.api,
+      readModels: this.readModels,
       routes,
       functionOf: (route) => functions.get(routeId(route))?.function,
     });

@@ -206,4 +206,13 @@ export const ROUTES: readonly RouteSpec[] = [
     readModels: ['account-history'],
     responseStreaming: true,
   },
+  // Async exports (issue 14): the jobs table, queue and bucket are granted by lib/exports.ts.
+  {
+    method: 'POST',
+    path: '/exports',
+    entry: 'lambdas/handlers/api/create-export.ts',
+    grants: READ,
+    readModels: ['account-view'],
+  },
+  { method: 'GET', path: '/exports/{id}', entry: 'lambdas/handlers/api/get-export.ts', grants: READ },
 ];

@@ -75,3 +75,34 @@ export interface MultipartUploads {
   uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
   complete(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
 }
+
+/** Progress of a job: what is written, and an estimate of how far through its accounts and period it is. */
+export interface ExportProgress {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly parts: number;
+  /** 0-100; 100 only when completed. */
+  readonly percent: number;
+}
+
+/**
+ * The estimate: accounts done, plus how far the last row written is into the period (its end capped at
+ * `nowMs`, so an open-ended period does not read as 0 %), over the number of accounts.
+ */
+export function exportProgress(job: ExportJob, nowMs: number): ExportProgress {
+  const checkpoint = job.checkpoint;
+  const written = {
+    rows: checkpoint?.rows ?? 0,
+    bytes: checkpoint?.bytes ?? 0,
+    parts: checkpoint?.parts.length ?? 0,
+  };
+  if (job.status === 'completed') return { ...written, percent: 100 };
+  const accounts = job.accounts ?? [];
+  const cursor = checkpoint?.cursor;
+  if (!cursor || accounts.length === 0) return { ...written, percent: 0 };
+  const from = Date.parse(job.request.from);
+  const to = Math.min(Date.parse(job.request.to), nowMs);
+  const into = to > from ? (Date.parse(cursor.after.postedAt) - from) / (to - from) : 0;
+  const done = Math.max(0, accounts.indexOf(cursor.accountId)) + Math.min(1, Math.max(0, into));
+  return { ...written, percent: Math.min(99, Math.floor((100 * done) / accounts.length)) };
+}

@@ -1,6 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { postingPages } from '../application/statement.ts';
-import type { ExportCheckpoint, ExportJob, ExportJobs, MultipartUploads } from '../domain/exports.ts';
+import type {
+  ExportCheckpoint,
+  ExportJob,
+  ExportJobs,
+  ExportRequest,
+  MultipartUploads,
+} from '../domain/exports.ts';
 import type { ReadModelQueries } from '../domain/projections/read-model.ts';
 import { CSV_HEADER, checksumLine, EMPTY_TOTALS, postingRecords } from './csv.ts';
 
@@ -19,6 +25,8 @@ export interface ExportDeps {
   readonly jobs: ExportJobs;
   readonly uploads: MultipartUploads;
   readonly source: ExportSource;
+  /** Asked after every part: true stops the run there (its checkpoint saved) to go on in another. @default never */
+  readonly shouldPause?: () => boolean;
   /** Rows per history read. @default 1000 */
   readonly pageSize?: number;
   /** The smallest part but the last, and the gzip check step (tests shrink them). @default S3's 5 MiB, 16 MiB */
@@ -84,7 +92,8 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   let cursor = state.cursor;
   let nextStep = gzipSourceStep;
 
-  const flush = async (last: boolean): Promise<void> => {
+  /** Uploads the part and saves the checkpoint; whether to pause after it. */
+  const flush = async (last: boolean): Promise<boolean> => {
     const body = encode(text, gzip);
     const partNumber = state.parts.length + 1;
     const etag = await deps.uploads.uploadPart(job.key, state.uploadId, partNumber, body);
@@ -101,6 +110,7 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
     job = await deps.jobs.save({ ...job, status, checkpoint: state }, job.version);
     text = '';
     nextStep = gzipSourceStep;
+    return !last && (deps.shouldPause?.() ?? false);
   };
 
   for await (const posting of remainingRows(deps, job, accounts)) {
@@ -120,4 +130,22 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   text += checksumLine(totals);
   await flush(true);
   return job;
+}
+
+/** The request as stored and compared (a retry with the same key must ask for the same thing). */
+export function canonicalRequest(body: {
+  readonly kind: ExportRequest['kind'];
+  readonly accountId?: string | undefined;
+  readonly from: string;
+  readonly to: string;
+  readonly gzip: boolean;
+}): ExportRequest {
+  return {
+    kind: body.kind,
+    ...(body.accountId === undefined ? {} : { accountId: body.accountId }),
+    from: body.from,
+    to: body.to,
+    format: 'csv',
+    gzip: body.gzip,
+  };
 }

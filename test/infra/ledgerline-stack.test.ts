@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../lib/api-function.ts';
-import { STREAMING_TIMEOUT_SECONDS } from '../../lib/exports.ts';
+import { EXPORT_WORKER_TIMEOUT_SECONDS, STREAMING_TIMEOUT_SECONDS } from '../../lib/exports.ts';
 import { routeId } from '../../lib/ledgerline-stack.ts';
 import { isPublic, ROUTES } from '../../lib/routes.ts';
 
@@ -14,6 +14,8 @@ const KNOWN_TYPES = new Set([
   'AWS::DynamoDB::Table',
   'AWS::SQS::Queue',
   'AWS::SQS::QueuePolicy',
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
   'AWS::Lambda::Function',
   'AWS::Lambda::EventSourceMapping',
   'AWS::Lambda::Permission',
@@ -138,6 +140,7 @@ describe('functions', () => {
       stack.notifications.worker,
       sandbox().function.function,
       ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
+      stack.exports.worker.function,
     ];
     expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
     expect(stack.functions.size).toBe(ROUTES.length);
@@ -152,6 +155,7 @@ describe('functions', () => {
       [logicalId(stack.notifications.worker.function), 20],
       [logicalId(sandbox().function.function), 15],
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
+      [logicalId(stack.exports.worker.function), EXPORT_WORKER_TIMEOUT_SECONDS],
       ...ROUTES.filter((r) => r.responseStreaming).map(
         (r) => [routeFunction(r).id, STREAMING_TIMEOUT_SECONDS] as const,
       ),

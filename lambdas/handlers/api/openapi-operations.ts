@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { createExportBody, exportResponse } from './export-schemas.ts';
 import type { ProblemCode } from './openapi-problems.ts';
 import { createPaymentBody, listPaymentsQuery, refundPaymentBody } from './payment-schemas.ts';
 import {
@@ -123,6 +124,24 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     status: 200,
     response: statementResponse,
     problems: ['account-not-found'],
+  },
+  'POST /exports': {
+    operationId: 'createExport',
+    summary: 'Start an export (an account statement or the whole ledger, CSV, optionally gzip) as a job',
+    tag: 'Reports',
+    body: createExportBody,
+    status: 202,
+    response: exportResponse,
+    idempotencyKey: 'required',
+    problems: ['account-not-found', 'exists-with-different-fields'],
+  },
+  'GET /exports/{id}': {
+    operationId: 'getExport',
+    summary: 'An export’s progress, then a presigned download URL and its expiry',
+    tag: 'Reports',
+    status: 200,
+    response: exportResponse,
+    problems: ['export-not-found'],
   },
   'POST /accounts/{id}/deposits': {
     operationId: 'deposit',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A day (`2026-12-01`, its midnight UTC) or an instant with an offset, as an ISO 8601 UTC instant. */
-const instant = z
+export const instant = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
   .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString());
 
