@@ -4,7 +4,7 @@ import { DynamoDbExportJobs, exportAccountsOf } from '../adapters/dynamodb-expor
 import { S3ExportUploads } from '../adapters/s3-export-uploads.ts';
 import type { ExportJobs } from '../domain/exports.ts';
 import type { ReadModelQueries } from '../domain/projections/read-model.ts';
-import type { CommandDeps } from '../shared/api.ts';
+import type { CommandDeps, QueryDeps } from '../shared/api.ts';
 import { exportsConfig, s3ClientConfig } from '../shared/config.ts';
 import type { ExportDeps } from '../shared/export-runner.ts';
 import { dynamoDbClient, perContainer, sqsClient, withoutSdkLogging } from './container.ts';
@@ -17,11 +17,16 @@ export interface ExportMessage {
   readonly exportId: string;
 }
 
-/** POST /exports and GET /exports/{id}. */
+/** POST /exports: the jobs, the account view (the account must exist), the queue. */
 export interface ExportsApiDeps extends CommandDeps {
   readonly jobs: ExportJobs;
   readonly readModels: ReadModelQueries;
   readonly enqueue: (message: ExportMessage) => Promise<void>;
+}
+
+/** GET /exports/{id}: the jobs, and download links. */
+export interface ExportsReadDeps extends QueryDeps {
+  readonly jobs: ExportJobs;
   /** A GET URL for the file and when it expires. */
   readonly presign: (key: string) => Promise<{ readonly url: string; readonly expiresAt: string }>;
 }
@@ -51,6 +56,13 @@ export const exportsApi = perContainer(
     jobs: jobs(),
     readModels: readModels(),
     enqueue,
+  }),
+);
+
+export const exportsReadApi = perContainer(
+  (): ExportsReadDeps => ({
+    ports: ledgerPorts(),
+    jobs: jobs(),
     presign: async (key) => ({
       url: await uploads().presignedGet(key, DOWNLOAD_URL_SECONDS),
       expiresAt: new Date(Date.now() + DOWNLOAD_URL_SECONDS * 1000).toISOString(),

@@ -1,10 +1,10 @@
-import { exportsApi } from '../../composition/exports.ts';
+import { exportsReadApi } from '../../composition/exports.ts';
 import { queryRoute } from '../../shared/api.ts';
 import { ApiError } from '../../shared/problems.ts';
 import { presentExport } from './export-present.ts';
 
 /** GET /exports/{id}: the job's progress, then a presigned GET URL of the file and its expiry. */
-export const { main, handler } = queryRoute(exportsApi, {
+export const { main, handler } = queryRoute(exportsReadApi, {
   run: async (deps, { tenantId, pathParameters }) => {
     const exportId = pathParameters.id ?? '';
     const job = await deps.jobs.get(tenantId, exportId);
