@@ -60,6 +60,12 @@ const ROWS: Readonly<Record<string, Row>> = {
   'GET /payments/{id}': { expect: 404 },
   'POST /payments/{id}/refunds': { body: { amount: 100 }, idempotent: true, expect: 404 },
   'GET /openapi.json': { expect: 'not-tenant-scoped' },
+  'POST /exports': {
+    body: { kind: 'account-statement', accountId: 'ACCOUNT', from: '2020-01-01', to: '2100-01-01' },
+    idempotent: true,
+    expect: 404,
+  },
+  'GET /exports/{id}': { expect: 404 },
 };
 
 /** The path with the first tenant's id of the right kind. */
