@@ -15,6 +15,7 @@ import { Audit } from './audit.ts';
 import { grantDataKey } from './data-key.ts';
 import { EventStore } from './event-store.ts';
 import { ExpirySweep } from './expiry-sweep.ts';
+import { Exports } from './exports.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { BulkImports } from './imports.ts';
 import { LedgerApi } from './ledger-api.ts';
@@ -106,6 +107,8 @@ export class LedgerlineStack extends Stack {
   public readonly paymentSaga: PaymentSaga;
   /** Bulk imports: jobs table, files bucket, validator, chunk queue and worker. */
   public readonly imports: BulkImports;
+  /** Statements and exports: streaming routes, the export jobs, files, queue and worker. */
+  public readonly exports: Exports;
   /** The route functions, by construct id (e.g. `PostAccounts`). */
   public readonly functions: ReadonlyMap<string, ApiFunction>;
   /** The stage's alarm topic (every alarm's action), its extra alarms and its dashboard. */
@@ -225,6 +228,12 @@ export class LedgerlineStack extends Stack {
       functions.set(id, fn);
     }
     this.functions = functions;
+    this.exports = new Exports(this, 'Exports', {
+      api: this.api,
+      readModels: this.readModels,
+      routes,
+      functionOf: (route) => functions.get(routeId(route))?.function,
+    });
     this.observability = new Observability(this, 'Observability', {
       stage: props.stage ?? 'dev',
       api: this.api.api,

@@ -51,6 +51,11 @@ export interface RouteSpec {
   readonly auth?: 'api-key' | 'webhook-signature' | 'none';
   /** The read models the route queries (read only). @default none */
   readonly readModels?: readonly ReadModelName[];
+  /**
+   * The handler streams its response (`awslambda.streamifyResponse`): API Gateway REST response
+   * streaming (`responseTransferMode: STREAM`), set by lib/exports.ts. @default false
+   */
+  readonly responseStreaming?: boolean;
 }
 
 /** Whether a route is called without an API key (and so outside any tenant's usage plan). */
@@ -215,4 +220,23 @@ export const ROUTES: readonly RouteSpec[] = [
     grants: [],
     auth: 'none',
   },
+
+  // Statements and exports (issue 14): a streamed CSV statement.
+  {
+    method: 'GET',
+    path: '/accounts/{id}/statement.csv',
+    entry: 'lambdas/handlers/api/statement.ts',
+    grants: READ,
+    readModels: ['account-history'],
+    responseStreaming: true,
+  },
+  // Async exports (issue 14): the jobs table, queue and bucket are granted by lib/exports.ts.
+  {
+    method: 'POST',
+    path: '/exports',
+    entry: 'lambdas/handlers/api/create-export.ts',
+    grants: READ,
+    readModels: ['account-view'],
+  },
+  { method: 'GET', path: '/exports/{id}', entry: 'lambdas/handlers/api/get-export.ts', grants: READ },
 ];

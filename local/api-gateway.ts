@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline, Readable } from 'node:stream';
 import { ApiKeyRegistry } from './api-keys.ts';
 import type { ApiModel, AuthorizerSpec } from './api-model.ts';
 import { apiReference } from './api-reference.ts';
@@ -7,6 +8,7 @@ import { matchRoute } from './api-routing.ts';
 import { type GatewayResponse, gatewayError } from './gateway-responses.ts';
 import { BodyTooLargeError, closeServer, isLoopbackHost, listen, readBody } from './http-server.ts';
 import type { LambdaPool } from './lambda-pool.ts';
+import { invokeWithResponseStream } from './lambda-response-stream.ts';
 import { LOCAL_ACCOUNT_ID } from './naming.ts';
 import { gatewayLimiter } from './throttle.ts';
 
@@ -289,14 +291,11 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
         body: route.integration.body,
       };
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
-    });
-    const result = await Promise.race([pool.invoke(route.integration.functionName, event), timeout]);
-    clearTimeout(timer);
+    const fn = route.integration.functionName;
+    const result = await invokeWithResponseStream(pool, fn, event, INTEGRATION_TIMEOUT_MS);
     if (result === 'timeout')
       return gatewayError(504, 'InternalServerErrorException', { message: 'Endpoint request timed out' });
+    if ('body' in result) return result;
     if (!result.ok) return INTERNAL();
     return proxyResponse(result.payload);
   }
@@ -315,7 +314,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
         if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
           headers['content-type'] = 'application/json';
         response.writeHead(reply.statusCode, headers);
-        response.end(reply.body);
+        if (reply.body instanceof Readable) pipeline(reply.body, response, () => {});
+        else response.end(reply.body);
       });
   });
   server.keepAliveTimeout = 5000;

@@ -102,7 +102,7 @@ export function apiGatewayValues(
 }
 
 function lambdaFromUri(uri: string, logicalId: string, type: string): string {
-  const match = /functions\/(.+)\/invocations$/.exec(uri);
+  const match = /functions\/(.+)\/(?:response-streaming-)?invocations$/.exec(uri);
   if (!match?.[1])
     throw new TemplateError(logicalId, type, `integration URI is not a Lambda function: ${uri}`);
   return functionNameFromArnOrName(match[1]);

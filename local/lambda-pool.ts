@@ -3,7 +3,14 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FunctionError, InvokeRequest, WorkerInit, WorkerMessage } from './lambda-protocol.ts';
+import type {
+  FunctionError,
+  InvokeRequest,
+  PoolMessage,
+  StreamHead,
+  WorkerInit,
+  WorkerMessage,
+} from './lambda-protocol.ts';
 import { functionNameFromArnOrName } from './naming.ts';
 
 export type { FunctionError } from './lambda-protocol.ts';
@@ -26,6 +33,12 @@ export interface FunctionSpec {
 
 /** Outcome of one invocation: the parsed result, or the function error. */
 export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: FunctionError };
+
+/** Where a streaming handler's response goes as it is written; `write` settles when the chunk is passed on. */
+export interface ResponseSink {
+  head(head: StreamHead): void;
+  write(chunk: Uint8Array): Promise<void>;
+}
 
 /** Receives each line a function prints. */
 export type LogSink = (functionName: string, line: string) => void;
@@ -51,7 +64,7 @@ class Environment {
   readonly functionName: string;
   readonly worker: Worker;
   readonly ready: Promise<FunctionError | undefined>;
-  #pending: { id: number; settle: (result: InvokeResult) => void } | undefined;
+  #pending: { id: number; settle: (result: InvokeResult) => void; sink?: ResponseSink } | undefined;
   #dead = false;
   /** Writes the current invocation made (counted by a chaos proxy), and whether it is to be reported as timed out. */
   writes = 0;
@@ -90,7 +103,8 @@ class Environment {
         else if (message.type === 'init-error') resolve(message.error);
         else if (message.type === 'result')
           this.#settle(message.id, { ok: true, payload: JSON.parse(message.payload) });
-        else this.#settle(message.id, { ok: false, error: message.error });
+        else if (message.type === 'error') this.#settle(message.id, { ok: false, error: message.error });
+        else this.#stream(message);
       };
       this.worker.on('message', onMessage);
       this.worker.on('error', (error: Error) => {
@@ -118,8 +132,26 @@ class Environment {
     return this.#dead;
   }
 
+  /** A streamed response's head or chunk, to the invocation's sink (a chunk nobody takes is dropped). */
+  #stream(message: Extract<WorkerMessage, { type: 'stream-head' | 'stream-chunk' }>): void {
+    const sink = this.#pending?.id === message.id ? this.#pending.sink : undefined;
+    if (message.type === 'stream-head') {
+      sink?.head(message.head);
+      return;
+    }
+    const ack: PoolMessage = { type: 'stream-ack', id: message.id };
+    void (sink?.write(message.chunk) ?? Promise.resolve()).then(() => {
+      if (!this.#dead) this.worker.postMessage(ack);
+    });
+  }
+
   /** Runs one invocation; the environment is discarded when it fails at runtime level or times out. */
-  run(request: InvokeRequest, timeoutMs: number, timeoutMessage: string): Promise<InvokeResult> {
+  run(
+    request: InvokeRequest,
+    timeoutMs: number,
+    timeoutMessage: string,
+    sink?: ResponseSink,
+  ): Promise<InvokeResult> {
     this.writes = 0;
     this.timedOut = false;
     return new Promise((resolve) => {
@@ -128,6 +160,7 @@ class Environment {
       }, timeoutMs);
       this.#pending = {
         id: request.id,
+        ...(sink ? { sink } : {}),
         settle: (result) => {
           clearTimeout(timer);
           if (!this.timedOut) return resolve(result);
@@ -210,8 +243,11 @@ export class LambdaPool {
     return [...this.#functions.values()].map((f) => f.spec);
   }
 
-  /** Invokes synchronously (RequestResponse), like `lambda:Invoke`. */
-  async invoke(nameOrArn: string, event: unknown): Promise<InvokeResult> {
+  /**
+   * Invokes synchronously (RequestResponse), like `lambda:Invoke`; a streaming handler's response goes to
+   * `sink` as it is written (`InvokeWithResponseStream`), and the result settles when the handler is done.
+   */
+  async invoke(nameOrArn: string, event: unknown, sink?: ResponseSink): Promise<InvokeResult> {
     const state = this.#functions.get(functionNameFromArnOrName(nameOrArn));
     if (!state) throw new Error(`Function not found: ${nameOrArn}`);
     if (this.#stopped) throw new Error('The local runtime is stopping');
@@ -226,14 +262,14 @@ export class LambdaPool {
     while (state.busy >= cap) await new Promise<void>((resolve) => state.waiting.push(resolve));
     state.busy++;
     try {
-      return await this.#runOnce(state, event);
+      return await this.#runOnce(state, event, sink);
     } finally {
       state.busy--;
       state.waiting.shift()?.();
     }
   }
 
-  async #runOnce(state: FunctionState, event: unknown): Promise<InvokeResult> {
+  async #runOnce(state: FunctionState, event: unknown, sink?: ResponseSink): Promise<InvokeResult> {
     const { spec } = state;
     let environment = state.idle.pop();
     if (!environment || environment.dead) {
@@ -257,7 +293,7 @@ export class LambdaPool {
       event,
     };
     const message = `${requestId} Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`;
-    const result = await environment.run(request, timeoutMs, message);
+    const result = await environment.run(request, timeoutMs, message, sink);
     if (environment.dead || this.#stopped) {
       state.all.delete(environment);
       this.#environments.delete(environment.id);

@@ -27,9 +27,20 @@ export interface FunctionError {
   trace: string[];
 }
 
-/** Messages from a worker to the pool. */
+/** The status and headers of a streamed response (`awslambda.HttpResponseStream.from`, or the defaults). */
+export interface StreamHead {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Messages from a worker to the pool. A streaming handler's head and chunks come before its `result`. */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init-error'; error: FunctionError }
   | { type: 'result'; id: number; payload: string }
-  | { type: 'error'; id: number; error: FunctionError };
+  | { type: 'error'; id: number; error: FunctionError }
+  | { type: 'stream-head'; id: number; head: StreamHead }
+  | { type: 'stream-chunk'; id: number; chunk: Uint8Array };
+
+/** Messages from the pool to a worker: an invocation, or the go-ahead for a streamed chunk's next write. */
+export type PoolMessage = InvokeRequest | { type: 'stream-ack'; id: number };

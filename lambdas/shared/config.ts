@@ -233,6 +233,19 @@ export const sandboxProcessorConfig = (env: Env = process.env): SandboxProcessor
   slowCaptureMs: positiveNumber(env, ENV.sandboxSlowCaptureMs, 6000),
 });
 
+/** Exports (issue 14): the jobs table, the bucket of the files, and the queue of the worker (routes that enqueue). */
+export interface ExportsConfig {
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly queueUrl: string | undefined;
+}
+
+export const exportsConfig = (env: Env = process.env): ExportsConfig => ({
+  tableName: required(env, ENV.exportsTable),
+  bucketName: required(env, ENV.exportsBucket),
+  queueUrl: env[ENV.exportsQueueUrl] || undefined,
+});
+
 /**
  * S3 clients (imports, exports). The endpoint comes from `AWS_ENDPOINT_URL_S3` as the SDK reads it; an
  * emulator (the local runtime's fauxqs) also sets `S3_FORCE_PATH_STYLE=true`, since bucket host names

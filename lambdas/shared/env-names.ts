@@ -36,6 +36,9 @@ export const ENV = {
   velocityTable: 'VELOCITY_TABLE_NAME',
   sandboxTable: 'SANDBOX_TABLE_NAME',
   sandboxSlowCaptureMs: 'SANDBOX_SLOW_CAPTURE_MS',
+  exportsTable: 'EXPORTS_TABLE_NAME',
+  exportsBucket: 'EXPORTS_BUCKET_NAME',
+  exportsQueueUrl: 'EXPORTS_QUEUE_URL',
 } as const;
 
 /** Environment variable of each read model's tables: `<blue>,<green>` (set by lib/read-models.ts). */

@@ -136,6 +136,8 @@ describe('least privilege', () => {
       stack.notifications.endpoints,
       stack.notifications.deliveries,
       stack.processorWebhooks.inbox,
+      // The export jobs too: test/infra/exports.test.ts.
+      stack.exports.jobs,
     ];
     const webhookIds = webhookTables.map((t) => logicalId(t));
     for (const route of reads) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER } from '../../lib/api-function.ts';
+import { EXPORT_WORKER_TIMEOUT_SECONDS, STREAMING_TIMEOUT_SECONDS } from '../../lib/exports.ts';
 import { routeId } from '../../lib/ledgerline-stack.ts';
 import { isPublic, ROUTES } from '../../lib/routes.ts';
 
@@ -13,6 +14,8 @@ const KNOWN_TYPES = new Set([
   'AWS::DynamoDB::Table',
   'AWS::SQS::Queue',
   'AWS::SQS::QueuePolicy',
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
   'AWS::Lambda::Function',
   'AWS::Lambda::EventSourceMapping',
   'AWS::Lambda::Permission',
@@ -151,6 +154,7 @@ describe('functions', () => {
       ...[...stack.paymentSaga.functions.values()].map((fn) => fn.function),
       stack.imports.validator.function,
       stack.imports.chunkWorker.function,
+      stack.exports.worker.function,
     ];
     expect(ofType('AWS::Lambda::Function')).toHaveLength(ROUTES.length + others.length);
     expect(stack.functions.size).toBe(ROUTES.length);
@@ -169,6 +173,10 @@ describe('functions', () => {
       ...[...stack.paymentSaga.functions.values()].map((fn) => [logicalId(fn.function), 15] as const),
       [logicalId(stack.imports.validator.function), 300],
       [logicalId(stack.imports.chunkWorker.function), 300],
+      [logicalId(stack.exports.worker.function), EXPORT_WORKER_TIMEOUT_SECONDS],
+      ...ROUTES.filter((r) => r.responseStreaming).map(
+        (r) => [routeFunction(r).id, STREAMING_TIMEOUT_SECONDS] as const,
+      ),
     ]);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect({ id, ...fn.Properties }).toMatchObject({

@@ -28,6 +28,7 @@ const ROWS: Readonly<Record<string, Row>> = {
   'GET /accounts/{id}': { expect: 404 },
   'GET /accounts/{id}/events': { expect: 404 },
   'GET /accounts/{id}/transactions': { expect: 404 },
+  'GET /accounts/{id}/statement.csv': { expect: 404 },
   'POST /accounts/{id}/deposits': { body: { amount: 100, currency: 'USD' }, expect: 404 },
   'POST /accounts/{id}/withdrawals': { body: { amount: 100, currency: 'USD' }, expect: 404 },
   'POST /accounts/{id}/freeze': { body: { reason: 'cross-tenant probe' }, expect: 404 },
@@ -62,6 +63,12 @@ const ROWS: Readonly<Record<string, Row>> = {
   'POST /imports': { idempotent: true, expect: 'not-tenant-scoped' },
   'GET /imports/{id}': { expect: 404 },
   'POST /imports/{id}/retry-rejected': { idempotent: true, expect: 404 },
+  'POST /exports': {
+    body: { kind: 'account-statement', accountId: 'ACCOUNT', from: '2020-01-01', to: '2100-01-01' },
+    idempotent: true,
+    expect: 404,
+  },
+  'GET /exports/{id}': { expect: 404 },
 };
 
 /** The path with the first tenant's id of the right kind. */

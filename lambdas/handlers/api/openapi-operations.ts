@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { createExportBody, exportResponse } from './export-schemas.ts';
 import { importResponse } from './imports-schemas.ts';
 import type { ProblemCode } from './openapi-problems.ts';
 import { createPaymentBody, listPaymentsQuery, refundPaymentBody } from './payment-schemas.ts';
@@ -28,6 +29,7 @@ import {
   postTransferBody,
   registerWebhookEndpointBody,
 } from './schemas.ts';
+import { statementQuery, statementResponse } from './statement-schemas.ts';
 
 /** One operation of the contract: what it takes, what it answers, and which problems it may answer. */
 export interface OperationSpec {
@@ -139,6 +141,33 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     status: 200,
     response: page(postingResponse),
     problems: ['account-not-found', 'invalid-cursor'],
+  },
+  'GET /accounts/{id}/statement.csv': {
+    operationId: 'getAccountStatement',
+    summary: 'The account’s postings in a period as CSV, streamed as they are read, with a checksum line',
+    tag: 'Accounts',
+    query: statementQuery,
+    status: 200,
+    response: statementResponse,
+    problems: ['account-not-found'],
+  },
+  'POST /exports': {
+    operationId: 'createExport',
+    summary: 'Start an export (an account statement or the whole ledger, CSV, optionally gzip) as a job',
+    tag: 'Reports',
+    body: createExportBody,
+    status: 202,
+    response: exportResponse,
+    idempotencyKey: 'required',
+    problems: ['account-not-found', 'exists-with-different-fields'],
+  },
+  'GET /exports/{id}': {
+    operationId: 'getExport',
+    summary: 'An export’s progress, then a presigned download URL and its expiry',
+    tag: 'Reports',
+    status: 200,
+    response: exportResponse,
+    problems: ['export-not-found'],
   },
   'POST /accounts/{id}/deposits': {
     operationId: 'deposit',

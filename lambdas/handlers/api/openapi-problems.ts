@@ -47,6 +47,11 @@ export const PROBLEMS = {
   },
   'payload-too-large': { status: 413, detail: 'Webhook bodies are limited to 65536 bytes.' },
   // Not found (another tenant's resource is not found either).
+  'export-not-found': {
+    status: 404,
+    detail: 'Export exp_123 does not exist',
+    extra: { exportId: 'exp_123' },
+  },
   'account-not-found': {
     status: 404,
     detail: 'Account acct_123 does not exist',

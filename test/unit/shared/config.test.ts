@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { perContainer } from '../../../lambdas/composition/container.ts';
 import {
+  exportsConfig,
   ledgerConfig,
   processorClientConfig,
   readModelsConfig,
@@ -52,6 +53,15 @@ describe('config', () => {
     expect(
       processorClientConfig({ [ENV.processorBaseUrl]: 'http://p', [ENV.processorSecretArn]: 'arn' }),
     ).toMatchObject({ timeoutMs: 1500, maxAttempts: 2 });
+  });
+});
+
+describe('exportsConfig', () => {
+  it('needs the jobs table and the bucket; the queue only where a route enqueues', () => {
+    const base = { [ENV.exportsTable]: 'exports', [ENV.exportsBucket]: 'files' };
+    expect(exportsConfig(base)).toEqual({ tableName: 'exports', bucketName: 'files', queueUrl: undefined });
+    expect(exportsConfig({ ...base, [ENV.exportsQueueUrl]: 'http://q' }).queueUrl).toBe('http://q');
+    expect(() => exportsConfig({ [ENV.exportsTable]: 'exports' })).toThrow(ENV.exportsBucket);
   });
 });
 
