@@ -240,6 +240,7 @@ export class LedgerlineStack extends Stack {
       stateMachine: this.paymentSaga.stateMachine,
       sagaLogs: sagaLogGroup(this.paymentSaga),
       throttledTables: [this.eventStore.eventsTable],
+      apiThresholds: profile.apiThresholds,
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -39,12 +39,18 @@ export interface ObservabilityProps {
   readonly throttledTables: readonly TableV2[];
   /** An address for the topic; default: the `ledgerline:alarmEmail` context, else none. */
   readonly alarmEmail?: string;
+  /** The API alarms' thresholds (the stage profile's). @default API_THRESHOLDS */
+  readonly apiThresholds?: ApiThresholds;
 }
 
-/** API answers that are 5xx, in percent of all requests, above which the API alarms. */
-export const API_5XX_PERCENT = 1;
-/** The API's p99 latency above which it alarms. */
-export const API_P99_LATENCY = Duration.seconds(2);
+/** When the API alarms: the percent of requests answered 5xx, and the p99 latency. */
+export interface ApiThresholds {
+  readonly api5xxPercent: number;
+  readonly apiP99LatencyMs: number;
+}
+
+/** The default: more than 1 % of answers 5xx, or a p99 above 2 s. */
+export const API_THRESHOLDS: ApiThresholds = { api5xxPercent: 1, apiP99LatencyMs: 2000 };
 
 const ONE_MINUTE = Duration.minutes(1);
 
@@ -74,6 +80,7 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const thresholds = props.apiThresholds ?? API_THRESHOLDS;
     this.key = new Key(this, 'TopicKey', {
       description: `Ledgerline ${props.stage}: the alarm topic`,
       enableKeyRotation: true,
@@ -92,23 +99,23 @@ export class Observability extends Construct {
     const requests = props.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum' });
     const errors = props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
     this.api5xxAlarm = new Alarm(this, 'Api5xxRateAlarm', {
-      alarmDescription: `More than ${API_5XX_PERCENT}% of API requests answered 5xx in 5 minutes.`,
+      alarmDescription: `More than ${thresholds.api5xxPercent}% of API requests answered 5xx in 5 minutes.`,
       metric: new MathExpression({
         expression: 'IF(requests > 0, 100 * errors / requests, 0)',
         usingMetrics: { requests, errors },
         period: Duration.minutes(5),
         label: 'API 5xx %',
       }),
-      threshold: API_5XX_PERCENT,
+      threshold: thresholds.api5xxPercent,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const p99 = props.api.metricLatency({ period: Duration.minutes(5), statistic: 'p99' });
     this.apiLatencyAlarm = new Alarm(this, 'ApiLatencyP99Alarm', {
-      alarmDescription: `API p99 latency above ${API_P99_LATENCY.toMilliseconds()} ms for 15 minutes.`,
+      alarmDescription: `API p99 latency above ${thresholds.apiP99LatencyMs} ms for 15 minutes.`,
       metric: p99,
-      threshold: API_P99_LATENCY.toMilliseconds(),
+      threshold: thresholds.apiP99LatencyMs,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -52,6 +52,8 @@ export interface StageProfile {
   readonly retainData: boolean;
   /** Days every log group keeps its events; production keeps the longer of this and the construct's own choice. */
   readonly logRetentionDays: number;
+  /** When the API pages someone: 5xx answers in percent of requests, and the p99 latency. */
+  readonly apiThresholds: { readonly api5xxPercent: number; readonly apiP99LatencyMs: number };
 }
 
 /** The stage that is production: no sandbox processor, no loopback webhook URLs, nothing deleted with the stack. */
@@ -60,6 +62,17 @@ export const PRODUCTION_STAGE = 'prod';
 /** Production keeps everything; every other stage is a disposable development stage. */
 export function stageProfile(stage: string): StageProfile {
   return stage === PRODUCTION_STAGE
-    ? { production: true, retainData: true, logRetentionDays: 365 }
-    : { production: false, retainData: false, logRetentionDays: 7 };
+    ? {
+        production: true,
+        retainData: true,
+        logRetentionDays: 365,
+        apiThresholds: { api5xxPercent: 1, apiP99LatencyMs: 1000 },
+      }
+    : {
+        production: false,
+        retainData: false,
+        logRetentionDays: 7,
+        // A development stage pages only when it is clearly broken, not on a slow cold start.
+        apiThresholds: { api5xxPercent: 5, apiP99LatencyMs: 5000 },
+      };
 }

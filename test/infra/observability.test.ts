@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { LedgerlineStack } from '../../lib/ledgerline-stack.ts';
 import { ALARM_EMAIL_CONTEXT } from '../../lib/observability.ts';
+import { stageProfile } from '../../lib/stage.ts';
 import { logicalId, ofType, resource, stack, synthesizeStack } from './stack-under-test.ts';
 
 synthesizeStack({ bundling: false });
@@ -56,9 +57,13 @@ describe('the alarms it adds', () => {
   it('watch the API 5xx rate and p99 latency', () => {
     const rate = alarm('Api5xxRateAlarm').Properties;
     expect(JSON.stringify(rate.Metrics)).toContain('5XXError');
-    expect(rate.Threshold).toBe(1);
+    expect(rate.Threshold).toBe(stageProfile('dev').apiThresholds.api5xxPercent);
     const latency = alarm('ApiLatencyP99Alarm').Properties;
-    expect(latency).toMatchObject({ MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: 2000 });
+    expect(latency).toMatchObject({
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      Threshold: stageProfile('dev').apiThresholds.apiP99LatencyMs,
+    });
   });
 
   it('watch Lambda and DynamoDB throttles', () => {

@@ -124,6 +124,17 @@ describe('stage profiles', () => {
     expect(Math.min(...prod.retention)).toBeGreaterThanOrEqual(365);
   });
 
+  it('pages on the API sooner in production than in development', () => {
+    const thresholds = (stage: string, url?: string) => {
+      const alarms = synth(stage, url).ofType('AWS::CloudWatch::Alarm');
+      const of = (text: string) =>
+        alarms.find((a) => String(a.Properties.AlarmDescription).includes(text))?.Properties.Threshold;
+      return { errors: of('answered 5xx'), p99: of('p99 latency') };
+    };
+    expect(thresholds('prod', PROCESSOR_URL)).toEqual({ errors: 1, p99: 1000 });
+    expect(thresholds('dev')).toEqual({ errors: 5, p99: 5000 });
+  });
+
   it('any stage other than prod gets the development profile', () => {
     expect(stageProfile('staging')).toEqual(stageProfile('dev'));
     expect(stageProfile('prod').production).toBe(true);
