@@ -101,6 +101,40 @@ export class ContractChecker {
     return `${where}: body does not match the document: ${this.#ajv.errorsText(validate.errors)}; body: ${text.slice(0, 500)}`;
   }
 
+  /**
+   * What is wrong with a request the API accepted (2xx): a JSON body the document's request schema refuses
+   * means the document is stricter than the API, so clients generated from it would be refused what works.
+   * (The other way round is not checked: a body the schema allows may still break a rule the schema cannot
+   * say, such as two different accounts, and get 400.)
+   */
+  requestProblem(method: string, path: string, status: number, body: string | undefined): string | null {
+    if (status < 200 || status >= 300 || body === undefined || body === '') return null;
+    const route = this.#routes.find((r) => r.method === method && r.pattern.test(path));
+    if (!route) return null;
+    const operation = (this.#document.paths as Record<string, Record<string, Json>>)[route.template]?.[
+      method.toLowerCase()
+    ];
+    const requestBody = operation?.requestBody as { content?: Record<string, { schema: Json }> } | undefined;
+    const schema = requestBody?.content?.['application/json']?.schema;
+    const where = `${method} ${path} → ${status}`;
+    if (!schema)
+      return body.trim() === '{}' ? null : `${where}: accepted a body the document declares none for`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return `${where}: accepted a body that is not JSON`;
+    }
+    const key = `request ${route.template} ${method}`;
+    let validate = this.#validators.get(key);
+    if (!validate) {
+      validate = this.#ajv.compile({ $id: `request-${this.#validators.size}`, ...this.#resolved(schema) });
+      this.#validators.set(key, validate);
+    }
+    if (validate(parsed)) return null;
+    return `${where}: accepted a body the document refuses: ${this.#ajv.errorsText(validate.errors)}; body: ${body.slice(0, 300)}`;
+  }
+
   /** The schema with its component references pointing into the document registered as `openapi`. */
   #resolved(schema: Json): Json {
     return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/'));
@@ -109,7 +143,10 @@ export class ContractChecker {
 
 const WRAPPED = Symbol.for('ledgerline.contract-checked-fetch');
 
-/** `fetch` that reports, through `onViolation`, each response from `apiUrl` the document does not declare. */
+/**
+ * `fetch` that reports, through `onViolation`, each response from `apiUrl` the document does not declare, and
+ * each request body the API accepted that the document would refuse.
+ */
 export function contractFetch(
   apiUrl: string,
   onViolation: (problem: string) => void,
@@ -132,6 +169,9 @@ export function contractFetch(
         text,
       );
       if (problem) onViolation(problem);
+      const sent = typeof init?.body === 'string' ? init.body : undefined;
+      const requestProblem = checker.requestProblem(method, path, response.status, sent);
+      if (requestProblem) onViolation(requestProblem);
     }
     return response;
   };

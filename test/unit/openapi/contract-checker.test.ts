@@ -59,6 +59,18 @@ describe('the contract fetch', () => {
     async () =>
       new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE } });
 
+  it('reports a request body the API accepted but the document refuses, and nothing for refused ones', () => {
+    const valid = JSON.stringify({ currency: 'USD', kind: 'customer' });
+    expect(checker.requestProblem('POST', '/accounts', 201, valid)).toBeNull();
+    const outside = JSON.stringify({ currency: 'usd-dollars', kind: 'customer' });
+    expect(checker.requestProblem('POST', '/accounts', 201, outside)).toMatch(
+      /accepted a body the document refuses/,
+    );
+    // Refused by the API: the document and the API agree.
+    expect(checker.requestProblem('POST', '/accounts', 400, outside)).toBeNull();
+    expect(checker.requestProblem('POST', '/transfers/tr_1/void', 200, '{"x":1}')).toMatch(/declares none/);
+  });
+
   it('reports a response from the API that the document does not declare, and passes it on', async () => {
     const seen: string[] = [];
     const fetchApi = contractFetch('http://api.test/v1/', (p) => seen.push(p), answering(200, { id: 1 }));
