@@ -3,12 +3,12 @@
 // ledger, checks chains, digests, snapshots and read models, prints a signed JSON report on stdout.
 // Exit code 0 when clean, 1 on any finding, 2 on a usage error.
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { auditTenant, signReport } from '../lambdas/application/audit.ts';
 import { auditSource } from './audit-source.ts';
 import { describeError } from './errors.ts';
 import { projectionTarget } from './projection-target.ts';
-import { type GlobalOptions, resolveTarget } from './target.ts';
+import { type GlobalOptions, resolveTarget, withTargetOptions } from './target.ts';
 
 /** Runs `audit:verify` on `argv`; returns the exit code. */
 export async function runAudit(
@@ -19,19 +19,11 @@ export async function runAudit(
     readonly projectRoot: string;
   },
 ): Promise<number> {
-  const program = new Command('audit:verify')
-    .description("Verify a tenant's ledger: hash chains, digests, snapshots, balances and read models")
-    .requiredOption('--tenant <id>', 'the tenant to audit')
-    .addOption(new Option('--target <name>', 'the running local runtime (npm start)').choices(['local']))
-    .addOption(
-      new Option('--stage <name>', 'a deployed stage (stack outputs from CloudFormation)').conflicts(
-        'target',
-      ),
-    )
-    .option('--stack <name>', "the stage's stack name (default: Ledgerline)")
-    .option('--profile <name>', 'AWS profile for --stage')
-    .option('--region <region>', 'AWS region')
-    .option('--state-file <path>', "the local runtime's state file")
+  const program = withTargetOptions(
+    new Command('audit:verify')
+      .description("Verify a tenant's ledger: hash chains, digests, snapshots, balances and read models")
+      .requiredOption('--tenant <id>', 'the tenant to audit'),
+  )
     .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
     .exitOverride();
   try {

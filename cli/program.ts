@@ -1,5 +1,5 @@
 // The `ledgerline` command tree (commander): global flags, help at every level, exit codes 0/1/2.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { action, type CliIo, type Handler } from './context.ts';
 import { registerDlq } from './dlq.ts';
 import { registerDoctor } from './doctor.ts';
@@ -7,6 +7,7 @@ import { describeError, UsageError } from './errors.ts';
 import { colorsAllowed } from './output.ts';
 import { registerProjections } from './projections.ts';
 import { registerSaga } from './saga.ts';
+import { withTargetOptions } from './target.ts';
 
 // A group run without a subcommand shows its help on stderr and exits 2 (commander's 'commander.help').
 /** commander's codes for help that was asked for (exit 0). */
@@ -24,25 +25,11 @@ function allCommands(command: Command): Command[] {
 
 /** The program; `state.exitCode` is set by the action that runs. */
 export function buildProgram(io: CliIo, state: { exitCode: number }): Command {
-  const program = new Command('ledgerline')
-    .description('Operate a Ledgerline stack: dead-letter queues, read models, the payment saga.')
-    .addOption(
-      new Option('--target <name>', 'the running local runtime (npm start), found by its state file').choices(
-        ['local'],
-      ),
-    )
-    .addOption(
-      new Option('--stage <name>', 'a deployed stage (stack outputs from CloudFormation)').conflicts(
-        'target',
-      ),
-    )
-    .option('--stack <name>', "the stage's stack name (default: Ledgerline)")
-    .option('--profile <name>', 'AWS profile for --stage')
-    .option('--region <region>', 'AWS region')
-    .option(
-      '--state-file <path>',
-      "the local runtime's state file (default: .ledgerline/local-runtime.json, or LEDGERLINE_STATE_FILE)",
-    )
+  const program = withTargetOptions(
+    new Command('ledgerline').description(
+      'Operate a Ledgerline stack: dead-letter queues, read models, the payment saga.',
+    ),
+  )
     .option('--json', 'machine-readable output on stdout')
     .option('--debug', 'show stack traces of failures')
     .addHelpText('after', '\nWith neither --target nor --stage, the target is local.')

@@ -2,6 +2,7 @@
 // file it writes) or `--stage <name>` (a deployed stack, read with the `aws` CLI), plus --profile/--region.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { type Command, Option } from 'commander';
 import { loadStackAssembly } from '../local/cloud-assembly.ts';
 import { LOCAL_CREDENTIALS } from '../local/dynamodb.ts';
 import { isAlive, type LocalStateFile, readStateFile, stateFilePath } from '../local/state-file.ts';
@@ -21,6 +22,28 @@ export interface GlobalOptions {
 
 /** The stack the deploy creates (bin/ledgerline.ts); each stage is its own account or region. */
 export const DEFAULT_STACK = 'Ledgerline';
+
+/** The options that choose a target ({@link GlobalOptions}), the same on every operator command. */
+export function withTargetOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--target <name>', 'the running local runtime (npm start), found by its state file').choices(
+        ['local'],
+      ),
+    )
+    .addOption(
+      new Option('--stage <name>', 'a deployed stage (stack outputs from CloudFormation)').conflicts(
+        'target',
+      ),
+    )
+    .option('--stack <name>', `the stage's stack name (default: ${DEFAULT_STACK})`)
+    .option('--profile <name>', 'AWS profile for --stage')
+    .option('--region <region>', 'AWS region')
+    .option(
+      '--state-file <path>',
+      "the local runtime's state file (default: .ledgerline/local-runtime.json, or LEDGERLINE_STATE_FILE)",
+    );
+}
 
 /** A CloudFormation template, as far as the CLI reads it. */
 export interface Template {

@@ -1,6 +1,6 @@
 // `npm run tenants -- <command>`: tenants, their API keys and tiers, on the local runtime or a deployed stage.
 // Exit codes: 0 done, 1 usage (bad command, flag or value), 2 not found, 3 already exists, 4 any other failure.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { TenantAdmin } from '../lambdas/application/tenant-admin.ts';
 import {
   isTier,
@@ -17,7 +17,7 @@ import {
 import { action, type CliIo } from './context.ts';
 import { describeError, UsageError } from './errors.ts';
 import { type Output, table } from './output.ts';
-import { type GlobalOptions, resolveTarget } from './target.ts';
+import { type GlobalOptions, resolveTarget, withTargetOptions } from './target.ts';
 import { tenantAdminFor } from './tenants-target.ts';
 
 export const EXIT = { ok: 0, usage: 1, notFound: 2, exists: 3, failed: 4 } as const;
@@ -62,18 +62,11 @@ const publicKey = ({ hash: _hash, ...key }: KeyRecord) => key;
 
 /** The program; every action's exit code lands in `state.exitCode`. */
 export function buildTenantsProgram(io: CliIo, state: { exitCode: number }, adminFor: AdminFor): Command {
-  const program = new Command('tenants')
-    .description('Operate tenants, their API keys and tiers (npm run tenants -- <command> --help).')
-    .addOption(new Option('--target <name>', 'the running local runtime (npm start)').choices(['local']))
-    .addOption(
-      new Option('--stage <name>', 'a deployed stage (stack outputs from CloudFormation)').conflicts(
-        'target',
-      ),
-    )
-    .option('--stack <name>', "the stage's stack name (default: Ledgerline)")
-    .option('--profile <name>', 'AWS profile for --stage')
-    .option('--region <region>', 'AWS region')
-    .option('--state-file <path>', "the local runtime's state file")
+  const program = withTargetOptions(
+    new Command('tenants').description(
+      'Operate tenants, their API keys and tiers (npm run tenants -- <command> --help).',
+    ),
+  )
     .option('--json', 'machine-readable output on stdout')
     .addHelpText('after', `\nExit codes: 0 done, 1 usage, 2 not found, 3 already exists, 4 other failure.`)
     .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
