@@ -2,30 +2,22 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiGateway, MAX_BODY_BYTES, startApiGateway } from '../../../local/api-gateway.ts';
 import type { LambdaPool } from '../../../local/lambda-pool.ts';
+import { apiModelOf } from '../../support/api-model.ts';
 
 let gateway: ApiGateway;
 
 beforeAll(async () => {
   gateway = await startApiGateway({
-    model: {
-      restApiId: 'api1',
-      name: 'test',
-      stageName: 'test',
-      stageVariables: null,
-      apiKeySource: 'HEADER',
-      keys: [],
-      notices: [],
-      routes: [
-        {
-          logicalId: 'Echo',
-          resourceId: 'r1',
-          path: '/echo',
-          method: 'POST',
-          apiKeyRequired: false,
-          integration: { kind: 'mock', statusCode: 200, headers: {}, body: '{"ok":true}' },
-        },
-      ],
-    },
+    model: apiModelOf([
+      {
+        logicalId: 'Echo',
+        resourceId: 'r1',
+        path: '/echo',
+        method: 'POST',
+        apiKeyRequired: false,
+        integration: { kind: 'mock', statusCode: 200, headers: {}, body: '{"ok":true}' },
+      },
+    ]),
     // A mock integration never reaches the pool.
     pool: {} as LambdaPool,
     region: 'us-east-1',

@@ -14,6 +14,7 @@ import {
 } from '../../../local/api-reference.ts';
 import type { LambdaPool } from '../../../local/lambda-pool.ts';
 import { apiEvent, bodyOf, lambdaContext } from '../../support/api-events.ts';
+import { apiModelOf } from '../../support/api-model.ts';
 
 const document = buildOpenApiDocument();
 const page = renderApiReference(document);
@@ -109,16 +110,7 @@ describe('GET /docs on the local gateway', () => {
 
   beforeAll(async () => {
     gateway = await startApiGateway({
-      model: {
-        restApiId: 'api1',
-        name: 'test',
-        stageName: 'test',
-        stageVariables: null,
-        apiKeySource: 'HEADER',
-        keys: [],
-        notices: [],
-        routes: [contract],
-      },
+      model: apiModelOf([contract]),
       pool: {} as LambdaPool, // mock integrations never reach it
       region: 'us-east-1',
       port: 0,

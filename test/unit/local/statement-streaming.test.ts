@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiGateway, startApiGateway } from '../../../local/api-gateway.ts';
 import { type FunctionSpec, LambdaPool } from '../../../local/lambda-pool.ts';
 import { invokeWithResponseStream } from '../../../local/lambda-response-stream.ts';
+import { apiModelOf } from '../../support/api-model.ts';
 
 // A streaming handler as a bundle would be: it waits for a file between its two chunks, so the test
 // can see the first chunk arrive while the handler is still running (no timing involved).
@@ -60,16 +61,7 @@ beforeAll(async () => {
     integration: { kind: 'lambda' as const, functionName },
   });
   gateway = await startApiGateway({
-    model: {
-      restApiId: 'api1',
-      name: 'test',
-      stageName: 'test',
-      stageVariables: null,
-      apiKeySource: 'HEADER',
-      keys: [],
-      notices: [],
-      routes: [route('/stream', 'streaming'), route('/plain', 'plain')],
-    },
+    model: apiModelOf([route('/stream', 'streaming'), route('/plain', 'plain')]),
     pool,
     region: 'us-east-1',
     port: 0,
