@@ -120,7 +120,7 @@ function policyDecision(policy: unknown, methodArn: string): 'allow' | 'deny' | 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGateway> {
   const { model, pool, region } = options;
   const keys = options.keys ?? new ApiKeyRegistry(model);
-  const limit = gatewayLimiter(model, (value) => keys.byValue(value));
+  const limit = gatewayLimiter(model);
   const docs = apiReference(() => server);
   const authorizerCache = new Map<
     string,
@@ -274,14 +274,15 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       requestContext.authorizer = outcome.context;
       if (model.apiKeySource === 'AUTHORIZER') usageKey = outcome.usageKey;
     }
+    // Resolved once: the key check and the usage plan's meter use the same key.
+    const key = route.apiKeyRequired ? keys.byValue(usageKey) : undefined;
     if (route.apiKeyRequired) {
-      const key = keys.byValue(usageKey);
       if (!key?.enabled || !key.validForStage) return FORBIDDEN();
       const identity = requestContext.identity as Record<string, unknown>;
       identity.apiKey = key.value;
       identity.apiKeyId = key.id;
     }
-    const throttled = limit(route, usageKey);
+    const throttled = limit(route, key);
     if (throttled) return throttled;
 
     if (route.integration.kind === 'mock') {

@@ -32,23 +32,22 @@ interface Entry {
  */
 export class ApiKeyRegistry {
   readonly #byId = new Map<string, Entry>();
+  /** The same entries by key value: the gateway looks a key up on every request that requires one. */
+  readonly #byValue = new Map<string, Entry>();
   readonly #stagePlans: ReadonlySet<string>;
 
   constructor(model: Pick<ApiModel, 'keys' | 'stageUsagePlanIds'>) {
     this.#stagePlans = new Set(model.stageUsagePlanIds ?? []);
-    for (const key of model.keys) this.#byId.set(key.id, { key, plans: new Set() });
+    for (const key of model.keys) this.#put({ key, plans: new Set() });
   }
 
   /** The key with this value, as the gateway checks it. */
   byValue(value: string | undefined): ApiKey | undefined {
-    if (value === undefined) return undefined;
-    for (const { key, plans } of this.#byId.values()) {
-      if (key.value !== value) continue;
-      // A key linked at run time is valid, and metered, by the plan that holds it.
-      const [planId] = plans;
-      return planId === undefined ? key : { ...key, validForStage: true, planId };
-    }
-    return undefined;
+    const entry = value === undefined ? undefined : this.#byValue.get(value);
+    if (!entry) return undefined;
+    // A key linked at run time is valid, and metered, by the plan that holds it.
+    const [planId] = entry.plans;
+    return planId === undefined ? entry.key : { ...entry.key, validForStage: true, planId };
   }
 
   /** Adds a key (a new one, or one restored with its id); it is valid once a stage plan holds it. */
@@ -61,8 +60,26 @@ export class ApiKeyRegistry {
       enabled: true,
       validForStage: false,
     };
-    this.#byId.set(key.id, { key, plans: new Set() });
+    this.#put({ key, plans: new Set() });
     return key;
+  }
+
+  /**
+   * Files an entry under its id and its value. Of two keys with one value, the first (in the order of
+   * their ids) holds it; an entry that replaces another of the same id keeps that one's place.
+   */
+  #put(entry: Entry): void {
+    const replaced = this.#byId.get(entry.key.id);
+    this.#byId.set(entry.key.id, entry);
+    if (!replaced) {
+      if (!this.#byValue.has(entry.key.value)) this.#byValue.set(entry.key.value, entry);
+      return;
+    }
+    for (const value of [replaced.key.value, entry.key.value]) {
+      const first = [...this.#byId.values()].find((e) => e.key.value === value);
+      if (first) this.#byValue.set(value, first);
+      else this.#byValue.delete(value);
+    }
   }
 
   /** The control plane's answer to a request under CONTROL_PREFIX; undefined for any other path. */

@@ -232,22 +232,25 @@ export const THROTTLE_SWITCH = 'LEDGERLINE_LOCAL_THROTTLE';
 /**
  * The gateway's one call, after authorization and the API key check, before the integration: the
  * 429 to answer, or undefined. Usage plans meter only methods that require an API key, by the key the
- * request resolved to (the header, or the authorizer's usageIdentifierKey).
+ * gateway resolved the request's usage key to (the header, or the authorizer's usageIdentifierKey).
  */
 export function gatewayLimiter(
   api: { readonly limits?: ApiLimits },
-  keyOf: (value: string) => MeteredKey | undefined,
   now: () => number = Date.now,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): (
   route: { method: string; path: string; apiKeyRequired: boolean },
-  usageKey: string | undefined,
+  key: MeteredKey | undefined,
 ) => GatewayResponse | undefined {
   if (env[THROTTLE_SWITCH] === 'off') return () => undefined;
   const limiter = new RequestLimiter(api.limits ?? { methods: {}, plans: [] }, now);
-  return (route, usageKey) => {
-    const key = route.apiKeyRequired && usageKey !== undefined ? keyOf(usageKey) : undefined;
-    const refusal = limiter.admit({ method: route.method, path: route.path, ...(key ? { key } : {}) });
+  return (route, key) => {
+    const metered = route.apiKeyRequired ? key : undefined;
+    const refusal = limiter.admit({
+      method: route.method,
+      path: route.path,
+      ...(metered ? { key: metered } : {}),
+    });
     return refusal && refusalResponse(refusal);
   };
 }

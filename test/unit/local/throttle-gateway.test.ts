@@ -3,8 +3,9 @@
 // Limits refill at 0.01 token a second, so nothing here depends on how long a request takes.
 import { App, Stack } from 'aws-cdk-lib';
 import { MockIntegration, Period, RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiGateway, startApiGateway } from '../../../local/api-gateway.ts';
+import { ApiKeyRegistry } from '../../../local/api-keys.ts';
 import { type ApiModel, apiGatewayValues, buildApiModel } from '../../../local/api-model.ts';
 import type { CfnTemplate } from '../../../local/cloud-assembly.ts';
 import type { LambdaPool } from '../../../local/lambda-pool.ts';
@@ -149,5 +150,21 @@ describe('the template’s limits, served', () => {
     expect((await send('POST', '/items', KEYS.two)).status).toBe(200);
     const stage = await send('GET', '/items', KEYS.capped);
     expect(stage).toMatchObject({ status: 429, errorType: 'TooManyRequestsException' });
+  });
+
+  it('resolve the request’s usage key once: the key check and the usage plan’s meter share it', async () => {
+    const keys = new ApiKeyRegistry(model);
+    const byValue = vi.spyOn(keys, 'byValue');
+    const own = await startApiGateway({ model, pool: {} as LambdaPool, region: 'us-east-1', port: 0, keys });
+    try {
+      const response = await fetch(`${own.url}/items`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEYS.one },
+      });
+      expect(response.status).toBe(200);
+      expect(byValue).toHaveBeenCalledTimes(1);
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -218,31 +218,31 @@ describe('the gateway’s call', () => {
       { id: 'k2', value: 'two', planId: 'plan' },
     ],
   };
-  const keyOf = (value: string) => api.keys.find((k) => k.value === value);
+  const [one, two] = api.keys;
   const route = { method: 'GET', path: '/accounts/{id}', apiKeyRequired: true };
 
-  it('meters by the key value the request resolved to, only on methods that require a key', () => {
-    const limit = gatewayLimiter(api, keyOf, clock().now, {});
-    expect(limit(route, 'one')).toBeUndefined();
-    expect(limit(route, 'one')?.statusCode).toBe(429);
-    expect(limit(route, 'two')).toBeUndefined();
+  it('meters by the key the gateway resolved the request to, only on methods that require a key', () => {
+    const limit = gatewayLimiter(api, clock().now, {});
+    expect(limit(route, one)).toBeUndefined();
+    expect(limit(route, one)?.statusCode).toBe(429);
+    expect(limit(route, two)).toBeUndefined();
     const open = { ...route, apiKeyRequired: false };
-    expect([limit(open, 'one'), limit(open, 'one')]).toEqual([undefined, undefined]);
+    expect([limit(open, one), limit(open, one)]).toEqual([undefined, undefined]);
   });
 
   it('lets everything through when LEDGERLINE_LOCAL_THROTTLE=off', () => {
-    const limit = gatewayLimiter(api, keyOf, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'off' });
-    expect([limit(route, 'one'), limit(route, 'one'), limit(route, 'one')]).toEqual([
+    const limit = gatewayLimiter(api, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'off' });
+    expect([limit(route, one), limit(route, one), limit(route, one)]).toEqual([
       undefined,
       undefined,
       undefined,
     ]);
-    const on = gatewayLimiter(api, keyOf, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'on' });
-    expect([on(route, 'one'), on(route, 'one')?.statusCode]).toEqual([undefined, 429]);
+    const on = gatewayLimiter(api, clock().now, { LEDGERLINE_LOCAL_THROTTLE: 'on' });
+    expect([on(route, one), on(route, one)?.statusCode]).toEqual([undefined, 429]);
   });
 
   it('lets everything through an API without limits', () => {
-    const limit = gatewayLimiter({}, () => undefined, clock().now, {});
+    const limit = gatewayLimiter({}, clock().now, {});
     expect(Array.from({ length: 100 }, () => limit(route, undefined)).filter(Boolean)).toEqual([]);
   });
 });
