@@ -70,15 +70,9 @@ export function parseAmountCeilings(
       ? DEFAULT_AMOUNT_CEILING
       : validCeiling(Number(settings.defaultMinor), names.defaultMinor);
   if (settings.perTenant === undefined || settings.perTenant === '') return { defaultMinor, perTenant: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(settings.perTenant);
-  } catch {
+  const parsed = jsonOrUndefined(settings.perTenant);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new Error(`${names.perTenant} must be a JSON object of tenant id → ceiling`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`${names.perTenant} must be a JSON object of tenant id → ceiling`);
-  }
   const perTenant = Object.fromEntries(
     Object.entries(parsed).map(([tenant, value]) => [
       tenant,
@@ -86,4 +80,13 @@ export function parseAmountCeilings(
     ]),
   );
   return { defaultMinor, perTenant };
+}
+
+/** What `text` holds as JSON; undefined when it is not JSON (which no JSON value parses to). */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
