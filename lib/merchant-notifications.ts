@@ -128,6 +128,8 @@ export class MerchantNotifications extends Construct {
       ENV.deliveryTimeoutMs,
       String((props.requestTimeout ?? Duration.seconds(5)).toMilliseconds()),
     );
+    // A notification whose lock another delivery holds waits it out as a delayed copy on this same queue.
+    this.queue.queue.grantSendMessages(fn);
     props.idempotency.grantReadWrite(fn);
     this.grantEndpoints(fn, ['dynamodb:GetItem']);
     this.secretsKey.grantRead(fn);

@@ -1,5 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import {
+  ChangeMessageVisibilityCommand,
+  type MessageAttributeValue,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from './api.ts';
 
@@ -48,20 +54,77 @@ export async function retryLater(queue: WorkQueue, record: SQSRecord): Promise<n
  * spend the receive count that sends a failing message to the DLQ.
  */
 export async function sendLater(queue: WorkQueue, body: unknown, delaySeconds: number): Promise<void> {
-  await queue.client.send(
-    new SendMessageCommand({
-      QueueUrl: queue.queueUrl,
-      MessageBody: JSON.stringify(body),
+  await send(queue, { MessageBody: JSON.stringify(body), DelaySeconds: delaySeconds });
+}
+
+async function send(
+  queue: WorkQueue,
+  message: {
+    MessageBody: string;
+    DelaySeconds: number;
+    MessageAttributes?: Record<string, MessageAttributeValue>;
+  },
+): Promise<void> {
+  await queue.client.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, ...message }));
+}
+
+/** The longest delay SQS gives a message. */
+const MAX_DELAY_SECONDS = 900;
+
+/**
+ * How long a copy waits for an idempotency lock met now: a lock lasts until the timeout of the invocation
+ * that took it, which is about this function's remaining time (the queue's invocations share a timeout),
+ * and a second. A lock that outlives that is met again by the copy, which then waits again.
+ */
+export function lockWaitSeconds(context: Context): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.ceil(context.getRemainingTimeInMillis() / 1000) + 1);
+}
+
+/** A record's message attributes as SendMessage takes them (the correlation id among them). */
+function attributesOf(record: SQSRecord): Record<string, MessageAttributeValue> {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    if (value.stringValue !== undefined) {
+      attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
+    } else if (value.binaryValue !== undefined) {
+      attributes[name] = { DataType: value.dataType, BinaryValue: Buffer.from(value.binaryValue, 'base64') };
+    }
+  }
+  return attributes;
+}
+
+/**
+ * Sends a copy of a record whose idempotency lock another invocation holds (or held, and crashed: the lock
+ * then lasts until that invocation's timeout), delayed past the lock. Failing, the record would come back
+ * every backoff and spend a receive each time, reaching the DLQ before the lock expires; the copy waits it
+ * out for free. False when the copy could not be sent: the record then fails like any other.
+ */
+async function waitOutLock(queue: WorkQueue, record: SQSRecord, context: Context): Promise<boolean> {
+  const delaySeconds = lockWaitSeconds(context);
+  const MessageAttributes = attributesOf(record);
+  try {
+    await send(queue, {
+      MessageBody: record.body,
       DelaySeconds: delaySeconds,
-    }),
-  );
+      ...(Object.keys(MessageAttributes).length > 0 ? { MessageAttributes } : {}),
+    });
+  } catch (error) {
+    logger.warn('Could not send the copy that waits out the lock', { messageId: record.messageId, error });
+    return false;
+  }
+  logger.info('Record in progress elsewhere: sent again after the lock', {
+    messageId: record.messageId,
+    delaySeconds,
+  });
+  return true;
 }
 
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
  * Runs `handle` on each record (in parallel) and reports the failed ones as batch item failures,
- * each rescheduled with backoff first. `handle` throws only for what a retry may fix.
+ * each rescheduled with backoff first. `handle` throws only for what a retry may fix. A record whose
+ * idempotency lock is held elsewhere is not a failure: a delayed copy waits the lock out (`waitOutLock`).
  */
 export function processQueueBatch(
   event: SQSEvent,
@@ -73,6 +136,9 @@ export function processQueueBatch(
     try {
       return await handle(record);
     } catch (error) {
+      if (error instanceof IdempotencyAlreadyInProgressError && (await waitOutLock(queue, record, context))) {
+        return undefined;
+      }
       const delay = await retryLater(queue, record);
       logger.warn('Record failed; retrying later', {
         messageId: record.messageId,

@@ -207,7 +207,7 @@ describe('queues', () => {
 });
 
 describe('grants', () => {
-  it('lets the delivery worker read endpoints, open their secrets, log attempts and reschedule its own messages', () => {
+  it('lets the delivery worker read endpoints, open their secrets, log attempts, reschedule and re-send its own messages', () => {
     const fn = stack.notifications.worker.function;
     expect(actionsOn(fn, id(stack.notifications.endpoints))).toEqual(['dynamodb:GetItem']);
     expect(actionsOn(fn, id(stack.notifications.deliveries))).toEqual(['dynamodb:PutItem']);
@@ -215,7 +215,13 @@ describe('grants', () => {
       expect.arrayContaining(['secretsmanager:GetSecretValue']),
     );
     expect(actionsOn(fn, id(stack.notifications.queue.queue))).toEqual(
-      expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage']),
+      expect.arrayContaining([
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:ReceiveMessage',
+        // The delayed copy of a notification whose lock another delivery holds.
+        'sqs:SendMessage',
+      ]),
     );
     expect(actionsOn(fn, id(stack.eventStore.eventsTable))).toEqual([]);
   });

@@ -166,7 +166,7 @@ export async function deliver(ports: DeliveryPorts, input: DeliveryInput): Promi
 /**
  * Keyed on the tenant and the notification id: once delivered (or skipped), the stored result answers every later
  * copy, so a merchant never gets it twice; a copy that arrives while another is being delivered
- * fails with IdempotencyAlreadyInProgressError and is retried later.
+ * meets its lock (IdempotencyAlreadyInProgressError) and is sent again, delayed past it (processQueueBatch).
  */
 const idempotent = idempotentRecord(
   // Notification ids are unique per tenant only: the tenant is part of the key.

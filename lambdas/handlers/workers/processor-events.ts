@@ -1,4 +1,3 @@
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loseDispute, openDispute, winDispute } from '../../application/disputes.ts';
 import { retryOnConflict, withCache } from '../../application/retry.ts';
@@ -203,7 +202,7 @@ export function parseInboundMessage(record: SQSRecord): InboundMessage {
 /** What a record came to, when it did not throw. */
 export type RecordResult =
   | ApplyResult
-  | { readonly outcome: 'parked' | 'deferred'; readonly eventId: string; readonly delaySeconds: number };
+  | { readonly outcome: 'parked'; readonly eventId: string; readonly delaySeconds: number };
 
 /**
  * Applies a queued event once; one that came before its predecessor is parked: sent back to the queue
@@ -215,24 +214,12 @@ async function handleRecord(
   deps: ProcessorEventsWorkerDeps,
   run: (message: CorrelatedMessage, deps: ProcessorEventsWorkerDeps) => Promise<ApplyResult>,
   functionName: string,
-  lockWaitSeconds: number,
 ): Promise<RecordResult> {
   const message = parseInboundMessage(record);
   const correlationId = record.messageAttributes?.[CORRELATION_ATTRIBUTE]?.stringValue;
   try {
     return await run({ ...message, correlationId }, deps);
   } catch (error) {
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      // Another invocation holds this event's lock, or held it and crashed: the lock then lasts until that
-      // invocation's timeout. A failed record would come back every visibility timeout and spend a receive
-      // each time, reaching the DLQ before the lock expires; a delayed copy waits the lock out for free.
-      await sendLater(deps.queue, message, lockWaitSeconds);
-      logger.info('Processor event in progress elsewhere: retried after the lock', {
-        eventId: message.eventId,
-        delaySeconds: lockWaitSeconds,
-      });
-      return { outcome: 'deferred', eventId: message.eventId, delaySeconds: lockWaitSeconds };
-    }
     if (!(error instanceof AwaitingPredecessorError)) throw error;
     const delaySeconds = parkDelaySeconds(deps.parking, message, deps.ports.ledger.clock.now());
     if (delaySeconds === null) throw error;
@@ -257,12 +244,8 @@ export async function main(
   const rejected = (details: Readonly<Record<string, unknown>>) =>
     deps.metrics.count(LEDGER_METRICS.processorEventsRejected, functionName, details);
   const bound = { ...deps, ports: { ...deps.ports, rejected } };
-  // A lock taken by any invocation expires by its timeout: at most this function's timeout from now.
-  const lockWaitSeconds = Math.ceil(context.getRemainingTimeInMillis() / 1000) + 1;
   return processQueueBatch(event, context, deps.queue, (record) =>
-    countingAbsorbedFaults(deps.metrics, record, () =>
-      handleRecord(record, bound, run, functionName, lockWaitSeconds),
-    ),
+    countingAbsorbedFaults(deps.metrics, record, () => handleRecord(record, bound, run, functionName)),
   );
 }
 

@@ -1,7 +1,13 @@
 // The delivery worker: deliver() against a real HTTP endpoint, then main() as deployed
 // (DynamoDB Local, fauxqs, the local Secrets Manager, real Powertools idempotency).
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDeliveryLog } from '../../../lambdas/adapters/dynamodb-webhooks.ts';
 import { openAccount } from '../../../lambdas/application/commands.ts';
@@ -266,14 +272,23 @@ describe('delivery worker (main) with real idempotency', () => {
     }
   });
 
-  it('reports an in-flight duplicate as a failure to retry later, and sends once', async () => {
+  it('sends an in-flight duplicate again, delayed past the lock (no failure, no receive spent), and delivers once', async () => {
     const server = await startMerchantServer();
     try {
       await register(server.url);
+      const queueUrl = env.sqs.queueUrl('deliveries-work');
+      await env.sqsClient.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
       const body = notification('pay_10.settled', merchant, TENANT);
       const result = await main(sqsEvent([body, body]), deps, lambdaContext());
-      expect(result.batchItemFailures).toHaveLength(1);
+      expect(result).toEqual({ batchItemFailures: [] });
       expect(server.received).toHaveLength(1);
+      const { Attributes } = await env.sqsClient.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+        }),
+      );
+      expect(Attributes?.ApproximateNumberOfMessagesDelayed).toBe('1');
       expect(await main(sqsEvent([body], 2), deps, lambdaContext())).toEqual({ batchItemFailures: [] });
       expect(server.received).toHaveLength(1);
     } finally {
