@@ -76,7 +76,7 @@ const MAX_DELAY_SECONDS = 900;
  * that took it, which is about this function's remaining time (the queue's invocations share a timeout),
  * and a second. A lock that outlives that is met again by the copy, which then waits again.
  */
-export function lockWaitSeconds(context: Context): number {
+function lockWaitSeconds(context: Context): number {
   return Math.min(MAX_DELAY_SECONDS, Math.ceil(context.getRemainingTimeInMillis() / 1000) + 1);
 }
 
