@@ -4,6 +4,7 @@ import { DynamoDbEventStore } from '../../../lambdas/adapters/dynamodb-event-sto
 import { DynamoDbSnapshotStore } from '../../../lambdas/adapters/dynamodb-snapshot-store.ts';
 import { systemClock, UlidGenerator } from '../../../lambdas/adapters/ids.ts';
 import { createTransfer, deposit, openAccount, withdraw } from '../../../lambdas/application/commands.ts';
+import { loadAccount, SNAPSHOT_EVERY } from '../../../lambdas/application/repository.ts';
 import { TransferExistsWithDifferentFieldsError } from '../../../lambdas/domain/errors.ts';
 import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
 import {
@@ -38,6 +39,10 @@ function container(): LedgerPorts {
   };
 }
 
+/** A snapshot store that remembers nothing between loads. */
+const noRecent = () =>
+  new DynamoDbSnapshotStore({ client: ddb.client, tableName: tables.snapshots, recentStreams: 0 });
+
 async function funded(ports: LedgerPorts, amount: number): Promise<string> {
   const { id } = await openAccount(ports, c, { currency: 'USD' });
   if (amount > 0) await deposit(ports, c, { accountId: id, amount, currency: 'USD' });
@@ -45,18 +50,42 @@ async function funded(ports: LedgerPorts, amount: number): Promise<string> {
 }
 
 describe('a new transfer on DynamoDB', () => {
-  it('does not read its own stream: its legs, then one transaction', async () => {
+  it('does not read its own stream: one Query per leg, then one transaction', async () => {
     const ports = container();
     const [from, to] = [await funded(ports, 100), await funded(ports, 0)];
-    const { count } = await counter.count(() =>
-      createTransfer(container(), c, {
+    const transfer = (p: LedgerPorts) =>
+      counter.count(() =>
+        createTransfer(p, c, { debitAccountId: from, creditAccountId: to, amount: 1, currency: 'USD' }),
+      );
+    // A container that never saw the legs (short streams: no snapshot lookup), then one that did.
+    const cold = await transfer(container());
+    const warm = await transfer(ports);
+    const expected = { QueryCommand: 2, TransactWriteItemsCommand: 1 };
+    expect([cold.count.byCommand, warm.count.byCommand]).toEqual([expected, expected]);
+    expect([cold.count.roundTrips, warm.count.roundTrips]).toEqual([2, 2]);
+  });
+
+  it("looks a long stream's snapshot up in a container that has not loaded it, and no more after", async () => {
+    const ports = container();
+    const [from, to] = [await funded(ports, 1_000), await funded(ports, 0)];
+    for (let i = 0; i < SNAPSHOT_EVERY + 5; i++) {
+      await createTransfer(ports, c, {
         debitAccountId: from,
         creditAccountId: to,
         amount: 1,
         currency: 'USD',
-      }),
+      });
+    }
+    const other = container();
+    const cold = await counter.count(() => loadAccount(other, c.tenantId, from));
+    const warm = await counter.count(() => loadAccount(other, c.tenantId, from));
+    expect(cold.count.byCommand).toEqual({ QueryCommand: 1, GetItemCommand: 1 });
+    expect(warm.count.byCommand).toEqual({ QueryCommand: 1 });
+    expect(warm.result).toEqual(cold.result);
+    expect(cold.result).toMatchObject({ version: SNAPSHOT_EVERY + 7, snapshotVersion: SNAPSHOT_EVERY });
+    expect(cold.result.state).toEqual(
+      (await loadAccount({ ...other, snapshots: noRecent() }, c.tenantId, from)).state,
     );
-    expect(count.byCommand).toEqual({ GetItemCommand: 2, QueryCommand: 2, TransactWriteItemsCommand: 1 });
   });
 
   it('meets an existing transfer: the same command gets the first answer, another one the error', async () => {
