@@ -220,6 +220,8 @@ describe('a conflict retry with a load cache', () => {
     );
 
     expect(attempts).toBe(2);
+    // The conflict named the payer only: the new transfer's own stream is never read.
+    expect(ports.events.reads.filter((read) => read.stream.startsWith('transfer#'))).toEqual([]);
     const second = (stream: StreamRef) => ports.events.readsOf(stream).filter((read) => read.after > 0);
     // The payee did not move: its second read starts at its version and finds nothing.
     expect(second(payee)).toEqual([{ call: 'readNewest', stream: streamKey(payee), after: 1, events: 0 }]);
