@@ -3,7 +3,9 @@
  * Against DynamoDB Local: builds the streams as the domain would (snapshot every SNAPSHOT_EVERY events),
  * then times interleaved loads: 10 events, 10,000 (its snapshot is at the head), 10,099 (the worst
  * tail: 99 events after the snapshot), and 10,000 without a usable snapshot for contrast.
- * In the same run, the same loads the way they were before issue 10 (bench/support/legacy-store.ts:
+ * Cold loads (a container that has not loaded the stream) beside the same loads asking for the snapshot
+ * and the newest page at once (`parallel*`, the load before the page-first one), and warm loads (the
+ * container's recent state). In the same run, the same loads the way they were before issue 10 (bench/support/legacy-store.ts:
  * first item layout, snapshot then ascending tail), so `vsLegacy` compares them on the same machine.
  * Prints one JSON line. Run: `npm exec -- node bench/aggregate-load.ts`.
  */
@@ -11,13 +13,14 @@ import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { DynamoDbEventStore } from '../lambdas/adapters/dynamodb-event-store.ts';
 import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-store.ts';
-import { load, loadAccount, SNAPSHOT_EVERY } from '../lambdas/application/repository.ts';
+import { LOAD_PAGE, load, loadAccount, SNAPSHOT_EVERY } from '../lambdas/application/repository.ts';
 import {
   ACCOUNT,
   ACCOUNT_REDUCER_VERSION,
   type AccountState,
   evolveAccount,
 } from '../lambdas/domain/account.ts';
+import { reducerOf } from '../lambdas/domain/aggregate.ts';
 import type { StreamRef } from '../lambdas/domain/events.ts';
 import type { EventStore, Loaded, NewEvent, SnapshotStore } from '../lambdas/domain/ports.ts';
 import {
@@ -133,15 +136,42 @@ async function timed<T>(samples: number[], run: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/**
+ * The load before the lean write path (same item layout and page): the snapshot lookup and the newest
+ * page together, then the events between the two when the page misses the snapshot.
+ */
+async function parallelLoad(ports: Ports, aggregate: typeof ACCOUNT, stream: StreamRef) {
+  const { events } = ports;
+  const [snapshot, newest = []] = await Promise.all([
+    ports.snapshots.get<AccountState>(stream, aggregate.reducerVersion),
+    events.readNewest?.(stream, LOAD_PAGE),
+  ]);
+  const from = snapshot?.version ?? 0;
+  const after = newest.filter((event) => event.version > from);
+  const oldest = after[0]?.version;
+  const gap =
+    oldest !== undefined && newest.length === LOAD_PAGE && oldest > from + 1
+      ? await events.readStream(stream, from + 1, oldest - 1)
+      : [];
+  const state = [...gap, ...after].reduce(reducerOf(aggregate), snapshot?.state ?? null);
+  const version = after.at(-1)?.version ?? from;
+  return { stream, state, version, snapshotVersion: from };
+}
+
 const ddb = await startDynamoDbLocal();
 try {
   const eventsTable = await createEventsTable(ddb.client);
+  const snapshotsTable = await createSnapshotsTable(ddb.client);
+  const events = new DynamoDbEventStore({ client: ddb.client, tableName: eventsTable });
+  // Cold: a container that has loaded none of these streams (no recent states), as every load was
+  // before the container remembered them. Warm: one that loaded the stream before (nothing new since).
   const ports: Ports = {
-    events: new DynamoDbEventStore({ client: ddb.client, tableName: eventsTable }),
-    snapshots: new DynamoDbSnapshotStore({
-      client: ddb.client,
-      tableName: await createSnapshotsTable(ddb.client),
-    }),
+    events,
+    snapshots: new DynamoDbSnapshotStore({ client: ddb.client, tableName: snapshotsTable, recentStreams: 0 }),
+  };
+  const warm: Ports = {
+    events,
+    snapshots: new DynamoDbSnapshotStore({ client: ddb.client, tableName: snapshotsTable }),
   };
   const legacyAppend: Append = (stream, expectedVersion, events) =>
     putLegacyEvents(ddb.client, eventsTable, stream, expectedVersion + 1, events);
@@ -158,6 +188,12 @@ try {
     events10000: { samples: [], run: () => loadAccount(ports, TENANT, large.id) },
     events10099: { samples: [], run: () => loadAccount(ports, TENANT, tailed.id) },
     events10000NoSnapshot: { samples: [], run: () => load(ports, unsnapshotted, large) },
+    parallel10: { samples: [], run: () => parallelLoad(ports, ACCOUNT, small) },
+    parallel10000: { samples: [], run: () => parallelLoad(ports, ACCOUNT, large) },
+    parallel10099: { samples: [], run: () => parallelLoad(ports, ACCOUNT, tailed) },
+    parallel10000NoSnapshot: { samples: [], run: () => parallelLoad(ports, unsnapshotted, large) },
+    warm10000: { samples: [], run: () => loadAccount(warm, TENANT, large.id) },
+    warm10000NoSnapshot: { samples: [], run: () => load(warm, unsnapshotted, large) },
     legacy10: { samples: [], run: () => legacyLoad(ports, ACCOUNT, legacySmall) },
     legacy10000: { samples: [], run: () => legacyLoad(ports, ACCOUNT, legacyLarge) },
     legacy10000NoSnapshot: { samples: [], run: () => legacyLoad(ports, unsnapshotted, legacyLarge) },
@@ -167,6 +203,12 @@ try {
     events10000: 9_999,
     events10099: 10_098,
     events10000NoSnapshot: 9_999,
+    parallel10: 9,
+    parallel10000: 9_999,
+    parallel10099: 10_098,
+    parallel10000NoSnapshot: 9_999,
+    warm10000: 9_999,
+    warm10000NoSnapshot: 9_999,
     legacy10: 9,
     legacy10000: 9_999,
     legacy10000NoSnapshot: 9_999,
@@ -204,6 +246,16 @@ try {
       ratio: ratio('events10000', 'events10'),
       ratio10099: ratio('events10099', 'events10'),
       ratioNoSnapshot: ratio('events10000NoSnapshot', 'events10'),
+      // Same run: a cold load (page first, snapshot only when the page misses version 1) against the
+      // load that asked for both at once, and a warm one (the container's recent state) against it.
+      vsParallel: {
+        events10: ratio('events10', 'parallel10'),
+        events10000: ratio('events10000', 'parallel10000'),
+        events10099: ratio('events10099', 'parallel10099'),
+        events10000NoSnapshot: ratio('events10000NoSnapshot', 'parallel10000NoSnapshot'),
+        warm10000: ratio('warm10000', 'parallel10000'),
+        warm10000NoSnapshot: ratio('warm10000NoSnapshot', 'parallel10000NoSnapshot'),
+      },
       // Same run: the new load against the load of before issue 10 on its own item layout.
       vsLegacy: {
         events10: ratio('events10', 'legacy10'),

@@ -2,8 +2,9 @@
  * DynamoDB requests per application command, against DynamoDB Local through the real adapters:
  * requests, sequential round trips (requests not overlapping in time) and consumed capacity
  * (ReturnConsumedCapacity: TOTAL, which the adapters send on every request), averaged over
- * REPEATS runs of each command; and the size of a 1-unit deposit's event item, lean against the
- * first layout. Prints one JSON line. Run: `npm exec -- node bench/requests.ts`.
+ * REPEATS runs of each command, in the container that set its streams up (`perCommand`) and in one
+ * that has loaded nothing yet (`perCommandCold`); and the size of a 1-unit deposit's event item, lean
+ * against the first layout. Prints one JSON line. Run: `npm exec -- node bench/requests.ts`.
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -43,12 +44,14 @@ try {
   await createEventsTable(ddb.client);
   await createSnapshotsTable(ddb.client);
   const counter = new RequestCounter(ddb.client);
-  const ports: LedgerPorts = {
+  /** A container's ports: its adapters remember what it loaded (recent states, chain heads). */
+  const container = (): LedgerPorts => ({
     events: new DynamoDbEventStore({ client: ddb.client, tableName: 'events' }),
     snapshots: new DynamoDbSnapshotStore({ client: ddb.client, tableName: 'snapshots' }),
     clock: systemClock,
     ids: new UlidGenerator(),
-  };
+  });
+  const ports = container();
   const USD = 'USD';
   const opened = async () => (await openAccount(ports, ctx, { currency: USD })).id;
   const funded = async () => {
@@ -70,30 +73,30 @@ try {
   /** Each command: a setup (not counted) and the command on what the setup made (counted). */
   const commands: Record<
     string,
-    { setup: () => Promise<string[]>; run: (ids: string[]) => Promise<unknown> }
+    { setup: () => Promise<string[]>; run: (ids: string[], on?: LedgerPorts) => Promise<unknown> }
   > = {
-    openAccount: { setup: async () => [], run: () => openAccount(ports, ctx, { currency: USD }) },
+    openAccount: { setup: async () => [], run: (_, p = ports) => openAccount(p, ctx, { currency: USD }) },
     getAccount: {
       setup: async () => [await funded()],
-      run: ([id = '']) => getAccount(ports, ctx.tenantId, id),
+      run: ([id = ''], p = ports) => getAccount(p, ctx.tenantId, id),
     },
     deposit: {
       setup: async () => [await opened()],
-      run: ([id = '']) => deposit(ports, ctx, { accountId: id, amount: 1, currency: USD }),
+      run: ([id = ''], p = ports) => deposit(p, ctx, { accountId: id, amount: 1, currency: USD }),
     },
     withdraw: {
       setup: async () => [await funded()],
-      run: ([id = '']) => withdraw(ports, ctx, { accountId: id, amount: 1, currency: USD }),
+      run: ([id = ''], p = ports) => withdraw(p, ctx, { accountId: id, amount: 1, currency: USD }),
     },
     transfer: {
       setup: async () => [await funded(), await opened()],
-      run: ([from = '', to = '']) =>
-        createTransfer(ports, ctx, { debitAccountId: from, creditAccountId: to, amount: 1, currency: USD }),
+      run: ([from = '', to = ''], p = ports) =>
+        createTransfer(p, ctx, { debitAccountId: from, creditAccountId: to, amount: 1, currency: USD }),
     },
     pendingTransfer: {
       setup: async () => [await funded(), await opened()],
-      run: ([from = '', to = '']) =>
-        createTransfer(ports, ctx, {
+      run: ([from = '', to = ''], p = ports) =>
+        createTransfer(p, ctx, {
           debitAccountId: from,
           creditAccountId: to,
           amount: 1,
@@ -103,23 +106,16 @@ try {
     },
     postPending: {
       setup: async () => [await pending()],
-      run: ([id = '']) => postTransfer(ports, ctx, { transferId: id }),
+      run: ([id = ''], p = ports) => postTransfer(p, ctx, { transferId: id }),
     },
     voidPending: {
       setup: async () => [await pending()],
-      run: ([id = '']) => voidTransfer(ports, ctx, { transferId: id }),
+      run: ([id = ''], p = ports) => voidTransfer(p, ctx, { transferId: id }),
     },
   };
 
-  const perCommand: Record<string, Omit<RequestCount, 'byCommand'> & { byCommand: Record<string, number> }> =
-    {};
-  for (const [name, { setup, run }] of Object.entries(commands)) {
-    progress(`${name} ×${REPEATS}`);
-    const counts: RequestCount[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      const ids = await setup();
-      counts.push((await counter.count(() => run(ids))).count);
-    }
+  type Summary = Omit<RequestCount, 'byCommand'> & { byCommand: Record<string, number> };
+  const summary = (counts: readonly RequestCount[]): Summary => {
     const mean = (pick: (c: RequestCount) => number) =>
       Math.round((counts.reduce((sum, c) => sum + pick(c), 0) / counts.length) * 100) / 100;
     const byCommand: Record<string, number> = {};
@@ -127,13 +123,30 @@ try {
       for (const [command, n] of Object.entries(c.byCommand))
         byCommand[command] = (byCommand[command] ?? 0) + n;
     }
-    perCommand[name] = {
+    return {
       requests: mean((c) => c.requests),
       roundTrips: mean((c) => c.roundTrips),
       capacityUnits: mean((c) => c.capacityUnits),
       byCommand: Object.fromEntries(Object.entries(byCommand).map(([command, n]) => [command, n / REPEATS])),
       withoutCapacityRequest: mean((c) => c.withoutCapacityRequest),
     };
+  };
+  // Warm: the container that set the streams up runs the command (it loaded them before). Cold: a
+  // container that has loaded nothing (another Lambda environment, or one just started).
+  const perCommand: Record<string, Summary> = {};
+  const perCommandCold: Record<string, Summary> = {};
+  for (const [name, { setup, run }] of Object.entries(commands)) {
+    progress(`${name} ×${REPEATS}`);
+    const warm: RequestCount[] = [];
+    const cold: RequestCount[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const ids = await setup();
+      warm.push((await counter.count(() => run(ids))).count);
+      const other = await setup();
+      cold.push((await counter.count(() => run(other, container()))).count);
+    }
+    perCommand[name] = summary(warm);
+    perCommandCold[name] = summary(cold);
   }
 
   // The event item of a 1-unit deposit, as stored, against the same event in the first layout.
@@ -162,6 +175,7 @@ try {
     bench: 'requests',
     repeats: REPEATS,
     perCommand,
+    perCommandCold,
     depositEventItem: {
       leanBytes: itemSize(stored),
       legacyBytes: itemSize(legacy),

@@ -3,8 +3,9 @@ import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/cl
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { sameBytes, snapshotMacText } from '../domain/audit.ts';
 import { type StreamRef, streamKey } from '../domain/events.ts';
-import type { Snapshot, SnapshotStore } from '../domain/ports.ts';
+import type { LoadCache, Snapshot, SnapshotStore } from '../domain/ports.ts';
 import { DynamoDbAdapterError, ItemReader, isConditionFailed } from './dynamodb-errors.ts';
+import { MemoryLoadCache } from './memory-load-cache.ts';
 
 /** Keeps the newest snapshot: an older (slower or retried) writer never replaces a newer one. */
 export const NEWER_SNAPSHOT_CONDITION = 'attribute_not_exists(pk) OR version < :version';
@@ -42,7 +43,12 @@ export interface DynamoDbSnapshotStoreOptions {
   readonly tableName: string;
   /** Seal snapshots (`head`, `mac`) and refuse on load one that does not verify. @default unsealed */
   readonly sealing?: SnapshotSealing;
+  /** How many streams' loaded states the container keeps (`recent`; 0: none). @default RECENT_STREAMS */
+  readonly recentStreams?: number;
 }
+
+/** How many streams' loaded states a store keeps in memory by default (least recently used forgotten first). */
+export const RECENT_STREAMS = 10_000;
 
 /** The metric a refused snapshot counts on. */
 export const SNAPSHOTS_REFUSED = 'SnapshotsRefused';
@@ -94,11 +100,18 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
   readonly #client: DynamoDBClient;
   readonly #tableName: string;
   readonly #sealing: SnapshotSealing | undefined;
+  /**
+   * The states this container loaded lately: a load of one of them reads only the events after it, and
+   * no snapshot (a container's own memory needs no seal; every later event is still read consistently).
+   */
+  readonly recent: LoadCache | undefined;
 
   constructor(options: DynamoDbSnapshotStoreOptions) {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#sealing = options.sealing;
+    const limit = options.recentStreams ?? RECENT_STREAMS;
+    this.recent = limit > 0 ? new MemoryLoadCache({ limit }) : undefined;
   }
 
   async get<S>(stream: StreamRef, reducerVersion: number): Promise<Snapshot<S> | null> {

@@ -7,8 +7,8 @@ import {
   defaultFlags,
   existingAccount,
 } from '../domain/account.ts';
-import { TransferNotFoundError } from '../domain/errors.ts';
-import type { AccountFlags, AccountKind, TransferPurpose } from '../domain/events.ts';
+import { ConcurrencyConflictError, LedgerError, TransferNotFoundError } from '../domain/errors.ts';
+import { type AccountFlags, type AccountKind, streamKey, type TransferPurpose } from '../domain/events.ts';
 import { currency as parseCurrency } from '../domain/money.ts';
 import type { LedgerPorts } from '../domain/ports.ts';
 import { combineShards, helpingSide, shardStreamIds } from '../domain/shards.ts';
@@ -145,6 +145,13 @@ export function withdraw(ports: LedgerPorts, ctx: CommandContext, input: MoneyMo
   return transfer(ports, ctx, { ...rest, ...legs }, 'withdrawal');
 }
 
+/**
+ * A new transfer. Its id is the command's identity and nearly always new (minted, or the client's key), so
+ * its stream is not read: it is created expecting version 0, and only when that fails (the append's
+ * conflict names it) or the decision refuses is it read. A transfer already there is then the answer
+ * (same fields) or the exists-with-different-fields error, as if it had been loaded first; a refusal of a
+ * transfer that does not exist, or a conflict on the legs only, stands (the retry loop decides again).
+ */
 async function transfer(
   ports: LedgerPorts,
   ctx: CommandContext,
@@ -152,9 +159,26 @@ async function transfer(
   purpose: TransferPurpose,
 ): Promise<TransferState> {
   const work = new LedgerWork(ports, ctx);
-  const result = await openTransferStep(work, { ...input, id: input.id ?? ports.ids.next('tr') }, purpose);
-  await work.commit();
-  return result;
+  const command = openTransferCommand(work, { ...input, id: input.id ?? ports.ids.next('tr') }, purpose);
+  const own = streamKey((await work.newTransfer(command.transferId)).loaded.stream);
+  try {
+    const result = await decideTransferStep(work, command);
+    await work.commit();
+    return result;
+  } catch (error) {
+    const mayExist =
+      error instanceof ConcurrencyConflictError ? error.streams.includes(own) : error instanceof LedgerError;
+    if (!mayExist) throw error;
+    const existing = (await loadTransfer(ports, ctx.tenantId, command.transferId)).state;
+    if (!existing) throw error;
+    return replayed(command, existing);
+  }
+}
+
+/** The answer to a transfer command whose transfer exists: the transfer, when its fields are the command's. */
+function replayed(command: OpenTransferCommand, existing: TransferState): TransferState {
+  decideOpenTransfer(command, { transfer: existing, debit: null, credit: null });
+  return existing;
 }
 
 function recorded(tracked: { readonly state: TransferState | null }, transferId: string): TransferState {
@@ -162,16 +186,12 @@ function recorded(tracked: { readonly state: TransferState | null }, transferId:
   return tracked.state;
 }
 
-/**
- * Decides a new transfer against the work's current states and records it (nothing is written until
- * the work commits). A transfer with this id and the same fields is returned as it is (the client's id
- * is the command's identity); with other fields it is an error.
- */
-export async function openTransferStep(
+/** The command a transfer input makes at the work's time and ceiling, validated. */
+function openTransferCommand(
   work: LedgerWork,
   input: CreateTransferInput & { readonly id: string },
-  purpose: TransferPurpose = 'transfer',
-): Promise<TransferState> {
+  purpose: TransferPurpose,
+): OpenTransferCommand {
   const command: OpenTransferCommand = {
     transferId: input.id,
     debitAccountId: input.debitAccountId,
@@ -187,16 +207,30 @@ export async function openTransferStep(
     ceiling: work.ceiling,
   };
   validateTransfer(command);
+  return command;
+}
+
+/**
+ * Decides a new transfer against the work's current states and records it (nothing is written until
+ * the work commits). A transfer with this id and the same fields is returned as it is (the client's id
+ * is the command's identity); with other fields it is an error.
+ */
+export function openTransferStep(
+  work: LedgerWork,
+  input: CreateTransferInput & { readonly id: string },
+  purpose: TransferPurpose = 'transfer',
+): Promise<TransferState> {
+  return decideTransferStep(work, openTransferCommand(work, input, purpose));
+}
+
+async function decideTransferStep(work: LedgerWork, command: OpenTransferCommand): Promise<TransferState> {
   // Read the transfer and both legs at once: a new transfer (the usual case) then costs one round of reads.
   const [tracked, debit, credit] = await Promise.all([
     work.transfer(command.transferId),
     work.leg(command.debitAccountId, 'debit', command.transferId, command.currency),
     work.leg(command.creditAccountId, 'credit', command.transferId, command.currency),
   ]);
-  if (tracked.state) {
-    decideOpenTransfer(command, { transfer: tracked.state, debit: null, credit: null });
-    return tracked.state;
-  }
+  if (tracked.state) return replayed(command, tracked.state);
   const given = { transfer: null, debit: debit.given, credit: credit.given };
   for (const event of decideOpenTransfer(command, given)) {
     work.recordTransfer(event, tracked, debit.stream, credit.stream);

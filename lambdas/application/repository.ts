@@ -23,20 +23,19 @@ export type StorePorts = Pick<LedgerPorts, 'events' | 'snapshots' | 'loadCache'>
 export type { Loaded };
 
 /**
- * Events a load reads backwards from the head in its first round trip, beside the snapshot lookup.
- * Streams shorter than this (most) load in one round trip whatever their snapshot. A long stream's
- * snapshot is 0–99 events behind its head; when the page misses it, a second read fetches the rest,
- * which costs what the snapshot-then-tail load always cost. A page of SNAPSHOT_EVERY would always
- * reach it, but on DynamoDB Local reading 50–100 items when the tail is short was slower than two
- * round trips (bench/aggregate-load.ts, `vsLegacy.events10000`): the page is kept small.
+ * Events a load reads backwards from the head in its first round trip. A stream shorter than this (most),
+ * or one whose page reaches version 1, needs no snapshot: it loads in one request. A longer one then looks
+ * its snapshot up (0–99 events behind its head), and when the page misses it reads the events between.
+ * A page of SNAPSHOT_EVERY would always reach it, but on DynamoDB Local reading 50–100 items when the tail
+ * is short was slower than two round trips (bench/aggregate-load.ts, `vsLegacy.events10000`).
  */
 export const LOAD_PAGE = 20;
 
 /**
- * Loads a stream: the newest snapshot of the aggregate's reducer version and the newest events,
- * together (one round trip), then any events between the two (only when the snapshot is further
- * behind than a page, or missing). With a load cache, a stream the command loaded before is brought
- * up to date by reading only the events after the version it had.
+ * Loads a stream. From a state loaded before (the command's load cache, then the container's recent
+ * states), it reads only the events after that version: one request. Otherwise the newest page first,
+ * then, only when the page is full and does not reach version 1, the newest snapshot of the aggregate's
+ * reducer version and any events between the two.
  */
 export async function load<S, E extends LedgerEvent>(
   ports: StorePorts,
@@ -44,14 +43,17 @@ export async function load<S, E extends LedgerEvent>(
   stream: StreamRef,
   cache: LoadCache | undefined = ports.loadCache,
 ): Promise<Loaded<S>> {
-  const known = cache?.get<S>(stream, aggregate.reducerVersion);
+  const { reducerVersion } = aggregate;
+  const recent = ports.snapshots.recent;
+  const known = cache?.get<S>(stream, reducerVersion) ?? recent?.get<S>(stream, reducerVersion);
   const [start, events]: [Start<S>, StoredEvent[]] = known
     ? [known, await eventsAfter(ports.events, stream, known.version)]
-    : await fromSnapshot<S>(ports, stream, aggregate.reducerVersion);
+    : await fromSnapshot<S>(ports, stream, reducerVersion);
   const state = events.reduce<S | null>(reducerOf(aggregate), start.state ?? aggregate.initialState);
   const version = events.at(-1)?.version ?? start.version;
   const loaded: Loaded<S> = { stream, state, version, snapshotVersion: start.snapshotVersion };
-  cache?.put(aggregate.reducerVersion, loaded);
+  cache?.put(reducerVersion, loaded);
+  recent?.put(reducerVersion, loaded);
   return loaded;
 }
 
@@ -71,11 +73,10 @@ async function fromSnapshot<S>(
     const snapshot = await ports.snapshots.get<S>(stream, reducerVersion);
     return [startOf(snapshot), await events.readStream(stream, (snapshot?.version ?? 0) + 1)];
   }
-  const [snapshot, newest] = await Promise.all([
-    ports.snapshots.get<S>(stream, reducerVersion),
-    events.readNewest(stream, LOAD_PAGE),
-  ]);
-  const start = startOf(snapshot);
+  const newest = await events.readNewest(stream, LOAD_PAGE);
+  // The whole stream is in the page: no snapshot can save a read.
+  if (newest.length < LOAD_PAGE || newest[0]?.version === 1) return [startOf(null), newest];
+  const start = startOf(await ports.snapshots.get<S>(stream, reducerVersion));
   return [start, await fillGap(events, stream, start.version, newest)];
 }
 
@@ -125,6 +126,9 @@ export interface Change {
   readonly write: StreamWrite;
   /** The snapshot to keep once the write lands, when the stream grew SNAPSHOT_EVERY events past the last one. */
   readonly snapshot: Snapshot<unknown> | null;
+  /** The stream as it stands once the write lands (its snapshot version the one it was loaded with). */
+  readonly after: Loaded<unknown>;
+  readonly reducerVersion: number;
 }
 
 /** Builds the change that appending `events` (whose result is `after`) to a loaded stream makes. */
@@ -134,31 +138,40 @@ export function change<S>(
   events: readonly NewEvent[],
   after: S | null,
 ): Change {
+  const { reducerVersion } = aggregate;
+  const { stream, snapshotVersion } = loaded;
   const version = loaded.version + events.length;
-  const due = after !== null && version - loaded.snapshotVersion >= SNAPSHOT_EVERY;
+  const due = after !== null && version - snapshotVersion >= SNAPSHOT_EVERY;
   return {
-    write: { stream: loaded.stream, expectedVersion: loaded.version, events },
-    snapshot: due
-      ? { stream: loaded.stream, version, reducerVersion: aggregate.reducerVersion, state: after }
-      : null,
+    write: { stream, expectedVersion: loaded.version, events },
+    snapshot: due ? { stream, version, reducerVersion, state: after } : null,
+    after: { stream, state: after, version, snapshotVersion },
+    reducerVersion,
   };
 }
 
 /**
- * Appends all changes in one atomic write, then keeps the snapshots that fell due.
+ * Appends all changes in one atomic write, then keeps the snapshots that fell due, and the streams as
+ * they now stand in the container's recent states (with the snapshot version that was kept: a container
+ * that forgot its snapshot would write one per command).
  * Nothing after the append may fail the command: the money has moved, and a failed response would
  * invite a retry. A lost snapshot only costs a longer load next time.
  */
 export async function commit(ports: StorePorts, changes: readonly Change[]): Promise<void> {
   await ports.events.append(changes.map((c) => c.write));
+  const recent = ports.snapshots.recent;
   await Promise.all(
-    changes.map(async ({ snapshot }) => {
-      if (!snapshot) return;
+    changes.map(async ({ snapshot, after, reducerVersion }) => {
+      let kept = after;
       try {
-        await ports.snapshots.put(snapshot);
+        if (snapshot) {
+          await ports.snapshots.put(snapshot);
+          kept = { ...after, snapshotVersion: snapshot.version };
+        }
       } catch {
         // Deliberately ignored: see the doc comment.
       }
+      recent?.put(reducerVersion, kept);
     }),
   );
 }

@@ -6,6 +6,7 @@ import {
   type EventMetadata,
   type LedgerEvent,
   type StoredEvent,
+  type StreamType,
   type TransferEvent,
 } from '../domain/events.ts';
 import { PaymentNotFoundError } from '../domain/payments/errors.ts';
@@ -196,10 +197,24 @@ export class LedgerWork {
 
   /** A new account stream (its id was just generated, so there is nothing to load). */
   newAccount(accountId: string): Promise<Tracked<AccountState>> {
-    const stream = { type: ACCOUNT.streamType, tenantId: this.#ctx.tenantId, id: accountId };
     return this.#tracked(this.#accounts, accountId, async () =>
-      track<AccountState>({ stream, state: null, version: 0, snapshotVersion: 0 }),
+      this.#unread<AccountState>(ACCOUNT, accountId),
     );
+  }
+
+  /**
+   * A transfer presumed new, not read: its first event is appended expecting version 0, so an existing
+   * transfer with this id makes the commit a conflict that names its stream (see `transfer` in commands.ts).
+   */
+  newTransfer(transferId: string): Promise<Tracked<TransferState>> {
+    return this.#tracked(this.#transfers, transferId, async () =>
+      this.#unread<TransferState>(TRANSFER, transferId),
+    );
+  }
+
+  #unread<S>(aggregate: { readonly streamType: StreamType }, id: string): Tracked<S> {
+    const stream = { type: aggregate.streamType, tenantId: this.#ctx.tenantId, id };
+    return track<S>({ stream, state: null, version: 0, snapshotVersion: 0 });
   }
 
   /** A transfer of the work, as it stands after the steps so far. */

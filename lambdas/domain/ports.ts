@@ -53,6 +53,11 @@ export interface SnapshotStore {
   /** The newest snapshot of the stream written by `reducerVersion`, or null. */
   get<S>(stream: StreamRef, reducerVersion: number): Promise<Snapshot<S> | null>;
   put<S>(snapshot: Snapshot<S>): Promise<void>;
+  /**
+   * States this container loaded lately, newest per stream and reducer version, in memory only: a load
+   * starts from one as from a snapshot (reading every later event) and looks up no snapshot. Optional.
+   */
+  readonly recent?: LoadCache;
 }
 
 /**

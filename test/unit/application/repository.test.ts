@@ -7,7 +7,7 @@ import { COMMAND_CONFLICT_RETRY, withLoadCache } from '../../../lambdas/composit
 import { ACCOUNT, ACCOUNT_REDUCER_VERSION, evolveAccount } from '../../../lambdas/domain/account.ts';
 import type { StoredEvent, StreamRef } from '../../../lambdas/domain/events.ts';
 import { streamKey } from '../../../lambdas/domain/events.ts';
-import type { LedgerPorts } from '../../../lambdas/domain/ports.ts';
+import type { LedgerPorts, Snapshot } from '../../../lambdas/domain/ports.ts';
 import { ctx, InMemoryEventStore, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
 /** The in-memory store with the optional backwards read, counting every read and what it returned. */
@@ -57,35 +57,64 @@ async function accountWith(ports: LedgerPorts, deposits: number): Promise<Stream
 }
 
 describe('load', () => {
-  it('asks for the snapshot and the newest events together, before either answers', async () => {
-    const ports = countingPorts();
-    const stream = await accountWith(ports, 3);
-    const asked: string[] = [];
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+  /** Ports whose snapshot store counts its lookups (and keeps the container's recent states, if given one). */
+  function lookupsCounted(ports: TestPorts & { readonly events: CountingStore }, recent?: MemoryLoadCache) {
+    const lookups: string[] = [];
     const snapshots = {
-      get: async () => {
-        asked.push('snapshot');
-        await gate;
-        return null;
+      get: async <S>(stream: StreamRef, reducerVersion: number) => {
+        lookups.push(stream.id);
+        return ports.snapshots.get<S>(stream, reducerVersion);
       },
-      put: async () => {},
+      put: <S>(snapshot: Snapshot<S>) => ports.snapshots.put(snapshot),
+      ...(recent ? { recent } : {}),
     };
-    const events = Object.assign(Object.create(ports.events), {
-      readNewest: async (s: StreamRef, count: number, after?: number) => {
-        asked.push('newest');
-        await gate;
-        return ports.events.readNewest(s, count, after);
-      },
-    });
+    return { ports: { events: ports.events, snapshots }, lookups };
+  }
 
-    const loading = loadAccount({ events, snapshots }, c.tenantId, stream.id);
-    await Promise.resolve();
-    expect(asked.sort()).toEqual(['newest', 'snapshot']);
-    release();
-    expect((await loading).version).toBe(4);
+  it('looks up no snapshot when the newest page is the whole stream (full, short or empty)', async () => {
+    const counted = countingPorts();
+    const short = await accountWith(counted, 3);
+    const page = await accountWith(counted, LOAD_PAGE - 1);
+    const { ports, lookups } = lookupsCounted(counted);
+
+    expect((await loadAccount(ports, c.tenantId, short.id)).version).toBe(4);
+    expect((await loadAccount(ports, c.tenantId, page.id)).version).toBe(LOAD_PAGE);
+    expect((await loadAccount(ports, c.tenantId, 'acct_none')).version).toBe(0);
+    expect(lookups).toEqual([]);
+  });
+
+  it('looks the snapshot up after a full page that does not reach version 1', async () => {
+    const counted = countingPorts();
+    const stream = await accountWith(counted, SNAPSHOT_EVERY + 10);
+    const { ports, lookups } = lookupsCounted(counted);
+
+    const loaded = await loadAccount(ports, c.tenantId, stream.id);
+
+    expect(loaded).toMatchObject({ version: SNAPSHOT_EVERY + 11, snapshotVersion: SNAPSHOT_EVERY });
+    expect(lookups).toEqual([stream.id]);
+  });
+
+  it("starts from the container's recent state: only the events after it, and no snapshot", async () => {
+    const counted = countingPorts();
+    const stream = await accountWith(counted, SNAPSHOT_EVERY + 10);
+    const recent = new MemoryLoadCache({ limit: 2 });
+    const { ports, lookups } = lookupsCounted(counted, recent);
+    await loadAccount(ports, c.tenantId, stream.id);
+    await deposit(counted, c, { accountId: stream.id, amount: 5, currency: 'USD' });
+    counted.events.reads.length = 0;
+    lookups.length = 0;
+
+    const loaded = await loadAccount(ports, c.tenantId, stream.id);
+    const reads = counted.events.readsOf(stream);
+
+    const replay = (await counted.events.readStream(stream)).reduce(evolveAccount, null);
+    expect(loaded).toMatchObject({ version: SNAPSHOT_EVERY + 12, snapshotVersion: SNAPSHOT_EVERY });
+    expect(loaded.state).toEqual(replay);
+    expect(lookups).toEqual([]);
+    expect(reads).toEqual([
+      { call: 'readNewest', stream: streamKey(stream), after: SNAPSHOT_EVERY + 11, events: 1 },
+    ]);
+    expect(recent.get(stream, ACCOUNT_REDUCER_VERSION)).toEqual(loaded);
   });
 
   it('reads a short stream with no snapshot in one read, backwards from the head', async () => {
@@ -191,6 +220,8 @@ describe('a conflict retry with a load cache', () => {
     );
 
     expect(attempts).toBe(2);
+    // The conflict named the payer only: the new transfer's own stream is never read.
+    expect(ports.events.reads.filter((read) => read.stream.startsWith('transfer#'))).toEqual([]);
     const second = (stream: StreamRef) => ports.events.readsOf(stream).filter((read) => read.after > 0);
     // The payee did not move: its second read starts at its version and finds nothing.
     expect(second(payee)).toEqual([{ call: 'readNewest', stream: streamKey(payee), after: 1, events: 0 }]);

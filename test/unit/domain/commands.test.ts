@@ -158,9 +158,10 @@ describe('single-phase transfers', () => {
     const to = await funded(0);
     const input = { id: 'client-1', debitAccountId: from, creditAccountId: to, amount: 10, currency: 'USD' };
     const first = await createTransfer(ports, c, input);
-    const writes = ports.events.appendCalls;
+    const stored = ports.events.all().length;
     expect(await createTransfer(ports, c, input)).toEqual(first);
-    expect(ports.events.appendCalls).toBe(writes);
+    // The retry is not read first: its blind create is refused, and nothing is written.
+    expect(ports.events.all().length).toBe(stored);
     expect((await getAccount(ports, 'tenant-a', to)).creditsPosted).toBe(10);
   });
 
@@ -172,6 +173,61 @@ describe('single-phase transfers', () => {
     await expect(createTransfer(ports, c, { ...input, amount: 11 })).rejects.toThrow(
       TransferExistsWithDifferentFieldsError,
     );
+  });
+});
+
+describe('a new transfer is created without reading its own stream', () => {
+  const readsOfTransfers = () => {
+    const read: string[] = [];
+    const readStream = ports.events.readStream.bind(ports.events);
+    ports.events.readStream = (stream, from, to) => {
+      if (stream.type === 'transfer') read.push(stream.id);
+      return readStream(stream, from, to);
+    };
+    return read;
+  };
+
+  it('reads only the legs of a new transfer', async () => {
+    const from = await funded(1000);
+    const to = await funded(0);
+    const read = readsOfTransfers();
+    const input = { id: 'client-1', debitAccountId: from, creditAccountId: to, amount: 10, currency: 'USD' };
+    expect(await createTransfer(ports, c, input)).toMatchObject({ id: 'client-1', status: 'posted' });
+    expect(read).toEqual([]);
+    // The retry's blind create meets the transfer: then, and only then, it is read.
+    expect(await createTransfer(ports, c, input)).toMatchObject({ id: 'client-1', amount: 10 });
+    expect(read).toEqual(['client-1']);
+  });
+
+  it('answers a retry with the first result even when the decision would now refuse it', async () => {
+    const from = await funded(10);
+    const to = await funded(0);
+    const input = { id: 'client-1', debitAccountId: from, creditAccountId: to, amount: 10, currency: 'USD' };
+    const first = await createTransfer(ports, c, input);
+    await freezeAccount(ports, c, { accountId: to, reason: 'review' });
+    const stored = ports.events.all().length;
+    // The payer has nothing left and the payee is frozen: a new transfer would be refused, the retry is not.
+    expect(await createTransfer(ports, c, input)).toEqual(first);
+    expect(ports.events.all().length).toBe(stored);
+    await expect(createTransfer(ports, c, { ...input, amount: 11 })).rejects.toThrow(
+      TransferExistsWithDifferentFieldsError,
+    );
+    await expect(createTransfer(ports, c, { ...input, id: 'client-2' })).rejects.toThrow(AccountFrozenError);
+  });
+
+  it('answers a retried deposit or withdrawal the same way', async () => {
+    const id = await funded(0);
+    const first = await deposit(ports, c, { id: 'dep-1', accountId: id, amount: 5, currency: 'USD' });
+    expect(await deposit(ports, c, { id: 'dep-1', accountId: id, amount: 5, currency: 'USD' })).toEqual(
+      first,
+    );
+    const out = await withdraw(ports, c, { id: 'wd-1', accountId: id, amount: 5, currency: 'USD' });
+    // The account is empty now: only the retry of the withdrawal that emptied it is answered.
+    expect(await withdraw(ports, c, { id: 'wd-1', accountId: id, amount: 5, currency: 'USD' })).toEqual(out);
+    await expect(
+      withdraw(ports, c, { id: 'wd-2', accountId: id, amount: 5, currency: 'USD' }),
+    ).rejects.toThrow(InsufficientFundsError);
+    expect((await getAccount(ports, 'tenant-a', id)).creditsPosted).toBe(5);
   });
 });
 
