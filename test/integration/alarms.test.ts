@@ -3,8 +3,7 @@
 // alarm, and the runtime prints the transition and publishes CloudWatch's notification to the stage's alarm
 // topic (SNS on the SQS emulator; a queue subscribed here reads it). Past the alarm's period with no more
 // data it goes back to OK, published too. The evaluator's clock is the runtime's `alarmClock`: no waiting.
-import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -15,17 +14,22 @@ import {
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb.ts';
 import { localSnsClient } from '../../local/provisioners/sns-topics.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import { ensureAssembly } from '../../local/synth.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
 import { apiClient } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
+import {
+  dynamoDbOf,
+  EVENTS_TABLE,
+  ownRuntimeSkipReason,
+  REGION,
+  refOf,
+  startOwnRuntime,
+} from './observability-runtime.ts';
 import { describeTarget } from './target.ts';
 
-const projectRoot = join(import.meta.dirname, '..', '..');
 const targetName = inject('targetName');
-const skipReason = targetName === 'local' ? null : 'drives the local runtime’s alarm evaluator';
+const skipReason = ownRuntimeSkipReason('drives the local runtime’s alarm evaluator');
 const KEY = 'alarms-tenant-0123456789abcdef0123';
-const REGION = 'us-east-1';
 
 const lines: string[] = [];
 let runtime: LocalRuntime | undefined;
@@ -49,17 +53,9 @@ async function receive(): Promise<Record<string, unknown>[]> {
 
 describeTarget('local alarms, end to end', skipReason, targetName, () => {
   beforeAll(async () => {
-    const cdkOut = join(projectRoot, 'cdk.out');
-    await ensureAssembly(projectRoot, cdkOut, true);
-    runtime = await startLocalRuntime({
-      cdkOut,
-      projectRoot,
-      port: 0,
-      region: REGION,
-      apiKeys: [KEY],
+    runtime = await startOwnRuntime(KEY, {
       alarmClock: () => Date.now() + ahead,
       log: (line) => lines.push(line),
-      functionLog: () => {},
     });
     sqs = new SQSClient({
       endpoint: runtime.endpoints.sqs,
@@ -90,13 +86,8 @@ describeTarget('local alarms, end to end', skipReason, targetName, () => {
   it('publishes the tamper alarm to the alarm topic when an event item is modified, and OK after its period', async () => {
     const request = apiClient(runtime?.apiUrl ?? '', KEY);
     expect((await request('POST', '/accounts', { currency: 'USD' })).status).toBe(201);
-    const ddb = new DynamoDBClient({
-      endpoint: runtime?.endpoints.dynamodb,
-      region: REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const eventsTable =
-      Object.entries(runtime?.refs ?? {}).find(([id]) => /^EventStoreEvents[0-9A-F]{8}$/.test(id))?.[1] ?? '';
+    const ddb = dynamoDbOf(runtime);
+    const eventsTable = refOf(runtime, EVENTS_TABLE);
     const { Items = [] } = await ddb.send(
       new ScanCommand({ TableName: eventsTable, ProjectionExpression: 'pk, version' }),
     );

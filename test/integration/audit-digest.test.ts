@@ -3,33 +3,37 @@
 // against that runtime finds and verifies it. An edited digest object fails it (`digest-root`), and so
 // does a head removed after the digest (`digest-head`): a deleted last event breaks no chain, only the
 // digest remembers it. This file starts its own runtime, to invoke the function and reach its S3.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AttributeValue,
   DeleteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
 import { stateOf, writeStateFile } from '../../local/state-file.ts';
-import { ensureAssembly } from '../../local/synth.ts';
+import { auditVerify as auditVerifyCli, depositedAccount } from '../support/audit-verify.ts';
 import { apiClient } from '../support/http-api.ts';
-import { waitFor } from '../support/wait-for.ts';
+import {
+  CDK_OUT,
+  dynamoDbOf,
+  EVENTS_TABLE,
+  ownRuntimeSkipReason,
+  REGION,
+  refOf,
+  startOwnRuntime,
+} from './observability-runtime.ts';
 import { describeTarget } from './target.ts';
 
-const projectRoot = join(import.meta.dirname, '..', '..');
 const targetName = inject('targetName');
-const skipReason = targetName === 'local' ? null : 'invokes the digest function of a local runtime';
+const skipReason = ownRuntimeSkipReason('invokes the digest function of a local runtime');
 const KEY = 'digest-tenant-0123456789abcdef012345';
-const REGION = 'us-east-1';
-const ENTRY = join(projectRoot, 'cli', 'audit.ts');
 const DEPOSITS = 3;
 
 interface Finding {
@@ -52,50 +56,18 @@ let ddb: DynamoDBClient;
 let s3: S3Client;
 
 /** `npm run audit:verify -- --tenant <tenant>` against this file's runtime, as an operator runs it. */
-function auditVerify(): Promise<{ code: number; report: Report | null; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [ENTRY, '--tenant', tenant, '--state-file', stateFile],
-      { timeout: 120_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        let report: Report | null = null;
-        try {
-          report = JSON.parse(stdout) as Report;
-        } catch {
-          // Left null: the assertion shows it.
-        }
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, report, stderr });
-      },
-    );
-  });
-}
+const auditVerify = () => auditVerifyCli<Report>(tenant, stateFile);
 
-const ref = (pattern: RegExp) =>
-  Object.entries(runtime?.refs ?? {}).find(([id]) => pattern.test(id))?.[1] ?? '';
+const ref = (pattern: RegExp) => refOf(runtime, pattern);
 
 describeTarget('the hourly digest, end to end', skipReason, targetName, () => {
   beforeAll(async () => {
-    const cdkOut = join(projectRoot, 'cdk.out');
-    await ensureAssembly(projectRoot, cdkOut, true);
-    runtime = await startLocalRuntime({
-      cdkOut,
-      projectRoot,
-      port: 0,
-      region: REGION,
-      apiKeys: [KEY],
-      log: () => {},
-      functionLog: () => {},
-    });
+    runtime = await startOwnRuntime(KEY);
     dir = mkdtempSync(join(tmpdir(), 'ledgerline-digest-'));
     stateFile = join(dir, 'local-runtime.json');
-    writeStateFile(stateFile, stateOf(runtime, { cdkOut, region: REGION }));
+    writeStateFile(stateFile, stateOf(runtime, { cdkOut: CDK_OUT, region: REGION }));
     tenant = runtime.apiKeys.find((k) => k.value === KEY)?.id ?? '';
-    ddb = new DynamoDBClient({
-      endpoint: runtime.endpoints.dynamodb,
-      region: REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    ddb = dynamoDbOf(runtime);
     s3 = new S3Client({
       endpoint: runtime.endpoints.s3,
       region: REGION,
@@ -103,19 +75,7 @@ describeTarget('the hourly digest, end to end', skipReason, targetName, () => {
       forcePathStyle: true,
     });
 
-    const api = apiClient(runtime.apiUrl ?? '', KEY);
-    const opened = await api<{ id: string }>('POST', '/accounts', { currency: 'USD' });
-    expect(opened.status).toBe(201);
-    accountId = opened.json.id;
-    for (let i = 1; i <= DEPOSITS; i++) {
-      const deposit = await api('POST', `/accounts/${accountId}/deposits`, { amount: i, currency: 'USD' });
-      expect(deposit.status).toBe(201);
-    }
-    await waitFor(
-      async () =>
-        (await api<{ version: number }>('GET', `/accounts/${accountId}`)).json.version === DEPOSITS + 1,
-      { timeoutMs: 60_000, what: 'the account view to catch up' },
-    );
+    accountId = await depositedAccount(apiClient(runtime.apiUrl ?? '', KEY), DEPOSITS);
     // The schedule's target, invoked now (the rule fires hourly).
     const run = await runtime.invoke(ref(/^AuditFunction[0-9A-F]{8}$/), { time: new Date().toISOString() });
     expect(run).toMatchObject({ ok: true, payload: expect.objectContaining({}) });
@@ -167,7 +127,7 @@ describeTarget('the hourly digest, end to end', skipReason, targetName, () => {
   });
 
   it('fails when a head the digest saw is gone, naming the stream and version', async () => {
-    const table = ref(/^EventStoreEvents[0-9A-F]{8}$/);
+    const table = ref(EVENTS_TABLE);
     const Key: Record<string, AttributeValue> = {
       pk: { S: `account#${tenant}#${accountId}` },
       version: { N: String(DEPOSITS + 1) },
