@@ -54,6 +54,14 @@ export interface StageProfile {
   readonly logRetentionDays: number;
   /** When the API pages someone: 5xx answers in percent of requests, and the p99 latency. */
   readonly apiThresholds: { readonly api5xxPercent: number; readonly apiP99LatencyMs: number };
+  /**
+   * Whether functions keep the reserved concurrency their constructs give them: the unauthenticated
+   * processor-webhook receiver (40) and the merchant-notification delivery worker (10) each have a cap and a
+   * guarantee of their own, so a flood there cannot starve the account. The tenants' API functions reserve
+   * none anywhere: their bound is the stage's API throttle and the tenants' usage plans, and a reservation is
+   * also a ceiling, which would cap a hot route (POST /transfers) below what the throttle admits.
+   */
+  readonly reservedConcurrency: 'as-built' | 'none';
 }
 
 /** The stage that is production: no sandbox processor, no loopback webhook URLs, nothing deleted with the stack. */
@@ -67,6 +75,7 @@ export function stageProfile(stage: string): StageProfile {
         retainData: true,
         logRetentionDays: 365,
         apiThresholds: { api5xxPercent: 1, apiP99LatencyMs: 1000 },
+        reservedConcurrency: 'as-built',
       }
     : {
         production: false,
@@ -74,5 +83,11 @@ export function stageProfile(stage: string): StageProfile {
         logRetentionDays: 7,
         // A development stage pages only when it is clearly broken, not on a slow cold start.
         apiThresholds: { api5xxPercent: 5, apiP99LatencyMs: 5000 },
+        // None: Lambda refuses a reservation that leaves the account fewer than 100 unreserved executions, and
+        // new or sandbox accounts often have a concurrency quota of 10, so a development stage with reservations
+        // would not deploy there (and five developers' stages would hold 250 of an account's 1,000). Without
+        // them the receiver is still bounded by its method throttle (20 rps) and the worker by its queue
+        // mapping's maxConcurrency (5).
+        reservedConcurrency: 'none',
       };
 }

@@ -1,9 +1,12 @@
 // Local alarms: the template's alarms on metrics the functions write as embedded-metric (EMF) log lines,
 // evaluated from those lines as the functions print them. Alarms on AWS service metrics (Lambda, SQS,
 // API Gateway, DynamoDB, Step Functions, metric math, log metric filters) cannot be seen here: they are
-// listed once at start and ignored.
+// listed once at start and ignored. Each transition is printed and published, as CloudWatch does, to the
+// alarm's SNS actions for the new state (the alarm topic, served by the SQS emulator).
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { CfnTemplate } from './cloud-assembly.ts';
 import type { Provisioner } from './provisioners/provisioner.ts';
+import { localSnsClient } from './provisioners/sns-topics.ts';
 import type { StackValues } from './values.ts';
 
 /** An alarm the local runtime can evaluate: one metric of one namespace, with its dimensions. */
@@ -16,9 +19,24 @@ export interface AlarmSpec {
   readonly periodSeconds: number;
   readonly threshold: number;
   readonly comparison: string;
+  readonly description?: string;
+  /** The SNS topic ARNs told of a transition into each state (`AlarmActions`, `OKActions`). */
+  readonly actions?: Readonly<Record<AlarmState, readonly string[]>>;
 }
 
 export type AlarmState = 'OK' | 'ALARM';
+
+/** Publishes one message to an SNS topic. */
+export type AlarmPublisher = (topicArn: string, subject: string, message: string) => Promise<void>;
+
+/** Publishes to the emulator's SNS (the SQS endpoint); `destroy` closes its client. */
+export function snsAlarmPublisher(endpoint: string, region: string) {
+  const client = localSnsClient(endpoint, region);
+  const publish: AlarmPublisher = async (TopicArn, Subject, Message) => {
+    await client.send(new PublishCommand({ TopicArn, Subject, Message }));
+  };
+  return { publish, destroy: () => client.destroy() };
+}
 
 const COMPARISONS: Readonly<Record<string, (value: number, threshold: number) => boolean>> = {
   GreaterThanOrEqualToThreshold: (v, t) => v >= t,
@@ -69,6 +87,12 @@ export function alarmSpecsOf(
       unseen.push(logicalId);
       continue;
     }
+    const topics = (key: string): string[] => {
+      const resolved = values.resolve(p[key] ?? [], `${logicalId}.${key}`);
+      return (Array.isArray(resolved) ? resolved : []).filter(
+        (arn): arn is string => typeof arn === 'string' && arn.startsWith('arn:aws:sns:'),
+      );
+    };
     const dimensions: Record<string, string> = {};
     for (const dimension of Array.isArray(p.Dimensions) ? p.Dimensions : []) {
       const { Name, Value } = record(dimension);
@@ -84,6 +108,8 @@ export function alarmSpecsOf(
       periodSeconds: Number(p.Period ?? 60),
       threshold: Number(p.Threshold ?? 0),
       comparison,
+      ...(typeof p.AlarmDescription === 'string' ? { description: p.AlarmDescription } : {}),
+      actions: { ALARM: topics('AlarmActions'), OK: topics('OKActions') },
     });
   }
   return { specs, unseen };
@@ -154,14 +180,23 @@ export class LocalAlarms {
   readonly #states = new Map<string, AlarmState>();
   readonly #log: (line: string) => void;
   readonly #now: () => number;
+  readonly #publish: AlarmPublisher | undefined;
+  readonly #published = new Set<Promise<void>>();
 
   constructor(
     alarms: { readonly specs: readonly AlarmSpec[]; readonly unseen: readonly string[] },
-    options: { readonly log: (line: string) => void; readonly now?: () => number },
+    options: {
+      readonly log: (line: string) => void;
+      /** The evaluator's clock (tests move it past a period instead of waiting). @default Date.now */
+      readonly now?: () => number;
+      /** Where a transition goes besides the log: the alarm's SNS actions. @default nowhere */
+      readonly publish?: AlarmPublisher;
+    },
   ) {
     this.#specs = alarms.specs;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
+    this.#publish = options.publish;
     for (const spec of alarms.specs) this.#states.set(spec.name, 'OK');
     options.log(
       `alarms: evaluating ${alarms.specs.length} alarm(s) on the functions' EMF metrics; ` +
@@ -196,6 +231,11 @@ export class LocalAlarms {
     for (const spec of this.#specs) this.#evaluate(spec, now);
   }
 
+  /** Resolves when every transition so far has been published. */
+  async flush(): Promise<void> {
+    while (this.#published.size > 0) await Promise.all([...this.#published]);
+  }
+
   #evaluate(spec: AlarmSpec, now: number): void {
     const since = now - spec.periodSeconds * 1000;
     const points = (this.#points.get(spec.name) ?? []).filter((p) => p.at > since);
@@ -207,8 +247,36 @@ export class LocalAlarms {
     if (previous === next) return;
     this.#states.set(spec.name, next);
     const reading = value === undefined ? 'no data' : `${spec.statistic} ${value}`;
-    this.#log(
-      `alarm ${spec.name}: ${previous} -> ${next} (${spec.metricName} ${reading}, ${spec.comparison} ${spec.threshold} over ${spec.periodSeconds} s)`,
+    const reason = `${spec.metricName} ${reading}, ${spec.comparison} ${spec.threshold} over ${spec.periodSeconds} s`;
+    this.#log(`alarm ${spec.name}: ${previous} -> ${next} (${reason})`);
+    for (const topic of spec.actions?.[next] ?? [])
+      this.#notify(topic, spec, previous ?? 'OK', next, reason, now);
+  }
+
+  /** CloudWatch's alarm notification (the fields a subscriber reads), published to one topic. */
+  #notify(topic: string, spec: AlarmSpec, old: AlarmState, next: AlarmState, reason: string, now: number) {
+    if (!this.#publish) return;
+    const message = JSON.stringify({
+      AlarmName: spec.name,
+      AlarmDescription: spec.description ?? null,
+      NewStateValue: next,
+      OldStateValue: old,
+      NewStateReason: reason,
+      StateChangeTime: new Date(now).toISOString(),
+      Trigger: {
+        MetricName: spec.metricName,
+        Namespace: spec.namespace,
+        Statistic: spec.statistic.toUpperCase(),
+        Dimensions: Object.entries(spec.dimensions).map(([name, value]) => ({ name, value })),
+        Period: spec.periodSeconds,
+        Threshold: spec.threshold,
+        ComparisonOperator: spec.comparison,
+      },
+    });
+    const sent = this.#publish(topic, `${next}: "${spec.name}"`, message).catch((error: unknown) =>
+      this.#log(`alarm ${spec.name}: could not publish to ${topic}: ${String(error)}`),
     );
+    this.#published.add(sent);
+    void sent.finally(() => this.#published.delete(sent));
   }
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { TENANT_KEY_PEPPER_ID, TENANTS_TABLE_ID } from '../lib/tenants.ts';
-import { alarmSpecsOf, LocalAlarms } from './alarms.ts';
+import { alarmSpecsOf, LocalAlarms, snsAlarmPublisher } from './alarms.ts';
 import { type ApiGateway, startApiGateway } from './api-gateway.ts';
 import { ApiKeyRegistry } from './api-keys.ts';
 import { type ApiKey, type ApiModel, buildApiModel } from './api-model.ts';
@@ -62,6 +62,8 @@ export interface LocalRuntimeOptions {
    * message at a time, schedules run only on `fireSchedules()`, and `idle()` tells when nothing runs.
    */
   readonly serial?: boolean;
+  /** The alarm evaluator's clock; default `Date.now` (tests move it past a period, see `tickAlarms`). */
+  readonly alarmClock?: () => number;
 }
 
 /** A running local stack. */
@@ -101,6 +103,8 @@ export interface LocalRuntime {
   idle(timeoutMs?: number): Promise<void>;
   /** Runs every schedule rule's targets once, now; resolves when they ended (serial mode's clock). */
   fireSchedules(): Promise<void>;
+  /** Evaluates every alarm now (by `alarmClock`); resolves when its transitions are published to SNS. */
+  tickAlarms(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -220,8 +224,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       providers,
       log,
     });
-    alarms = new LocalAlarms(alarmSpecsOf(assembly.template, values), { log });
-    const ticks = setInterval(() => alarms?.tick(), 60_000);
+    const publisher = snsAlarmPublisher(sqs.endpoint, region);
+    stoppers.push(async () => publisher.destroy());
+    const alarmsNow = options.alarmClock ? { now: options.alarmClock } : {};
+    const local = new LocalAlarms(alarmSpecsOf(assembly.template, values), {
+      log,
+      publish: publisher.publish,
+      ...alarmsNow,
+    });
+    alarms = local;
+    const ticks = setInterval(() => local.tick(), 60_000);
     ticks.unref();
     stoppers.push(async () => clearInterval(ticks));
 
@@ -317,6 +329,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await quiescence.idle({ ...sources, queued: queued.count }, timeoutMs);
       },
       fireSchedules: () => schedules.fire(),
+      tickAlarms: async () => {
+        local.tick();
+        await local.flush();
+      },
       stop: stopAll,
     };
   } catch (error) {

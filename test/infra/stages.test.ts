@@ -27,7 +27,7 @@ function synth(stage: string, processorUrl?: string, deployable = true) {
     string,
     Record<string, unknown>
   >;
-  return { stack, resources, ofType, parameters };
+  return { app, stack, resources, ofType, parameters };
 }
 
 describe('the stage', () => {
@@ -165,6 +165,15 @@ describe('the production stage', () => {
         Variables: { PROCESSOR_BASE_URL: PROCESSOR_URL, PROCESSOR_SECRET_ARN: expect.anything() },
       });
     }
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding either (errors and warnings)', () => {
+    const { app } = synth('prod', PROCESSOR_URL);
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? '?'}`),
+    );
+    expect(findings).toEqual([]);
   });
 
   it('refuses loopback http webhook URLs', () => {

@@ -1,9 +1,7 @@
 // `npm run audit:verify` against the suite's local runtime: an untouched ledger verifies; editing one
 // event's amount, deleting one event and replacing a snapshot (straight on DynamoDB Local) each fail it,
 // naming the stream and version. Each tampering is undone before the next, so the tenant stays whole.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type AttributeValue,
   DeleteItemCommand,
@@ -17,37 +15,19 @@ import { localTarget } from '../../cli/target.ts';
 import { ACCOUNT_REDUCER_VERSION } from '../../lambdas/domain/account.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb.ts';
 import type { LocalStateFile } from '../../local/state-file.ts';
+import { auditVerify as auditVerifyCli, depositedAccount } from '../support/audit-verify.ts';
 import { apiClient } from '../support/http-api.ts';
-import { waitFor } from '../support/wait-for.ts';
 
 const apiUrl = inject('apiUrl').replace(/\/$/, '');
 const apiKey = inject('secondApiKey');
 const local = inject('localRuntime');
-const ENTRY = join(import.meta.dirname, '..', '..', 'cli', 'audit.ts');
 const api = apiClient(apiUrl, apiKey);
 
 // biome-ignore lint/suspicious/noExplicitAny: the report's JSON, checked by the assertions
 type Report = any;
 
 /** Runs `audit:verify --tenant <tenant>` as an operator would, against the suite's runtime. */
-function auditVerify(tenant: string): Promise<{ code: number; report: Report; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [ENTRY, '--tenant', tenant, '--state-file', local?.stateFile ?? ''],
-      { timeout: 120_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        let report: unknown = null;
-        try {
-          report = JSON.parse(stdout);
-        } catch {
-          // Left null: the assertion shows it.
-        }
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, report, stderr });
-      },
-    );
-  });
-}
+const auditVerify = (tenant: string) => auditVerifyCli<Report>(tenant, local?.stateFile ?? '');
 
 let tenant = '';
 let accountId = '';
@@ -71,19 +51,8 @@ beforeAll(async () => {
     region: state.region,
     credentials: LOCAL_CREDENTIALS,
   });
-  const opened = await api<{ id: string }>('POST', '/accounts', { currency: 'USD' });
-  expect(opened.status).toBe(201);
-  accountId = opened.json.id;
-  for (let i = 1; i <= DEPOSITS; i++) {
-    const deposit = await api('POST', `/accounts/${accountId}/deposits`, { amount: i, currency: 'USD' });
-    expect(deposit.status).toBe(201);
-  }
-  // The read models catch up with the events (the projector runs off the stream).
-  await waitFor(
-    async () =>
-      (await api<{ version: number }>('GET', `/accounts/${accountId}`)).json.version === DEPOSITS + 1,
-    { timeoutMs: 60_000, what: 'the account view at version 100' },
-  );
+  // The read models catch up with the events (the projector runs off the stream) before the audit reads them.
+  accountId = await depositedAccount(api, DEPOSITS);
 }, 180_000);
 
 afterAll(() => ddb?.destroy());

@@ -96,9 +96,17 @@ export class Projector {
    * commits go to the store together (few round trips). A commit the store could not apply (its
    * guard moved) is redone event by event. Returns, per failed stream key, the first version that
    * did not apply and why; earlier versions of that stream did apply.
+   * @param options.onApplied Told once per event (of the batch, or read to fill a gap) that this call applied
+   *   to some read model for the first time: an event every model had already applied is not told, so a
+   *   retried batch tells only what its earlier attempt did not apply.
    */
-  async projectBatch(events: readonly StoredEvent[]): Promise<Map<string, StreamFailure>> {
+  async projectBatch(
+    events: readonly StoredEvent[],
+    options: { readonly onApplied?: (event: StoredEvent) => void } = {},
+  ): Promise<Map<string, StreamFailure>> {
     const failures = new Map<string, StreamFailure>();
+    const applied = new Map<string, StoredEvent>();
+    const tell = (event: StoredEvent) => applied.set(`${streamKey(event.stream)}@${event.version}`, event);
     const streams = new Map<string, StoredEvent[]>();
     for (const event of events) {
       const key = streamKey(event.stream);
@@ -108,7 +116,12 @@ export class Projector {
     }
     for (const list of streams.values()) list.sort((a, b) => a.version - b.version);
 
-    const plans: { stream: string; commit: GuardedCommit<unknown>; cacheKey: string }[] = [];
+    const plans: {
+      stream: string;
+      commit: GuardedCommit<unknown>;
+      cacheKey: string;
+      applied: StoredEvent[];
+    }[] = [];
     const redo = new Set<string>();
     await Promise.all(
       [...streams.entries()].map(async ([stream, list]) => {
@@ -131,18 +144,20 @@ export class Projector {
         redo.add(plan.stream);
       } else {
         this.#guards.set(plan.cacheKey, plan.commit.next);
+        for (const event of plan.applied) tell(event);
       }
     }
     for (const stream of redo) {
       for (const event of streams.get(stream) ?? []) {
         try {
-          await this.project(event);
+          await this.#projectAll(event, tell);
         } catch (error) {
           failures.set(stream, { version: event.version, error });
           break;
         }
       }
     }
+    if (options.onApplied) for (const event of applied.values()) options.onApplied(event);
     return failures;
   }
 
@@ -150,7 +165,7 @@ export class Projector {
   async #plan(
     projection: Projection<unknown>,
     events: readonly StoredEvent[],
-  ): Promise<{ commit: GuardedCommit<unknown>; cacheKey: string } | null> {
+  ): Promise<{ commit: GuardedCommit<unknown>; cacheKey: string; applied: StoredEvent[] } | null> {
     const first = events[0];
     if (!first) return null;
     const key = projection.guardKey(first.stream);
@@ -167,7 +182,9 @@ export class Projector {
     const expectedVersion = guard.version;
     let { version, state } = guard;
     const changes: RowChange[] = [];
+    const appliedEvents: StoredEvent[] = [];
     const apply = (event: StoredEvent) => {
+      appliedEvents.push(event);
       const applied = projection.apply(state, event);
       state = applied.state;
       version = event.version;
@@ -182,6 +199,7 @@ export class Projector {
     if (version === expectedVersion) return null;
     return {
       cacheKey,
+      applied: appliedEvents,
       commit: {
         model: projection.model,
         key,
@@ -195,16 +213,28 @@ export class Projector {
   }
 
   /** Projects one event into every read model that reads its stream; outcomes by model. */
-  async project(event: StoredEvent): Promise<Partial<Record<ReadModelName, Outcome>>> {
+  project(event: StoredEvent): Promise<Partial<Record<ReadModelName, Outcome>>> {
+    return this.#projectAll(event, () => {});
+  }
+
+  /** {@link project}, telling `applied` each event it committed (the event, and any gap before it). */
+  async #projectAll(
+    event: StoredEvent,
+    applied: (event: StoredEvent) => void,
+  ): Promise<Partial<Record<ReadModelName, Outcome>>> {
     const outcomes: Partial<Record<ReadModelName, Outcome>> = {};
     for (const projection of this.#projections) {
       if (projection.streamType !== event.stream.type) continue;
-      outcomes[projection.model] = await this.#applyGuarded(projection, event);
+      outcomes[projection.model] = await this.#applyGuarded(projection, event, applied);
     }
     return outcomes;
   }
 
-  async #applyGuarded(projection: Projection<unknown>, event: StoredEvent): Promise<Outcome> {
+  async #applyGuarded(
+    projection: Projection<unknown>,
+    event: StoredEvent,
+    applied: (event: StoredEvent) => void,
+  ): Promise<Outcome> {
     const key = projection.guardKey(event.stream);
     const cacheKey = `${projection.model}|${key.pk}|${key.sk ?? ''}`;
     for (let attempt = 1; ; attempt++) {
@@ -219,10 +249,12 @@ export class Projector {
         if (event.version > guard.version + 1) {
           for (const missing of await this.#missing(event, guard.version)) {
             guard = await this.#commit(projection, key, cacheKey, guard, missing);
+            applied(missing);
           }
           outcome = 'gap-filled';
         }
         await this.#commit(projection, key, cacheKey, guard, event);
+        applied(event);
         return outcome;
       } catch (error) {
         this.#guards.delete(cacheKey);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CORRELATION_HEADER } from '../../shared/correlation.ts';
 import { ApiError, toProblem } from '../../shared/problems.ts';
 import { OPERATIONS, type OperationSpec } from './openapi-operations.ts';
 import { PROBLEM_CODES, PROBLEMS, type ProblemCode } from './openapi-problems.ts';
@@ -174,8 +175,6 @@ function parametersOf(path: string, op: OperationSpec, schemas: Json): Json[] {
       schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
     });
   }
-  if ((op.auth ?? 'api-key') === 'api-key')
-    parameters.push({ $ref: '#/components/parameters/CorrelationId' });
   if (op.auth === 'webhook-signature') {
     parameters.push({
       name: 'x-processor-signature',
@@ -186,6 +185,54 @@ function parametersOf(path: string, op: OperationSpec, schemas: Json): Json[] {
     });
   }
   return parameters;
+}
+
+/** The correlation id's request parameter and response header, referenced by every operation. */
+const CORRELATION_COMPONENTS = {
+  parameters: {
+    CorrelationId: {
+      name: CORRELATION_HEADER,
+      in: 'header',
+      required: false,
+      description:
+        'Carried into the events, logs, saga and messages this request causes; the request id when absent or not 1-128 letters, digits or `_.:-`',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+    },
+  },
+  headers: {
+    CorrelationId: {
+      description: 'The correlation id the request was worked under (the caller’s, or the request id)',
+      schema: { type: 'string' },
+    },
+  },
+} as const;
+
+/**
+ * The correlation id on an operation: the request header it may come in (every operation, public ones too),
+ * and the response header on every answer the function gives (not on those API Gateway gives itself).
+ */
+function withCorrelationId(operation: Json): Json {
+  const fromGateway = (type: string, media: unknown) =>
+    type === 'application/json' &&
+    isJson(media) &&
+    isJson(media.schema) &&
+    media.schema.$ref === `${SCHEMAS}GatewayError`;
+  const responses = Object.fromEntries(
+    Object.entries(isJson(operation.responses) ? operation.responses : {}).map(([status, response]) => {
+      if (!isJson(response) || !isJson(response.content)) return [status, response];
+      const media = Object.entries(response.content);
+      if (media.every(([type, m]) => fromGateway(type, m))) return [status, response];
+      const headers = { ...(isJson(response.headers) ? response.headers : {}) };
+      headers[CORRELATION_HEADER] = { $ref: '#/components/headers/CorrelationId' };
+      return [status, { ...response, headers }];
+    }),
+  );
+  const parameters = Array.isArray(operation.parameters) ? operation.parameters : [];
+  return {
+    ...operation,
+    parameters: [...parameters, { $ref: '#/components/parameters/CorrelationId' }],
+    responses,
+  };
 }
 
 const SECURITY: Readonly<Record<string, Json[]>> = {
@@ -204,7 +251,7 @@ export function buildOpenApiDocument(operations: Readonly<Record<string, Operati
     const [method = '', path = ''] = key.split(' ');
     const item: Json = paths[path] ?? {};
     paths[path] = item;
-    item[method.toLowerCase()] = {
+    item[method.toLowerCase()] = withCorrelationId({
       operationId: op.operationId,
       summary: op.summary,
       tags: [op.tag],
@@ -219,7 +266,7 @@ export function buildOpenApiDocument(operations: Readonly<Record<string, Operati
           }
         : {}),
       responses: responsesOf(method, path, op, schemas),
-    };
+    });
   }
   return {
     openapi: '3.1.1',
@@ -251,15 +298,7 @@ export function buildOpenApiDocument(operations: Readonly<Record<string, Operati
           description: 'The same API key as `Authorization: Bearer <key>`',
         },
       },
-      parameters: {
-        CorrelationId: {
-          name: 'x-correlation-id',
-          in: 'header',
-          required: false,
-          description: 'Carried into the events this request writes; the request id when absent',
-          schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
-        },
-      },
+      ...CORRELATION_COMPONENTS,
       examples: Object.fromEntries(PROBLEM_CODES.map((code) => [code, exampleProblem(code)])),
     },
   };

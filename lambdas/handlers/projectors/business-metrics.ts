@@ -2,11 +2,12 @@ import { type StoredEvent, streamKey } from '../../domain/events.ts';
 import { BUSINESS_METRICS, type BusinessMetric, type Metrics } from '../../shared/metrics.ts';
 
 /**
- * The business measures of a projected batch. The projector sees every event once whoever wrote it
- * (API, saga, sweep, processor events), so this is the one place they are counted: a transfer on its
- * own stream (not its account legs), a payment's outcome on the payment stream. Events of a stream
- * that failed from `failures[stream].version` on are counted on their retry. A batch Lambda retries
- * after a failure elsewhere may count an event again: these are measures, not the books.
+ * The business measures of a projected batch: `events` are those this attempt applied to the read models
+ * for the first time (the projector tells which), so an event a retried batch delivers again, already
+ * applied by the attempt before, is not counted twice. The projector sees every event whoever wrote it
+ * (API, saga, sweep, processor events), so this is the one place they are counted: a transfer on its own
+ * stream (not its account legs), a payment's outcome on the payment stream. Events of a stream that
+ * failed from `failures[stream].version` on are counted on the retry that applies them in every model.
  */
 export function recordBusinessMetrics(
   events: readonly StoredEvent[],

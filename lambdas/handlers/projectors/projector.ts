@@ -48,9 +48,13 @@ export async function main(
       failures.set(stream, { version: position?.version ?? 0, error });
     }
   }
-  for (const [stream, failure] of await projector.projectBatch(decoded)) failures.set(stream, failure);
+  // What this attempt applied for the first time: a retried batch measures only what its last attempt did not.
+  const applied: StoredEvent[] = [];
+  const onApplied = (event: StoredEvent) => applied.push(event);
+  for (const [stream, failure] of await projector.projectBatch(decoded, { onApplied }))
+    failures.set(stream, failure);
   alarmOnFactsOverRules(decoded, failures, deps.metrics, context.functionName);
-  if (deps.measures) recordBusinessMetrics(decoded, failures, deps.measures, Date.now());
+  if (deps.measures) recordBusinessMetrics(applied, failures, deps.measures, Date.now());
   logger.info('Projected a batch', {
     events: decoded.length,
     failedStreams: failures.size,

@@ -22,6 +22,9 @@ const template: CfnTemplate = {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: 1,
+        AlarmDescription: 'An event item was modified or removed',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+        OKActions: [{ Ref: 'AlarmTopic' }],
       },
     },
     LagAlarm: {
@@ -50,9 +53,14 @@ const template: CfnTemplate = {
     Other: { Type: 'AWS::SQS::Queue', Properties: {} },
   },
 };
+const TOPIC = 'arn:aws:sns:us-east-1:000000000000:alarms';
 const values = {
   resolve: <T>(value: unknown): T =>
-    (JSON.stringify(value) === '{"Ref":"ProjectorFn"}' ? 'local-projector' : value) as T,
+    JSON.parse(
+      JSON.stringify(value)
+        .replaceAll('{"Ref":"ProjectorFn"}', '"local-projector"')
+        .replaceAll('{"Ref":"AlarmTopic"}', `"${TOPIC}"`),
+    ) as T,
 };
 
 function alarms() {
@@ -91,6 +99,58 @@ describe('local alarms', () => {
     local.tick();
     expect(local.state('TamperAlarm')).toBe('OK');
     expect(log.at(-1)).toMatch(/TamperAlarm: ALARM -> OK \(EventsChangedOrRemoved no data/);
+  });
+
+  it('publish each transition to the SNS actions of its new state, as CloudWatch’s notification', async () => {
+    const sent: { topic: string; subject: string; message: Record<string, unknown> }[] = [];
+    let now = 0;
+    const local = new LocalAlarms(alarmSpecsOf(template, values), {
+      log: () => {},
+      now: () => now,
+      publish: async (topic, subject, message) => {
+        sent.push({ topic, subject, message: JSON.parse(message) });
+      },
+    });
+    expect(alarmSpecsOf(template, values).specs[1]?.actions).toEqual({ ALARM: [], OK: [] });
+    local.observe('local-projector', emfLine(LEDGER_METRICS.eventsChanged, 'local-projector', {}, 0));
+    await local.flush();
+    expect(sent).toEqual([
+      {
+        topic: TOPIC,
+        subject: 'ALARM: "TamperAlarm"',
+        message: expect.objectContaining({
+          AlarmName: 'TamperAlarm',
+          AlarmDescription: 'An event item was modified or removed',
+          OldStateValue: 'OK',
+          NewStateValue: 'ALARM',
+          Trigger: expect.objectContaining({
+            MetricName: LEDGER_METRICS.eventsChanged,
+            Dimensions: [{ name: 'FunctionName', value: 'local-projector' }],
+            Threshold: 1,
+          }),
+        }),
+      },
+    ]);
+    now += 61_000;
+    local.tick();
+    await local.flush();
+    expect(sent.map((s) => s.subject)).toEqual(['ALARM: "TamperAlarm"', 'OK: "TamperAlarm"']);
+    expect(sent[1]?.message).toMatchObject({ OldStateValue: 'ALARM', NewStateValue: 'OK' });
+  });
+
+  it('say so, and go on, when a publish fails', async () => {
+    const log: string[] = [];
+    const local = new LocalAlarms(alarmSpecsOf(template, values), {
+      log: (l) => log.push(l),
+      now: () => 0,
+      publish: async () => {
+        throw new Error('no such topic');
+      },
+    });
+    local.observe('local-projector', emfLine(LEDGER_METRICS.eventsChanged, 'local-projector', {}, 0));
+    await local.flush();
+    expect(local.state('TamperAlarm')).toBe('ALARM');
+    expect(log.at(-1)).toMatch(/TamperAlarm: could not publish to arn:aws:sns:.*no such topic/);
   });
 
   it('take the Maximum of a measure without dimensions', () => {
