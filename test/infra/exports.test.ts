@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STREAMING_TIMEOUT_SECONDS } from '../../lib/exports.ts';
 import { ROUTES } from '../../lib/routes.ts';
@@ -36,6 +38,17 @@ describe('statements (issue 14)', () => {
       expect(uri).toContain(':lambda:path/2021-11-15/functions/');
       expect(uri).toContain('/response-streaming-invocations');
     }
+  });
+
+  it('synthesizes the statement method as it was when lib/exports.ts switched it on the L1 method (fixture)', () => {
+    const [route] = streaming;
+    if (!route) throw new Error('no streaming route');
+    const { id } = routeFunction(route);
+    const [method] = ofType('AWS::ApiGateway::Method').filter(([, m]) =>
+      JSON.stringify(m.Properties.Integration).includes(`"${id}","Arn"`),
+    );
+    const fixture = join(import.meta.dirname, 'exports-statement-method.json');
+    expect(method?.[1]).toEqual(JSON.parse(readFileSync(fixture, 'utf8')));
   });
 
   it('leaves every other route buffered', () => {
