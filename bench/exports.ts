@@ -74,6 +74,7 @@ async function child(rows: number) {
   let bytes = 0;
   const uploads: MultipartUploads = {
     start: async () => 'upload',
+    finished: async () => null,
     uploadPart: async (_k, _u, n, body) => {
       bytes += body.length;
       return `"${n}"`;

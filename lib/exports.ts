@@ -83,7 +83,8 @@ export class Exports extends Construct {
     });
     const worker = this.worker.function;
     this.grantJobs(worker, true);
-    this.grantFiles(worker, ['s3:PutObject', 's3:AbortMultipartUpload']);
+    // GetObject for HeadObject: a resumed run checks whether the last one already completed the file.
+    this.grantFiles(worker, ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject']);
     worker.addEnvironment(ENV.exportsQueueUrl, this.queue.queue.queueUrl);
     this.queue.queue.grantSendMessages(worker);
     props.readModels.grantRead(worker, ['account-history', 'account-view']);

@@ -74,6 +74,11 @@ export interface MultipartUploads {
   start(key: string): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
   complete(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
+  /**
+   * The object at `key` if an upload to it was completed: how many parts it was made of; null when there
+   * is no object (only CompleteMultipartUpload creates one, and each job has its own key).
+   */
+  finished(key: string): Promise<{ readonly parts: number } | null>;
 }
 
 /** Progress of a job: what is written, and an estimate of how far through its accounts and period it is. */

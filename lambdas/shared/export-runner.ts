@@ -75,6 +75,10 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   const accounts =
     job.accounts ??
     (job.request.kind === 'ledger' ? await deps.source.accounts(tenantId) : [job.request.accountId ?? '']);
+  // A run that resumes may follow one that crashed after CompleteMultipartUpload but before its last
+  // checkpoint: the file is then whole, its upload id gone. The rest is replayed without uploading (its
+  // bytes are a pure function of the rows), to record the totals and finish the job.
+  const finished = job.checkpoint ? await deps.uploads.finished(job.key) : null;
   if (!job.checkpoint) {
     const uploadId = await deps.uploads.start(job.key);
     const checkpoint = { uploadId, parts: [], cursor: null, rows: 0, bytes: 0, totals: EMPTY_TOTALS };
@@ -96,7 +100,7 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   const flush = async (last: boolean): Promise<boolean> => {
     const body = encode(text, gzip);
     const partNumber = state.parts.length + 1;
-    const etag = await deps.uploads.uploadPart(job.key, state.uploadId, partNumber, body);
+    const etag = finished ? '' : await deps.uploads.uploadPart(job.key, state.uploadId, partNumber, body);
     state = {
       ...state,
       parts: [...state.parts, { partNumber, etag }],
@@ -105,7 +109,12 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
       bytes: state.bytes + body.length,
       totals,
     };
-    if (last) await deps.uploads.complete(job.key, state.uploadId, state.parts);
+    if (last && !finished) await deps.uploads.complete(job.key, state.uploadId, state.parts);
+    if (last && finished && finished.parts !== state.parts.length) {
+      throw new Error(
+        `export ${exportId}: the finished file has ${finished.parts} parts, the replay ${state.parts.length}`,
+      );
+    }
     const status = last ? 'completed' : 'running';
     job = await deps.jobs.save({ ...job, status, checkpoint: state }, job.version);
     text = '';

@@ -101,7 +101,7 @@ describe('exports (issue 14)', () => {
     const roleId = logicalId(stack.exports.worker.role);
     const { jobs, files } = reach(roleId);
     expect(jobs).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-    expect(files.map((f) => f.actions)).toEqual([['s3:AbortMultipartUpload', 's3:PutObject']]);
+    expect(files.map((f) => f.actions)).toEqual([['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']]);
     const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) =>
       JSON.stringify(m.Properties.FunctionName).includes(logicalId(stack.exports.worker.function)),
     );

@@ -172,6 +172,7 @@ describeTarget('async exports', inject('skipReason'), inject('targetName'), () =
         const crashing: ExportDeps['uploads'] = {
           start: (k) => files.start(k),
           complete: (k, id, parts) => files.complete(k, id, parts),
+          finished: (k) => files.finished(k),
           uploadPart: (k, id, n, body) => {
             uploads++;
             if (uploads === crashAtPart) throw new Error('killed');
