@@ -84,7 +84,7 @@ async function child(rows: number) {
   const views = history(rows);
   const started = performance.now();
   const job = await runExport(
-    { jobs, uploads, source: { readModels: views, accounts: async () => [] } },
+    { jobs, uploads, source: { readModels: views, ledger: async function* () {} } },
     't',
     'exp_bench',
   );

@@ -87,7 +87,8 @@ export class Exports extends Construct {
     this.grantFiles(worker, ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject']);
     worker.addEnvironment(ENV.exportsQueueUrl, this.queue.queue.queueUrl);
     this.queue.queue.grantSendMessages(worker);
-    props.readModels.grantRead(worker, ['account-history', 'account-view']);
+    // A statement's history, and the ledger's by-tenant-time index of it: no other read model.
+    props.readModels.grantRead(worker, ['account-history']);
 
     for (const route of props.routes.filter((r) => r.path.startsWith('/exports'))) {
       const fn = props.functionOf(route);

@@ -182,7 +182,7 @@ describeTarget('async exports', inject('skipReason'), inject('targetName'), () =
         const deps: ExportDeps = {
           jobs,
           uploads: crashing,
-          source: { readModels: history, accounts: async () => [] },
+          source: { readModels: history, ledger: async function* () {} },
         };
         let runs = 0;
         let done: ExportJob | undefined;

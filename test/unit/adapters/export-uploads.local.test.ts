@@ -120,7 +120,7 @@ async function exportFile(exportId: string, crash: boolean) {
     accounts: null,
     version: 0,
   });
-  const deps: ExportDeps = { jobs, uploads, source: { readModels: history, accounts: async () => [] } };
+  const deps: ExportDeps = { jobs, uploads, source: { readModels: history, ledger: async function* () {} } };
   const runs: { parts: number; completes: number; error?: string }[] = [];
   let job: ExportJob | undefined;
   while (!job && runs.length < 3) {
