@@ -18,12 +18,10 @@ export async function createHistoryTable(client: DynamoDBClient, name: string): 
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: INDEX.partitionKey, AttributeType: 'S' },
-        { AttributeName: INDEX.sortKey, AttributeType: 'S' },
-      ],
+      AttributeDefinitions: ['pk', 'sk', INDEX.partitionKey, INDEX.sortKey].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },

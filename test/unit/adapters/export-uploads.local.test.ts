@@ -1,6 +1,6 @@
 // The export worker on the local S3 (fauxqs): a run that crashed after CompleteMultipartUpload but before
 // its last checkpoint is finished by the next run, which finds the file whole (no upload, no failure).
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ExportUploads } from '../../../lambdas/adapters/s3-export-uploads.ts';
 import type { ExportJob, ExportJobs, MultipartUploads } from '../../../lambdas/domain/exports.ts';
@@ -11,8 +11,8 @@ import type {
 } from '../../../lambdas/domain/projections/read-model.ts';
 import { parseChecksumLine } from '../../../lambdas/shared/csv.ts';
 import { type ExportDeps, runExport } from '../../../lambdas/shared/export-runner.ts';
-import { LOCAL_CREDENTIALS } from '../../../local/dynamodb.ts';
 import { type SqsEmulator, startSqsEmulator } from '../../../local/sqs.ts';
+import { localS3Client } from '../../support/export-local-s3.ts';
 import { posting } from '../shared/statement-fixtures.ts';
 
 const REGION = 'eu-west-1';
@@ -26,13 +26,7 @@ let s3: S3Client;
 beforeAll(async () => {
   sqs = await startSqsEmulator({ region: REGION });
   sqs.createBucket(BUCKET);
-  s3 = new S3Client({
-    endpoint: sqs.endpoint,
-    region: REGION,
-    credentials: LOCAL_CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  s3 = localS3Client(sqs.endpoint, REGION);
 });
 afterAll(async () => {
   s3?.destroy();
