@@ -1,5 +1,4 @@
-import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { CfnMethod } from 'aws-cdk-lib/aws-apigateway';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -24,7 +23,7 @@ export const EXPORT_WORKER_TIMEOUT_SECONDS = 900;
 export interface ExportsProps {
   readonly api: LedgerApi;
   readonly readModels: ReadModels;
-  /** The routes; those with `responseStreaming` are switched to API Gateway response streaming. */
+  /** The routes; those with `responseStreaming` (streamed by LedgerApi.addRoute) get the streaming timeout. */
   readonly routes: readonly RouteSpec[];
   /** The function the stack made for a route. */
   readonly functionOf: (route: RouteSpec) => LambdaFunction | undefined;
@@ -35,9 +34,8 @@ export interface ExportsProps {
  *
  * A streaming route is an API Gateway REST Lambda proxy with `ResponseTransferMode: STREAM` and the
  * `2021-11-15/.../response-streaming-invocations` URI (Lambda's InvokeWithResponseStream), its handler
- * wrapped in `awslambda.streamifyResponse`. CDK's `LambdaIntegration` has `responseTransferMode`, but
- * LedgerApi.addRoute builds every integration the same way, so the streaming routes are switched here
- * on the L1 method (the same template).
+ * wrapped in `awslambda.streamifyResponse`: LedgerApi.addRoute sets both from `RouteSpec.responseStreaming`
+ * (CDK's `LambdaIntegration({ responseTransferMode })`); here its function gets the streaming timeout.
  *
  * Exports: a jobs table (tenant-scoped keys), a private bucket for the files (incomplete multipart
  * uploads aborted after 2 days, files expire after 7), and a worker on a WorkQueue with its DLQ.
@@ -85,10 +83,12 @@ export class Exports extends Construct {
     });
     const worker = this.worker.function;
     this.grantJobs(worker, true);
-    this.grantFiles(worker, ['s3:PutObject', 's3:AbortMultipartUpload']);
+    // GetObject for HeadObject: a resumed run checks whether the last one already completed the file.
+    this.grantFiles(worker, ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject']);
     worker.addEnvironment(ENV.exportsQueueUrl, this.queue.queue.queueUrl);
     this.queue.queue.grantSendMessages(worker);
-    props.readModels.grantRead(worker, ['account-history', 'account-view']);
+    // A statement's history, and the ledger's by-tenant-time index of it: no other read model.
+    props.readModels.grantRead(worker, ['account-history']);
 
     for (const route of props.routes.filter((r) => r.path.startsWith('/exports'))) {
       const fn = props.functionOf(route);
@@ -124,27 +124,13 @@ export class Exports extends Construct {
   }
 }
 
-/** Switches a route's method to response streaming and gives its function the streaming timeout. */
+/**
+ * Gives a streaming route's function the streaming timeout (LedgerApi.addRoute made its method stream).
+ */
 function streamRoute(props: ExportsProps, route: RouteSpec): void {
-  const fn = props.functionOf(route);
-  const method = props.api.api.root.resourceForPath(route.path).node.tryFindChild(route.method);
-  const cfnMethod = method?.node.defaultChild;
-  const cfnFunction = fn?.node.defaultChild;
-  if (!fn || !(cfnMethod instanceof CfnMethod) || !(cfnFunction instanceof CfnFunction)) {
-    throw new Error(`Streaming route ${route.method} ${route.path} has no method or function to stream`);
+  const cfnFunction = props.functionOf(route)?.node.defaultChild;
+  if (!(cfnFunction instanceof CfnFunction)) {
+    throw new Error(`Streaming route ${route.method} ${route.path} has no function to stream`);
   }
-  cfnMethod.addPropertyOverride('Integration.ResponseTransferMode', 'STREAM');
-  cfnMethod.addPropertyOverride(
-    'Integration.Uri',
-    Fn.join('', [
-      'arn:',
-      Aws.PARTITION,
-      ':apigateway:',
-      Aws.REGION,
-      ':lambda:path/2021-11-15/functions/',
-      fn.functionArn,
-      '/response-streaming-invocations',
-    ]),
-  );
   cfnFunction.timeout = STREAMING_TIMEOUT_SECONDS;
 }

@@ -10,6 +10,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   Period,
+  ResponseTransferMode,
   RestApi,
   type ThrottleSettings,
   type UsagePlan,
@@ -172,13 +173,15 @@ export class LedgerApi extends Construct {
   public addRoute(route: RouteSpec, fn: IFunction): void {
     // The authorizer and apiKeyRequired come from defaultMethodOptions, so they also cover methods added elsewhere.
     // No test-invoke permission: the console's test button is not a way in.
-    const method = this.api.root
-      .resourceForPath(route.path)
-      .addMethod(
-        route.method,
-        new LambdaIntegration(fn, { allowTestInvoke: false }),
-        isPublic(route) ? { apiKeyRequired: false, authorizationType: AuthorizationType.NONE } : {},
-      );
+    const method = this.api.root.resourceForPath(route.path).addMethod(
+      route.method,
+      new LambdaIntegration(fn, {
+        allowTestInvoke: false,
+        // REST response streaming: STREAM and the 2021-11-15 response-streaming-invocations URI.
+        ...(route.responseStreaming ? { responseTransferMode: ResponseTransferMode.STREAM } : {}),
+      }),
+      isPublic(route) ? { apiKeyRequired: false, authorizationType: AuthorizationType.NONE } : {},
+    );
     if (route.auth === 'webhook-signature') {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-APIG4',

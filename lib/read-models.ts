@@ -3,6 +3,7 @@ import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { HISTORY_INDEXES } from '../lambdas/domain/projections/account-history.ts';
 import { PAYMENT_VIEW_INDEXES } from '../lambdas/domain/projections/payment-view.ts';
 import { READ_MODELS, type ReadModelName } from '../lambdas/domain/projections/read-model.ts';
 import { TRANSFER_VIEW_INDEXES } from '../lambdas/domain/projections/transfer-view.ts';
@@ -27,11 +28,13 @@ interface IndexSpec {
 
 /**
  * GSIs per model: the payment view is listed per tenant and per status, newest first; the transfer view's
- * sparse `by-expiry` index holds only pending transfers with an expiry, for the expiry sweep.
+ * sparse `by-expiry` index holds only pending transfers with an expiry, for the expiry sweep; the history's
+ * `by-tenant-time` holds every posting of a tenant in time order (sharded), for ledger exports.
  */
 const INDEXES: Partial<Record<ReadModelName, readonly IndexSpec[]>> = {
   'payment-view': [PAYMENT_VIEW_INDEXES.byTenant, PAYMENT_VIEW_INDEXES.byStatus],
   'transfer-view': [TRANSFER_VIEW_INDEXES.byExpiry],
+  'account-history': [HISTORY_INDEXES.byTenantTime],
 };
 
 /** Reads: GetItem (views, guards, pointers) and Query (history pages, totals ranges). */

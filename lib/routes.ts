@@ -53,7 +53,7 @@ export interface RouteSpec {
   readonly readModels?: readonly ReadModelName[];
   /**
    * The handler streams its response (`awslambda.streamifyResponse`): API Gateway REST response
-   * streaming (`responseTransferMode: STREAM`), set by lib/exports.ts. @default false
+   * streaming (`responseTransferMode: STREAM`), set by LedgerApi.addRoute. @default false
    */
   readonly responseStreaming?: boolean;
 }

@@ -2,7 +2,6 @@ import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/cl
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ExportJob, ExportJobs } from '../domain/exports.ts';
 import { DynamoDbAdapterError, isConditionFailed } from './dynamodb-errors.ts';
-import { scanPages } from './dynamodb-scan.ts';
 
 /** Another run saved the job since this one read it: this run stops (the message is retried). */
 export class ExportJobMovedError extends Error {
@@ -78,26 +77,4 @@ export class DynamoDbExportJobs implements ExportJobs {
         throw new DynamoDbAdapterError(`PutItem of export ${job.exportId} failed`, { cause: error });
       });
   }
-}
-
-/** The tenant's accounts in the account view, sorted (a Scan with a tenant filter, keys only). */
-export async function exportAccountsOf(
-  client: DynamoDBClient,
-  table: string,
-  tenantId: string,
-): Promise<string[]> {
-  const ids: string[] = [];
-  const pages = scanPages(client, {
-    TableName: table,
-    ProjectionExpression: 'pk',
-    FilterExpression: 'tenantId = :t',
-    ExpressionAttributeValues: { ':t': { S: tenantId } },
-  });
-  for await (const page of pages) {
-    for (const item of page.items) {
-      const pk = item.pk?.S ?? '';
-      if (pk.startsWith(`${tenantId}#`)) ids.push(pk.slice(tenantId.length + 1));
-    }
-  }
-  return ids.sort();
 }

@@ -183,7 +183,8 @@ export abstract class DynamoDbReadModelQueries implements ReadModelQueries {
   }
 }
 
-function toPosting(item: Record<string, unknown>, tenantId: string): Posting {
+/** A history row as a posting; the row must be the tenant's. */
+export function toPosting(item: Record<string, unknown>, tenantId: string): Posting {
   const read = new ItemReader(item, `account-history:${String(item.pk)}/${String(item.sk)}`);
   if (read.string('tenantId') !== tenantId) throw read.corrupt('tenantId is not the caller');
   const type = read.string('type');

@@ -2,6 +2,8 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -50,6 +52,19 @@ export class S3ExportUploads implements MultipartUploads {
         MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
       }),
     );
+  }
+
+  async finished(key: string): Promise<{ readonly parts: number } | null> {
+    try {
+      // Asking for part 1 answers the part count of an object made by a multipart upload.
+      const head = await this.#client.send(
+        new HeadObjectCommand({ Bucket: this.#bucket, Key: key, PartNumber: 1 }),
+      );
+      return { parts: head.PartsCount ?? 1 };
+    } catch (error) {
+      if (error instanceof NotFound) return null;
+      throw error;
+    }
   }
 
   /** A GET URL for the file, valid `expiresInSeconds`. */

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDbExportJobs, exportAccountsOf } from '../adapters/dynamodb-export-jobs.ts';
+import { DynamoDbExportJobs } from '../adapters/dynamodb-export-jobs.ts';
+import { ledgerPostings } from '../adapters/dynamodb-export-ledger.ts';
 import { S3ExportUploads } from '../adapters/s3-export-uploads.ts';
 import type { ExportJobs } from '../domain/exports.ts';
 import type { ReadModelQueries } from '../domain/projections/read-model.ts';
@@ -70,15 +71,21 @@ export const exportsReadApi = perContainer(
   }),
 );
 
-/** The export worker: jobs, the bucket, and the history with the tenant's accounts. */
+/** The export worker: jobs, the bucket, and the history: per account, and the tenant's in time order. */
 export const exportWorker = perContainer(
   (): ExportDeps & { readonly enqueue: (message: ExportMessage) => Promise<void> } => ({
     jobs: jobs(),
     uploads: uploads(),
     source: {
       readModels: readModels(),
-      accounts: async (tenantId) =>
-        exportAccountsOf(dynamoDbClient(), await readModels().tableOf('account-view'), tenantId),
+      ledger: async function* (tenantId, range) {
+        yield* ledgerPostings(
+          dynamoDbClient(),
+          await readModels().tableOf('account-history'),
+          tenantId,
+          range,
+        );
+      },
     },
     enqueue,
   }),

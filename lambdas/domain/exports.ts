@@ -18,7 +18,7 @@ export interface ExportRequest {
   readonly gzip: boolean;
 }
 
-/** Where the rows written so far end: the account being exported and the last posting written of it. */
+/** Where the rows written so far end: the last posting written (its account, time and transfer). */
 export interface ExportCursor {
   readonly accountId: string;
   readonly after: PostingPosition;
@@ -54,7 +54,7 @@ export interface ExportJob {
   /** The object key of the file. */
   readonly key: string;
   readonly checkpoint: ExportCheckpoint | null;
-  /** Accounts to export, in order (fixed when the job starts) and how many are done: the progress estimate. */
+  /** The statement's account (fixed when the job starts); none for the ledger, read in time order. */
   readonly accounts: readonly string[] | null;
   readonly failure?: string | undefined;
   /** Optimistic lock: every save expects the version it read. */
@@ -74,6 +74,11 @@ export interface MultipartUploads {
   start(key: string): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
   complete(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
+  /**
+   * The object at `key` if an upload to it was completed: how many parts it was made of; null when there
+   * is no object (only CompleteMultipartUpload creates one, and each job has its own key).
+   */
+  finished(key: string): Promise<{ readonly parts: number } | null>;
 }
 
 /** Progress of a job: what is written, and an estimate of how far through its accounts and period it is. */
@@ -86,8 +91,8 @@ export interface ExportProgress {
 }
 
 /**
- * The estimate: accounts done, plus how far the last row written is into the period (its end capped at
- * `nowMs`, so an open-ended period does not read as 0 %), over the number of accounts.
+ * The estimate: how far the last row written is into the period (its end capped at `nowMs`, so an
+ * open-ended period does not read as 0 %); rows are written in time order, a statement's and the ledger's.
  */
 export function exportProgress(job: ExportJob, nowMs: number): ExportProgress {
   const checkpoint = job.checkpoint;
@@ -97,12 +102,10 @@ export function exportProgress(job: ExportJob, nowMs: number): ExportProgress {
     parts: checkpoint?.parts.length ?? 0,
   };
   if (job.status === 'completed') return { ...written, percent: 100 };
-  const accounts = job.accounts ?? [];
   const cursor = checkpoint?.cursor;
-  if (!cursor || accounts.length === 0) return { ...written, percent: 0 };
+  if (!cursor) return { ...written, percent: 0 };
   const from = Date.parse(job.request.from);
   const to = Math.min(Date.parse(job.request.to), nowMs);
   const into = to > from ? (Date.parse(cursor.after.postedAt) - from) / (to - from) : 0;
-  const done = Math.max(0, accounts.indexOf(cursor.accountId)) + Math.min(1, Math.max(0, into));
-  return { ...written, percent: Math.min(99, Math.floor((100 * done) / accounts.length)) };
+  return { ...written, percent: Math.min(99, Math.floor(100 * Math.min(1, Math.max(0, into)))) };
 }

@@ -138,19 +138,43 @@ function requestContextOf(
   };
 }
 
+const INVALID_PATH_PARAMETER = (name: string) =>
+  new ApiError(400, 'invalid-path-parameter', `'${name}' must be 1-64 letters, digits, '_' or '-'.`);
+
 function pathParametersOf(event: APIGatewayProxyEvent): Record<string, string> {
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
-    if (value === undefined || !ID_PATTERN.test(value)) {
-      throw new ApiError(
-        400,
-        'invalid-path-parameter',
-        `'${name}' must be 1-64 letters, digits, '_' or '-'.`,
-      );
-    }
+    if (value === undefined || !ID_PATTERN.test(value)) throw INVALID_PATH_PARAMETER(name);
     params[name] = value;
   }
   return params;
+}
+
+/** The path parameter `name` (an id: 1-64 of `A-Z a-z 0-9 _ -`), else a 400 `invalid-path-parameter`. */
+export function pathIdOf(event: APIGatewayProxyEvent, name = 'id'): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined || !ID_PATTERN.test(value)) throw INVALID_PATH_PARAMETER(name);
+  return value;
+}
+
+/** Refuses an Idempotency-Key that is not 1-255 printable ASCII characters (400 `invalid-idempotency-key`). */
+function checkedIdempotencyKey(key: string): string {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ApiError(
+      400,
+      'invalid-idempotency-key',
+      'Idempotency-Key must be 1-255 printable ASCII characters.',
+    );
+  }
+  return key;
+}
+
+/** The request's Idempotency-Key, required and checked: an id derives from it (a retry finds the same thing). */
+export function idempotencyKeyOf(event: APIGatewayProxyEvent): string {
+  const key = header(event, 'idempotency-key');
+  if (key === undefined)
+    throw new ApiError(400, 'idempotency-key-required', 'This endpoint needs an Idempotency-Key header.');
+  return checkedIdempotencyKey(key);
 }
 
 function parseBody<B>(event: APIGatewayProxyEvent, schema: z.ZodType<B> | undefined): B {
@@ -184,7 +208,8 @@ function validated<T>(schema: z.ZodType<T>, value: unknown, detail: string): T {
   throw new ApiError(400, 'validation-failed', detail, { errors });
 }
 
-function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
+/** The query string's parameters that have a value. */
+export function queryOf(event: APIGatewayProxyEvent): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (value !== undefined) query[name] = value;
@@ -293,10 +318,8 @@ export function commandRoute<D extends CommandDeps, B, R>(
     const { tenantId, ctx } = requestContextOf(event, spec.scope ?? 'write');
     const pathParameters = pathParametersOf(event);
     const body = parseBody(event, spec.body);
-    const key = header(event, 'idempotency-key');
-    if (key === undefined && spec.requireIdempotencyKey) {
-      throw new ApiError(400, 'idempotency-key-required', 'This endpoint needs an Idempotency-Key header.');
-    }
+    // A required key is checked here, also on a route that does not replay (its id derives from the key).
+    const key = spec.requireIdempotencyKey ? idempotencyKeyOf(event) : header(event, 'idempotency-key');
     const request: CommandRequest<B> = {
       tenantId,
       ctx,
@@ -308,13 +331,7 @@ export function commandRoute<D extends CommandDeps, B, R>(
       transferId: requestTransferId(d.ports, tenantId, event.resource, key),
     };
     if (key === undefined || spec.replayResponses === false) return execute(request, d);
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new ApiError(
-        400,
-        'invalid-idempotency-key',
-        'Idempotency-Key must be 1-255 printable ASCII characters.',
-      );
-    }
+    checkedIdempotencyKey(key);
     const before = executions;
     const input = {
       tenantId,

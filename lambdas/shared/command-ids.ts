@@ -33,3 +33,11 @@ export function refundIdFor(tenantId: string, paymentId: string, idempotencyKey:
 export function transferIdFor(tenantId: string, route: string, idempotencyKey: string): string {
   return `tr_${digest('transfer', tenantId, route, idempotencyKey)}`;
 }
+
+/**
+ * An export job's id from the tenant and the request's Idempotency-Key: a retried POST /exports finds the
+ * same job. The digest is the one of `transferIdFor(tenant, 'POST /exports', key)`, so jobs keep their ids.
+ */
+export function exportIdFor(tenantId: string, idempotencyKey: string): string {
+  return `exp_${digest('transfer', tenantId, 'POST /exports', idempotencyKey)}`;
+}

@@ -7,7 +7,8 @@ import type {
   ExportRequest,
   MultipartUploads,
 } from '../domain/exports.ts';
-import type { ReadModelQueries } from '../domain/projections/read-model.ts';
+import { ledgerSortKey } from '../domain/projections/account-history.ts';
+import type { Posting, ReadModelQueries } from '../domain/projections/read-model.ts';
 import { CSV_HEADER, checksumLine, EMPTY_TOTALS, postingRecords } from './csv.ts';
 
 /** S3's smallest part (all but the last): 5 MiB. */
@@ -15,10 +16,14 @@ export const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** With gzip, the compressed size of a part is checked each time this much CSV has gathered. */
 export const GZIP_SOURCE_STEP = 16 * 1024 * 1024;
 
-/** What an export reads: an account's history pages, and the tenant's accounts (in a fixed order). */
+/** What an export reads: an account's history pages, and the tenant's whole ledger in time order. */
 export interface ExportSource {
   readonly readModels: ReadModelQueries;
-  accounts(tenantId: string): Promise<string[]>;
+  /**
+   * The tenant's postings after `after` (exclusive: a `ledgerSortKey`, or the period's start instant) and
+   * before `to`, in (postedAt, transferId, accountId) order, keyset-paged.
+   */
+  ledger(tenantId: string, range: { readonly after: string; readonly to: string }): AsyncIterable<Posting>;
 }
 
 export interface ExportDeps {
@@ -33,25 +38,28 @@ export interface ExportDeps {
   readonly partSizes?: { readonly minPartBytes: number; readonly gzipSourceStep: number };
 }
 
-/** The rows of the job after `cursor`: every account in order, each in (postedAt, transferId) order. */
-async function* remainingRows(deps: ExportDeps, job: ExportJob, accounts: readonly string[]) {
+/**
+ * The rows of the job after its cursor: a statement's account in (postedAt, transferId) order, or the
+ * tenant's ledger in (postedAt, transferId, accountId) order.
+ */
+async function* remainingRows(deps: ExportDeps, job: ExportJob): AsyncGenerator<Posting> {
   const cursor = job.checkpoint?.cursor ?? null;
-  const start = cursor ? accounts.indexOf(cursor.accountId) : 0;
-  for (const accountId of accounts.slice(Math.max(start, 0))) {
-    const after =
-      cursor && cursor.accountId === accountId
-        ? cursor.after
-        : { postedAt: job.request.from, transferId: '' };
-    const range = { after, to: job.request.to };
-    for await (const page of postingPages(
-      deps.source.readModels,
-      job.tenantId,
-      accountId,
-      range,
-      deps.pageSize,
-    ))
-      yield* page;
+  const { from, to } = job.request;
+  if (job.request.kind === 'ledger') {
+    const after = cursor ? ledgerSortKey({ ...cursor.after, accountId: cursor.accountId }) : from;
+    yield* deps.source.ledger(job.tenantId, { after, to });
+    return;
   }
+  const accountId = job.request.accountId ?? '';
+  const range = { after: cursor?.after ?? { postedAt: from, transferId: '' }, to };
+  for await (const page of postingPages(
+    deps.source.readModels,
+    job.tenantId,
+    accountId,
+    range,
+    deps.pageSize,
+  ))
+    yield* page;
 }
 
 /** A part's bytes: the CSV itself, or an independent gzip member (members concatenate into one gzip file). */
@@ -72,9 +80,11 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   if (!stored) throw new Error(`export ${exportId} of ${tenantId} is not stored`);
   let job: ExportJob = stored;
   if (job.status === 'completed' || job.status === 'failed') return job;
-  const accounts =
-    job.accounts ??
-    (job.request.kind === 'ledger' ? await deps.source.accounts(tenantId) : [job.request.accountId ?? '']);
+  const accounts = job.accounts ?? (job.request.kind === 'ledger' ? [] : [job.request.accountId ?? '']);
+  // A run that resumes may follow one that crashed after CompleteMultipartUpload but before its last
+  // checkpoint: the file is then whole, its upload id gone. The rest is replayed without uploading (its
+  // bytes are a pure function of the rows), to record the totals and finish the job.
+  const finished = job.checkpoint ? await deps.uploads.finished(job.key) : null;
   if (!job.checkpoint) {
     const uploadId = await deps.uploads.start(job.key);
     const checkpoint = { uploadId, parts: [], cursor: null, rows: 0, bytes: 0, totals: EMPTY_TOTALS };
@@ -96,7 +106,7 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   const flush = async (last: boolean): Promise<boolean> => {
     const body = encode(text, gzip);
     const partNumber = state.parts.length + 1;
-    const etag = await deps.uploads.uploadPart(job.key, state.uploadId, partNumber, body);
+    const etag = finished ? '' : await deps.uploads.uploadPart(job.key, state.uploadId, partNumber, body);
     state = {
       ...state,
       parts: [...state.parts, { partNumber, etag }],
@@ -105,7 +115,12 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
       bytes: state.bytes + body.length,
       totals,
     };
-    if (last) await deps.uploads.complete(job.key, state.uploadId, state.parts);
+    if (last && !finished) await deps.uploads.complete(job.key, state.uploadId, state.parts);
+    if (last && finished && finished.parts !== state.parts.length) {
+      throw new Error(
+        `export ${exportId}: the finished file has ${finished.parts} parts, the replay ${state.parts.length}`,
+      );
+    }
     const status = last ? 'completed' : 'running';
     job = await deps.jobs.save({ ...job, status, checkpoint: state }, job.version);
     text = '';
@@ -113,7 +128,7 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
     return !last && (deps.shouldPause?.() ?? false);
   };
 
-  for await (const posting of remainingRows(deps, job, accounts)) {
+  for await (const posting of remainingRows(deps, job)) {
     const records = postingRecords([posting], totals);
     text += records.text;
     totals = records.totals;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STREAMING_TIMEOUT_SECONDS } from '../../lib/exports.ts';
 import { ROUTES } from '../../lib/routes.ts';
@@ -38,6 +40,17 @@ describe('statements (issue 14)', () => {
     }
   });
 
+  it('synthesizes the statement method as it was when lib/exports.ts switched it on the L1 method (fixture)', () => {
+    const [route] = streaming;
+    if (!route) throw new Error('no streaming route');
+    const { id } = routeFunction(route);
+    const [method] = ofType('AWS::ApiGateway::Method').filter(([, m]) =>
+      JSON.stringify(m.Properties.Integration).includes(`"${id}","Arn"`),
+    );
+    const fixture = join(import.meta.dirname, 'exports-statement-method.json');
+    expect(method?.[1]).toEqual(JSON.parse(readFileSync(fixture, 'utf8')));
+  });
+
   it('leaves every other route buffered', () => {
     const streamed = ofType('AWS::ApiGateway::Method').filter(([, m]) =>
       JSON.stringify(m.Properties.Integration).includes('STREAM'),
@@ -69,6 +82,28 @@ describe('exports (issue 14)', () => {
     };
   };
 
+  it('indexes the history by tenant and time (both tables) and lets the worker read it, not the account view', () => {
+    const { blue, green } = stack.readModels.tables['account-history'];
+    for (const table of [blue, green]) {
+      expect(resource(logicalId(table)).Properties.GlobalSecondaryIndexes).toEqual([
+        expect.objectContaining({
+          IndexName: 'by-tenant-time',
+          KeySchema: [
+            { AttributeName: 'ledgerPk', KeyType: 'HASH' },
+            { AttributeName: 'ledgerSk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+      ]);
+    }
+    const statements = statementsOfRole(logicalId(stack.exports.worker.role));
+    const history = statements.filter((s) => touches(s, logicalId(blue)));
+    expect(history.flatMap(actionsOf)).toContain('dynamodb:Query');
+    expect(JSON.stringify(history.map((s) => s.Resource))).toContain('/index/by-tenant-time');
+    const view = logicalId(stack.readModels.tables['account-view'].blue);
+    expect(statements.some((s) => JSON.stringify(s.Resource).includes(view))).toBe(false);
+  });
+
   it('lets POST /exports create jobs and enqueue them, and nothing on the files', () => {
     const post = route('POST', '/exports');
     expect(reach(post.roleId)).toEqual({ jobs: ['dynamodb:GetItem', 'dynamodb:PutItem'], files: [] });
@@ -88,7 +123,9 @@ describe('exports (issue 14)', () => {
     const roleId = logicalId(stack.exports.worker.role);
     const { jobs, files } = reach(roleId);
     expect(jobs).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-    expect(files.map((f) => f.actions)).toEqual([['s3:AbortMultipartUpload', 's3:PutObject']]);
+    expect(files.map((f) => f.actions)).toEqual([
+      ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+    ]);
     const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) =>
       JSON.stringify(m.Properties.FunctionName).includes(logicalId(stack.exports.worker.function)),
     );

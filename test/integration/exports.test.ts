@@ -8,6 +8,7 @@ import { beforeAll, expect, inject, it } from 'vitest';
 import { DynamoDbExportJobs } from '../../lambdas/adapters/dynamodb-export-jobs.ts';
 import { S3ExportUploads } from '../../lambdas/adapters/s3-export-uploads.ts';
 import type { ExportJob } from '../../lambdas/domain/exports.ts';
+import { ledgerSortKey } from '../../lambdas/domain/projections/account-history.ts';
 import type { Posting, ReadModelQueries } from '../../lambdas/domain/projections/read-model.ts';
 import { parseChecksumLine } from '../../lambdas/shared/csv.ts';
 import { type ExportDeps, runExport } from '../../lambdas/shared/export-runner.ts';
@@ -88,7 +89,17 @@ describeTarget('async exports', inject('skipReason'), inject('targetName'), () =
     expect(other.status).toBe(422);
     expect((await api('GET', '/exports/exp_doesnotexist')).status).toBe(404);
     const ledger = await download((await completed(String(first.json.id))).url);
-    expect(parseChecksumLine(ledger.toString().split('\r\n').at(-2) ?? '')?.rows).toBeGreaterThanOrEqual(6);
+    const lines = ledger.toString().split('\r\n');
+    expect(parseChecksumLine(`${lines.at(-2)}\r\n`)?.rows).toBeGreaterThanOrEqual(12);
+    // The tenant's postings in time order (the by-tenant-time index): both legs of each of alice's deposits.
+    const rows = lines.slice(1, -2).map((line) => line.split(','));
+    const keys = rows.map(([accountId = '', postedAt = '', transferId = '']) =>
+      ledgerSortKey({ accountId, postedAt, transferId }),
+    );
+    expect(keys).toEqual([...keys].sort());
+    const alices = new Set(rows.filter((row) => row[0] === alice).map((row) => row[2]));
+    expect(alices.size).toBe(6);
+    expect(rows.filter((row) => alices.has(row[2]))).toHaveLength(12);
   });
 
   it.runIf(runtime)(
@@ -172,6 +183,7 @@ describeTarget('async exports', inject('skipReason'), inject('targetName'), () =
         const crashing: ExportDeps['uploads'] = {
           start: (k) => files.start(k),
           complete: (k, id, parts) => files.complete(k, id, parts),
+          finished: (k) => files.finished(k),
           uploadPart: (k, id, n, body) => {
             uploads++;
             if (uploads === crashAtPart) throw new Error('killed');
@@ -181,7 +193,7 @@ describeTarget('async exports', inject('skipReason'), inject('targetName'), () =
         const deps: ExportDeps = {
           jobs,
           uploads: crashing,
-          source: { readModels: history, accounts: async () => [] },
+          source: { readModels: history, ledger: async function* () {} },
         };
         let runs = 0;
         let done: ExportJob | undefined;

@@ -22,6 +22,44 @@ export function historySortKey(position: PostingPosition): string {
 }
 
 /**
+ * GSI `by-tenant-time` of the history tables: the tenant's whole ledger in (postedAt, transferId, accountId)
+ * order, for ledger exports. Its partition is `<tenantId>#<shard>`, the shard a hash of the transfer id (both
+ * legs of a transfer share it), so a busy tenant's index writes spread over LEDGER_SHARDS partitions; a
+ * reader merges the shards by sort key.
+ */
+export const HISTORY_INDEXES = {
+  byTenantTime: { name: 'by-tenant-time', partitionKey: 'ledgerPk', sortKey: 'ledgerSk' },
+} as const;
+
+/** Index partitions per tenant: 8,000 index writes a second (1,000 each), 4,000 posted transfers. */
+export const LEDGER_SHARDS = 8;
+
+/** The by-tenant-time partition of shard `shard`. */
+export const ledgerPartition = (tenantId: string, shard: number): string => `${tenantId}#${shard}`;
+
+/** The shard of a transfer's rows (FNV-1a of its id): a function of the id only. */
+export function ledgerShard(transferId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < transferId.length; i++) {
+    hash ^= transferId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % LEDGER_SHARDS;
+}
+
+/**
+ * The by-tenant-time sort key `<postedAt>#<transferId>#<accountId>`: unique per row, and ordered as the
+ * tuple is (`#` sorts before every character of an id or instant).
+ */
+export function ledgerSortKey(row: {
+  readonly postedAt: string;
+  readonly transferId: string;
+  readonly accountId: string;
+}): string {
+  return `${row.postedAt}#${row.transferId}#${row.accountId}`;
+}
+
+/**
  * The guard lives in its own partition, so a history Query returns postings only; one guard per stream
  * (a sharded account's shards each have theirs, their postings share the account's partition).
  */
@@ -82,7 +120,18 @@ export const accountHistory: Projection<HistoryState> = {
     };
     return {
       state: posted.state,
-      changes: [{ kind: 'put', key, row: { tenantId: event.tenantId, ...posted.row } }],
+      changes: [
+        {
+          kind: 'put',
+          key,
+          row: {
+            tenantId: event.tenantId,
+            ...posted.row,
+            ledgerPk: ledgerPartition(event.tenantId, ledgerShard(posted.row.transferId)),
+            ledgerSk: ledgerSortKey(posted.row),
+          },
+        },
+      ],
     };
   },
 };

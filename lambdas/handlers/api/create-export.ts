@@ -2,7 +2,7 @@ import { exportsApi } from '../../composition/exports.ts';
 import { AccountNotFoundError } from '../../domain/errors.ts';
 import type { ExportJob } from '../../domain/exports.ts';
 import { commandRoute } from '../../shared/api.ts';
-import { transferIdFor } from '../../shared/command-ids.ts';
+import { exportIdFor } from '../../shared/command-ids.ts';
 import { canonicalRequest } from '../../shared/export-runner.ts';
 import { ApiError } from '../../shared/problems.ts';
 import { presentExport } from './export-present.ts';
@@ -21,7 +21,7 @@ export const { main, handler } = commandRoute(exportsApi, {
     const request = canonicalRequest(body);
     if (request.accountId !== undefined && !(await deps.readModels.account(tenantId, request.accountId)))
       throw new AccountNotFoundError(request.accountId);
-    const exportId = transferIdFor(tenantId, 'POST /exports', idempotencyKey ?? '').replace(/^tr_/, 'exp_');
+    const exportId = exportIdFor(tenantId, idempotencyKey ?? '');
     const extension = request.gzip ? 'csv.gz' : 'csv';
     const job: ExportJob = {
       tenantId,

@@ -1,41 +1,21 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ImportView } from '../../application/imports.ts';
+import { idempotencyKeyOf, pathIdOf } from '../../shared/api.ts';
 import { ApiError } from '../../shared/problems.ts';
 import { authorizedTenant } from '../../shared/tenant-context.ts';
 
 /** The import routes' request: the tenant from the authorizer's context only, a path id, the Idempotency-Key. */
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The tenant from the authorizer; reading an import needs `read`, creating one `write`. */
 export function tenantOf(event: APIGatewayProxyEvent): string {
   return authorizedTenant(event, event.httpMethod === 'GET' ? 'read' : 'write');
 }
 
-export function importIdOf(event: APIGatewayProxyEvent): string {
-  const id = event.pathParameters?.id;
-  if (!id || !ID.test(id))
-    throw new ApiError(400, 'invalid-path-parameter', "'id' must be 1-64 letters, digits, '_' or '-'.");
-  return id;
-}
+/** The import in the path (`invalid-path-parameter` otherwise). */
+export const importIdOf = (event: APIGatewayProxyEvent): string => pathIdOf(event);
 
 /** Required: the import's id derives from it, so a retried request finds the same import. */
-export function idempotencyKeyOf(event: APIGatewayProxyEvent): string {
-  const found = Object.entries(event.headers ?? {}).find(
-    ([name]) => name.toLowerCase() === 'idempotency-key',
-  );
-  const key = found?.[1];
-  if (key === undefined)
-    throw new ApiError(400, 'idempotency-key-required', 'This endpoint needs an Idempotency-Key header.');
-  if (!IDEMPOTENCY_KEY.test(key))
-    throw new ApiError(
-      400,
-      'invalid-idempotency-key',
-      'Idempotency-Key must be 1-255 printable ASCII characters.',
-    );
-  return key;
-}
+export { idempotencyKeyOf };
 
 /** Refuses a body: these routes take none. */
 export function noBody(event: APIGatewayProxyEvent): void {

@@ -43,6 +43,8 @@ export interface OperationSpec {
   readonly query?: z.ZodType;
   readonly status: 200 | 201 | 202;
   readonly response: z.ZodType;
+  /** The media type of the success response. @default 'application/json' */
+  readonly responseMediaType?: 'application/json' | 'text/csv';
   /** Whether the route takes `Idempotency-Key` (and replays its first answer). @default none */
   readonly idempotencyKey?: 'optional' | 'required';
   /** The problems particular to this operation; the generic ones follow from the rest. */
@@ -149,6 +151,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     query: statementQuery,
     status: 200,
     response: statementResponse,
+    responseMediaType: 'text/csv',
     problems: ['account-not-found'],
   },
   'POST /exports': {

@@ -107,7 +107,9 @@ function responsesOf(method: string, path: string, op: OperationSpec, schemas: J
   const responses: Record<string, ResponseObject> = {
     [op.status]: {
       description: op.summary,
-      content: { 'application/json': { schema: jsonSchema(op.response, 'output', schemas) } },
+      content: {
+        [op.responseMediaType ?? 'application/json']: { schema: jsonSchema(op.response, 'output', schemas) },
+      },
       ...(op.idempotencyKey
         ? {
             headers: {

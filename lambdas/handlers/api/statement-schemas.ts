@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { POSTING_COLUMNS } from '../../shared/csv.ts';
 
 /** A day (`2026-12-01`, its midnight UTC) or an instant with an offset, as an ISO 8601 UTC instant. */
 export const instant = z
@@ -14,9 +15,20 @@ export const statementQuery = z
   .strict()
   .refine((period) => period.from < period.to, { message: '`from` must be before `to`', path: ['to'] });
 
-/** The statement as the contract describes it (the body is CSV, streamed; see the README). */
+/** A CSV record as RFC 4180 has it: fields unquoted (no quote, CR or LF) or quoted (quotes doubled), CRLF. */
+const RECORD = '(?:[^"\\r\\n]|"(?:[^"]|"")*")*\\r\\n';
+
+/**
+ * The statement as the contract describes it (`text/csv`, streamed): the header row, one record per
+ * posting, and the checksum line last. A body cut short by a failure mid-stream has no checksum line.
+ */
 export const statementResponse = z
   .string()
+  .regex(
+    new RegExp(
+      `^${POSTING_COLUMNS.join(',')}\\r\\n(?:${RECORD})*#checksum,rows=\\d+,debits=\\d+,credits=\\d+\\r\\n$`,
+    ),
+  )
   .describe(
-    'text/csv (RFC 4180, CRLF): a header row, one row per posting in (postedAt, transferId) order, amounts in minor units and formatted, then `#checksum,rows=<n>,debits=<minor>,credits=<minor>`',
+    'text/csv (RFC 4180, CRLF): a header row, one row per posting in (postedAt, transferId) order, amounts in minor units (`amountMinor`) and formatted with the currency’s exponent (`amount`, e.g. `12.34 USD`), then `#checksum,rows=<n>,debits=<minor>,credits=<minor>`',
   );

@@ -3,9 +3,9 @@ import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { periodStart, postingPages, STATEMENT_PAGE_SIZE } from '../../application/statement.ts';
 import type { ReadApiDeps } from '../../composition/read-api.ts';
-import { logger, parseQuery } from '../../shared/api.ts';
+import { logger, parseQuery, pathIdOf, queryOf } from '../../shared/api.ts';
 import { CSV_HEADER, checksumLine, EMPTY_TOTALS, postingRecords } from '../../shared/csv.ts';
-import { ApiError, problemResponse } from '../../shared/problems.ts';
+import { problemResponse } from '../../shared/problems.ts';
 import { authorizedTenant } from '../../shared/tenant-context.ts';
 import { statementQuery } from './statement-schemas.ts';
 
@@ -15,8 +15,6 @@ export type OpenResponse = (
   metadata: { statusCode: number; headers: Record<string, string> },
 ) => Writable;
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** Writes and waits while the client is slower than the reads: memory stays one page. */
 export async function writeChunk(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
@@ -24,13 +22,8 @@ export async function writeChunk(out: Writable, text: string): Promise<void> {
 
 function statementRequest(event: APIGatewayProxyEvent) {
   const tenantId = authorizedTenant(event, 'read');
-  const accountId = event.pathParameters?.id ?? '';
-  if (!ID_PATTERN.test(accountId))
-    throw new ApiError(400, 'invalid-path-parameter', "'id' must be 1-64 letters, digits, '_' or '-'.");
-  const query = Object.entries(event.queryStringParameters ?? {}).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined,
-  );
-  const period = parseQuery(statementQuery, Object.fromEntries(query));
+  const accountId = pathIdOf(event);
+  const period = parseQuery(statementQuery, queryOf(event));
   return { tenantId, accountId, period };
 }
 

@@ -117,6 +117,9 @@ describe('account history rows', () => {
       currency: 'USD',
       pk: `tenant-a#${alice}`,
       sk: `${postedAt}#${transferId}`,
+      // The by-tenant-time GSI's keys (ledger exports): a shard of the tenant, and time, transfer, account.
+      ledgerPk: expect.stringMatching(/^tenant-a#[0-7]$/),
+      ledgerSk: `${postedAt}#${transferId}#${alice}`,
     });
     expect(page).toEqual({
       rows: [

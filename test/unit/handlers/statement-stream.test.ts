@@ -2,6 +2,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Posting, ReadModelQueries } from '../../../lambdas/domain/projections/read-model.ts';
+import { buildOpenApiDocument, type Json } from '../../../lambdas/handlers/api/openapi.ts';
 import { streamStatement } from '../../../lambdas/handlers/api/statement-stream.ts';
 import { posting } from '../shared/statement-fixtures.ts';
 
@@ -108,5 +109,24 @@ describe('the streamed statement', () => {
     const { views } = history(3);
     const { text } = await run(views, event('acc_1', { from: '2027-01-01', to: '2027-02-01' }));
     expect(text.split('\r\n').slice(1)).toEqual(['#checksum,rows=0,debits=0,credits=0', '']);
+  });
+
+  it('is what the OpenAPI document declares: text/csv only, header rows and checksum line', async () => {
+    const paths = buildOpenApiDocument().paths as Record<string, Record<string, Json>>;
+    const responses = paths['/accounts/{id}/statement.csv']?.get?.responses as Record<string, Json>;
+    const content = responses['200']?.content as Record<
+      string,
+      { schema: { type: string; pattern: string } }
+    >;
+    expect(Object.keys(content)).toEqual(['text/csv']);
+    expect(content['text/csv']?.schema.type).toBe('string');
+    const declared = new RegExp(content['text/csv']?.schema.pattern ?? '$^');
+    const { views } = history(25);
+    const { text } = await run(views, event('acc_1', null), 4);
+    expect(text).toMatch(declared);
+    const quoted = text.replace('\r\n', '\r\nacc_1,x,"a ""quoted"", field",y\r\n');
+    expect(quoted).toMatch(declared);
+    // A body cut short by a failure mid-stream is not a statement.
+    expect(text.slice(0, text.lastIndexOf('#checksum'))).not.toMatch(declared);
   });
 });

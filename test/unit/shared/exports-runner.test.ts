@@ -1,15 +1,17 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type {
-  ExportJob,
-  ExportJobs,
-  ExportRequest,
-  MultipartUploads,
-  UploadedPart,
+import {
+  type ExportJob,
+  type ExportJobs,
+  type ExportRequest,
+  exportProgress,
+  type MultipartUploads,
+  type UploadedPart,
 } from '../../../lambdas/domain/exports.ts';
+import { ledgerSortKey } from '../../../lambdas/domain/projections/account-history.ts';
 import type { Posting, ReadModelQueries } from '../../../lambdas/domain/projections/read-model.ts';
 import { CSV_HEADER, parseChecksumLine } from '../../../lambdas/shared/csv.ts';
-import { type ExportDeps, runExport } from '../../../lambdas/shared/export-runner.ts';
+import { type ExportDeps, type ExportSource, runExport } from '../../../lambdas/shared/export-runner.ts';
 import { posting } from './statement-fixtures.ts';
 
 const PART = 16 * 1024;
@@ -48,6 +50,18 @@ function ledger(accounts: Record<string, number>): ReadModelQueries {
     },
   };
   return views as unknown as ReadModelQueries;
+}
+
+/** The by-tenant-time index over the same histories: every row in ledger sort-key order. */
+function tenantLedger(views: ReadModelQueries): ExportSource['ledger'] {
+  return async function* (tenantId, range) {
+    const all: Posting[] = [];
+    for (const accountId of ['acc_1', 'acc_2', 'acc_3']) {
+      all.push(...((await views.postings(tenantId, accountId, null, 1e9))?.rows ?? []));
+    }
+    all.sort((a, b) => (ledgerSortKey(a) < ledgerSortKey(b) ? -1 : 1));
+    for (const row of all) if (ledgerSortKey(row) > range.after && row.postedAt < range.to) yield row;
+  };
 }
 
 class MemoryJobs implements ExportJobs {
@@ -100,6 +114,9 @@ class MemoryUploads implements MultipartUploads {
     if (bodies.slice(0, -1).some((b) => b.length < PART)) throw new Error('EntityTooSmall');
     this.files.set(key, Buffer.concat(bodies));
   }
+  async finished(key: string) {
+    return this.files.has(key) ? { parts: this.partSizes.length } : null;
+  }
 }
 
 const request = (overrides: Partial<ExportRequest> = {}): ExportRequest => ({
@@ -122,7 +139,7 @@ async function exportOnce(
   const deps: ExportDeps = {
     jobs,
     uploads,
-    source: { readModels: views, accounts: async () => ['acc_2', 'acc_1', 'acc_3'].sort() },
+    source: { readModels: views, ledger: tenantLedger(views) },
     pageSize: 100,
     partSizes: SIZES,
   };
@@ -191,19 +208,36 @@ describe('the export worker', () => {
     expect(crashed.file.equals(whole.file)).toBe(true);
   });
 
-  it('exports the whole ledger account by account in a fixed order, resuming across accounts', async () => {
+  it('exports the whole ledger in (postedAt, transferId, accountId) order, resuming mid-period', async () => {
     const whole = await exportOnce(views, request({ kind: 'ledger', accountId: undefined }));
     const rows = whole.file.toString().split('\r\n').slice(1, -2);
     expect(rows).toHaveLength(4200);
-    const accounts = rows.map((r) => r.split(',')[0]);
-    expect(accounts.indexOf('acc_2')).toBe(3000);
-    expect(accounts.lastIndexOf('acc_1')).toBe(2999);
+    const keys = rows.map((r) => {
+      const [accountId = '', postedAt = '', transferId = ''] = r.split(',');
+      return ledgerSortKey({ accountId, postedAt, transferId });
+    });
+    expect(keys).toEqual([...keys].sort());
+    // The two accounts interleave by time: acc_2's first posting is the second row.
+    expect(rows[1]?.split(',')[0]).toBe('acc_2');
     for (const crashAt of [2, 6]) {
       const crashed = await exportOnce(views, request({ kind: 'ledger', accountId: undefined }), (u) => {
         u.crashAtUpload = crashAt;
       });
       expect(crashed.file.equals(whole.file), `crash at upload ${crashAt}`).toBe(true);
     }
+  });
+
+  it('reports a ledger job’s progress by how far into the period its last row is', async () => {
+    const { job } = await exportOnce(views, request({ kind: 'ledger', accountId: undefined }));
+    const halfway = {
+      ...job,
+      status: 'running' as const,
+      checkpoint: job.checkpoint && {
+        ...job.checkpoint,
+        cursor: { accountId: 'acc_1', after: { postedAt: '2026-11-16T00:00:00.000Z', transferId: 'tr_x' } },
+      },
+    };
+    expect(exportProgress(halfway, Date.parse('2027-01-01')).percent).toBe(50);
   });
 
   it('keeps to [from, to) and does nothing more for a completed job', async () => {
