@@ -16,6 +16,7 @@
  *  - Per row the worker writes: the transfer (a TransactWriteItems of the transfer stream and two account
  *    streams, ~3 items × 2 WRU = 6) and the row claim and its settlement (2 × 1 WRU): ~8 WRU a row.
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -28,26 +29,26 @@ import { processChunk, validateUpload } from '../lambdas/application/imports-wor
 import { buildLedgerPorts, COMMAND_CONFLICT_RETRY } from '../lambdas/composition/ledger.ts';
 import type { ChunkJob } from '../lambdas/domain/imports-ports.ts';
 import { transferIdFor } from '../lambdas/shared/command-ids.ts';
-import { LOCAL_CREDENTIALS } from '../local/dynamodb.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { startSqsEmulator } from '../local/sqs.ts';
-import {
-  createEventsTable,
-  createSnapshotsTable,
-  startDynamoDbLocal,
-} from '../test/support/dynamodb-local.ts';
+import { createEventsTable, createSnapshotsTable, localClient } from '../test/support/dynamodb-local.ts';
+import { startCpu } from './support/cpu.ts';
 import { emitResult, progress } from './support/output.ts';
+import { RequestCounter } from './support/request-counter.ts';
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
-const WORKERS = [1, 2, 4];
+const WORKERS = (process.env.IMPORT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const ACCOUNTS = 200;
-const ROW_CONCURRENCY = 8;
+const ROW_CONCURRENCY = Number(process.env.IMPORT_BENCH_CONCURRENCY ?? 16);
 const TENANT = 'tenant_bench';
 const WRU_PER_ROW = 8;
 const TABLE_WRU_PER_SECOND = 40_000;
 const AWS_WORKERS = 100;
 const TARGET_ROWS = 10_000_000;
 
-const ddb = await startDynamoDbLocal();
+const server = await startDynamoDbLocal();
+const ddb = { client: localClient(server.endpoint) };
+const counter = new RequestCounter(ddb.client);
 const sqs = await startSqsEmulator({ region: 'us-east-1' });
 try {
   await createEventsTable(ddb.client, 'events');
@@ -116,12 +117,19 @@ try {
     progress(`${workers} worker(s): ${JSON.stringify(split)} in ${Math.round(validateMs)} ms`);
     const queue = [...chunks];
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await processChunk(deps, next);
-      }),
+    const stopNodeCpu = startCpu();
+    const stopStackCpu = startCpu(server.pid === undefined ? [] : [server.pid]);
+    const { count } = await counter.count(() =>
+      Promise.all(
+        Array.from({ length: workers }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await processChunk(deps, next);
+        }),
+      ),
     );
     const seconds = (performance.now() - started) / 1000;
+    const nodeCpu = stopNodeCpu();
+    const stackCpu = stopStackCpu();
+    const perRow = (n: number) => Math.round((n / ROWS) * 1000) / 1000;
     const done = await deps.jobs.get(TENANT, job.importId);
     const rowsPerMinute = Math.round((ROWS / seconds) * 60);
     runs.push({
@@ -133,6 +141,15 @@ try {
       status: done?.status,
       accepted: done?.accepted,
       rejected: done?.rejected,
+      perRow: {
+        requests: perRow(count.requests),
+        byCommand: Object.fromEntries(Object.entries(count.byCommand).map(([c, n]) => [c, perRow(n)])),
+        capacityUnits: perRow(count.capacityUnits),
+        cpuMsNode: perRow(nodeCpu.stackMs),
+        cpuMsDynamoDbLocal: perRow(stackCpu.stackMs - nodeCpu.stackMs),
+      },
+      loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+      machineBusy: stackCpu.machineBusy === null ? null : Math.round(stackCpu.machineBusy * 100) / 100,
     });
     progress(`${workers} worker(s): ${rowsPerMinute} rows/min`);
   }
@@ -142,6 +159,7 @@ try {
   const rate = Math.min(workerRate, tableRate);
   emitResult('imports', {
     rows: ROWS,
+    loadAverage: loadavg().map((n) => Math.round(n * 10) / 10),
     rowConcurrency: ROW_CONCURRENCY,
     runs,
     goalRowsPerMinutePerWorker: 50_000,
@@ -156,5 +174,6 @@ try {
   s3.destroy();
 } finally {
   await sqs.stop();
-  await ddb.stop();
+  ddb.client.destroy();
+  await server.stop();
 }

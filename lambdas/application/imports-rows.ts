@@ -1,0 +1,196 @@
+/** A chunk's rows: claimed together, booked a few at once, settled together. */
+import { LedgerError } from '../domain/errors.ts';
+import {
+  type ImportRow,
+  isRowId,
+  type NumberedLine,
+  parseLine,
+  type RejectedRow,
+} from '../domain/imports.ts';
+import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
+import type { LoadCache } from '../domain/ports.ts';
+import { TRANSFER } from '../domain/transfer.ts';
+import { createTransfer } from './commands.ts';
+import type { ChunkWorkerDeps } from './imports.ts';
+import { type ConflictRetryOptions, retryOnConflict } from './retry.ts';
+
+export type RowResult =
+  | { readonly outcome: 'accepted' }
+  | { readonly outcome: 'rejected' | 'duplicate'; readonly report: RejectedRow };
+
+/** A line to book, or one refused before booking. */
+type ParsedLine = Exclude<ReturnType<typeof parseLine>, undefined>;
+
+const rowIdOf = (parsed: ParsedLine) => ('row' in parsed ? parsed.row.rowId : parsed.rowId);
+
+/**
+ * Books a chunk's lines: one claim per line with a row id (in one batch), then the rows this chunk's
+ * lines hold, `rowConcurrency` at a time (rows that share an account in file order), then their
+ * outcomes (in one batch). Results in line order; empty lines are skipped.
+ *
+ * Exactly once: a row's transfer id derives from (tenant, first import, row id), so booking it again
+ * (a re-delivered chunk, or a crash between booking and settling: the line still holds an unsettled
+ * claim) finds the transfer already there and counts it accepted. A settled claim is counted as it was
+ * settled, without booking.
+ */
+export async function bookLines(
+  deps: ChunkWorkerDeps,
+  job: ImportJob,
+  lines: readonly NumberedLine[],
+): Promise<RowResult[]> {
+  const header = job.header;
+  if (!header) throw new Error(`import ${job.importId} has no header yet`);
+  const parsed = lines.flatMap((line) => parseLine(line, header) ?? []);
+  const keyOf = (p: ParsedLine): RowKey => ({
+    tenantId: job.tenantId,
+    rootImportId: job.rootImportId,
+    importId: job.importId,
+    rowId: rowIdOf(p),
+    line: p.line,
+  });
+  // A line refused before booking claims its row id too (when it is one), so a retry may book it fixed.
+  const claiming = parsed.filter((p) => 'row' in p || isRowId(p.rowId));
+  const claims = await deps.jobs.claimRows(claiming.map(keyOf), job.retryOf !== null);
+  const claimOf = new Map(claiming.map((p, i) => [p, claims[i]]));
+  const settlements: RowSettlement[] = [];
+  const book = rowBooker(deps, job);
+  const results = await mapLimited(parsed, deps.rowConcurrency, async (p): Promise<RowResult> => {
+    const claim = claimOf.get(p);
+    if (!('row' in p)) {
+      if (claim?.kind === 'new') settlements.push({ ...keyOf(p), outcome: 'rejected', reason: p.reason });
+      return { outcome: 'rejected', report: p };
+    }
+    const report = (reason: string): RejectedRow => ({
+      line: p.line,
+      rowId: p.row.rowId,
+      reason,
+      fields: p.fields,
+    });
+    const known = claim ? claimOutcome(job, claim, p.row.rowId, report) : undefined;
+    if (known) return known;
+    const refusal = await book(p.line, p.row);
+    settlements.push({
+      ...keyOf(p),
+      outcome: refusal === null ? 'accepted' : 'rejected',
+      reason: refusal ?? '',
+    });
+    return refusal === null ? { outcome: 'accepted' } : { outcome: 'rejected', report: report(refusal) };
+  });
+  await deps.jobs.settleRows(settlements);
+  return results;
+}
+
+/** What a line's claim already decides; undefined when the line holds its row id and the row is to be booked. */
+function claimOutcome(
+  job: ImportJob,
+  claim: RowClaim,
+  rowId: string,
+  report: (reason: string) => RejectedRow,
+): RowResult | undefined {
+  switch (claim.kind) {
+    case 'new':
+      return undefined;
+    case 'duplicate': {
+      const where =
+        claim.importId === job.importId
+          ? `line ${claim.line}`
+          : `line ${claim.line} of import ${claim.importId}`;
+      return {
+        outcome: 'duplicate',
+        report: report(`duplicate: row_id ${rowId} is already used by ${where}`),
+      };
+    }
+    case 'not-rejected':
+      return {
+        outcome: 'rejected',
+        report: report(`row_id ${rowId} is not a rejected row of import ${job.rootImportId}`),
+      };
+    case 'settled':
+      return claim.outcome === 'accepted'
+        ? { outcome: 'accepted' }
+        : { outcome: 'rejected', report: report(claim.reason) };
+  }
+}
+
+/**
+ * Books one row as a transfer; answers null, or the rule that refused it (anything else throws). The
+ * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
+ * the events after it, and a row's transfer stream, known to start empty, is read without its snapshot.
+ */
+function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
+  const cache: LoadCache | undefined = deps.retry.loadCache?.();
+  const retry: ConflictRetryOptions = cache ? { ...deps.retry, loadCache: () => cache } : deps.retry;
+  const ports = cache ? { ...deps.ports, loadCache: cache } : deps.ports;
+  const locks = new AccountLocks();
+  return async (line: number, row: ImportRow): Promise<string | null> => {
+    const ctx = {
+      tenantId: job.tenantId,
+      correlationId: job.importId,
+      causationId: `${job.importId}:${line}`,
+      actor: `import:${job.importId}`,
+    };
+    const id = deps.transferIdFor(job.tenantId, `import:${job.rootImportId}`, row.rowId);
+    const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id };
+    cache?.put(TRANSFER.reducerVersion, { stream, state: null, version: 0, snapshotVersion: 0 });
+    const input = {
+      id,
+      debitAccountId: row.fromAccount,
+      creditAccountId: row.toAccount,
+      amount: row.amount,
+      currency: row.currency,
+      reference: row.reference,
+    };
+    try {
+      await locks.run([row.fromAccount, row.toAccount], () =>
+        retryOnConflict(() => createTransfer(ports, ctx, input), retry),
+      );
+      return null;
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      return error.message;
+    }
+  };
+}
+
+/**
+ * Rows that share an account wait for each other (in file order): within a chunk they would only
+ * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
+ */
+class AccountLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<R>(accounts: readonly string[], work: () => Promise<R>): Promise<R> {
+    const keys = [...new Set(accounts)];
+    const before = keys.map((k) => this.#tails.get(k) ?? Promise.resolve());
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const k of keys) this.#tails.set(k, mine);
+    try {
+      await Promise.all(before);
+      return await work();
+    } finally {
+      release();
+      for (const k of keys) if (this.#tails.get(k) === mine) this.#tails.delete(k);
+    }
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at once, results in input order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const runner = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+  return results;
+}
