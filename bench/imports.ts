@@ -26,7 +26,7 @@ import { deposit, openAccount } from '../lambdas/application/commands.ts';
 import type { ChunkWorkerDeps } from '../lambdas/application/imports.ts';
 import { createImport } from '../lambdas/application/imports.ts';
 import { processChunk, validateUpload } from '../lambdas/application/imports-work.ts';
-import { buildLedgerPorts, COMMAND_CONFLICT_RETRY } from '../lambdas/composition/ledger.ts';
+import { buildLedgerPorts, conflictRetry, MAX_COMMAND_ATTEMPTS } from '../lambdas/composition/ledger.ts';
 import type { ChunkJob } from '../lambdas/domain/imports-ports.ts';
 import { transferIdFor } from '../lambdas/shared/command-ids.ts';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb.ts';
@@ -87,6 +87,7 @@ try {
     to.push((await openAccount(ports, ctx, { currency: 'USD' })).id);
   }
   let chunks: ChunkJob[] = [];
+  let conflicts = 0;
   const deps: ChunkWorkerDeps = {
     jobs: new DynamoDbImportJobs({ client: ddb.client, tableName: 'imports' }),
     files: new S3ImportFiles({ client: s3, bucketName: 'imports' }),
@@ -95,7 +96,13 @@ try {
     },
     now: () => new Date(),
     ports,
-    retry: COMMAND_CONFLICT_RETRY,
+    // Conflict retries as the worker's, counted here rather than printed as metrics.
+    retry: conflictRetry(MAX_COMMAND_ATTEMPTS, {
+      count: () => {},
+      record: () => {
+        conflicts++;
+      },
+    }),
     rowConcurrency: ROW_CONCURRENCY,
     transferIdFor,
   };
@@ -116,6 +123,7 @@ try {
     const validateMs = performance.now() - validateStart;
     progress(`${workers} worker(s): ${JSON.stringify(split)} in ${Math.round(validateMs)} ms`);
     const queue = [...chunks];
+    conflicts = 0;
     const started = performance.now();
     const stopNodeCpu = startCpu();
     const stopStackCpu = startCpu(server.pid === undefined ? [] : [server.pid]);
@@ -141,6 +149,7 @@ try {
       status: done?.status,
       accepted: done?.accepted,
       rejected: done?.rejected,
+      conflictRetries: conflicts,
       perRow: {
         requests: perRow(count.requests),
         byCommand: Object.fromEntries(Object.entries(count.byCommand).map(([c, n]) => [c, perRow(n)])),

@@ -1,5 +1,6 @@
 /** A chunk's rows: claimed together, booked a few at once, settled together. */
 import { LedgerError } from '../domain/errors.ts';
+import { type StreamRef, streamKey } from '../domain/events.ts';
 import {
   type ImportRow,
   isRowId,
@@ -8,7 +9,7 @@ import {
   type RejectedRow,
 } from '../domain/imports.ts';
 import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
-import type { LoadCache } from '../domain/ports.ts';
+import type { EventStore, LoadCache } from '../domain/ports.ts';
 import { TRANSFER } from '../domain/transfer.ts';
 import { createTransfer } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
@@ -115,12 +116,16 @@ function claimOutcome(
 /**
  * Books one row as a transfer; answers null, or the rule that refused it (anything else throws). The
  * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
- * the events after it, and a row's transfer stream, known to start empty, is read without its snapshot.
+ * the events after it. A row's transfer stream is not read on its first attempt: a row is booked
+ * only once its line holds its id, so its transfer is almost always new; when it is not (a chunk
+ * delivered again after a crash), the append finds the stream moved and the retry reads it.
  */
 function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   const cache: LoadCache | undefined = deps.retry.loadCache?.();
   const retry: ConflictRetryOptions = cache ? { ...deps.retry, loadCache: () => cache } : deps.retry;
-  const ports = cache ? { ...deps.ports, loadCache: cache } : deps.ports;
+  const unread = new Set<string>();
+  const events = skippingFirstRead(deps.ports.events, unread);
+  const ports = cache ? { ...deps.ports, events, loadCache: cache } : deps.ports;
   const locks = new AccountLocks();
   return async (line: number, row: ImportRow): Promise<string | null> => {
     const ctx = {
@@ -131,7 +136,9 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
     };
     const id = deps.transferIdFor(job.tenantId, `import:${job.rootImportId}`, row.rowId);
     const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id };
+    // Known from version 0 (no snapshot to read), and not read at all on the first attempt.
     cache?.put(TRANSFER.reducerVersion, { stream, state: null, version: 0, snapshotVersion: 0 });
+    unread.add(streamKey(stream));
     const input = {
       id,
       debitAccountId: row.fromAccount,
@@ -148,7 +155,26 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
       return error.message;
+    } finally {
+      unread.delete(streamKey(stream));
     }
+  };
+}
+
+/** The event store, except that the first read of a stream in `unread` finds no events (and forgets it). */
+function skippingFirstRead(store: EventStore, unread: Set<string>): EventStore {
+  const skip = (stream: StreamRef) => unread.delete(streamKey(stream));
+  const { readNewest } = store;
+  return {
+    readStream: (stream, from, to) =>
+      skip(stream) ? Promise.resolve([]) : store.readStream(stream, from, to),
+    ...(readNewest
+      ? {
+          readNewest: (stream, count, after) =>
+            skip(stream) ? Promise.resolve([]) : readNewest.call(store, stream, count, after),
+        }
+      : {}),
+    append: (writes) => store.append(writes),
   };
 }
 

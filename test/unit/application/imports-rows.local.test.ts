@@ -4,7 +4,7 @@
  */
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbImportJobs } from '../../../lambdas/adapters/imports-dynamodb.ts';
 import { openAccount } from '../../../lambdas/application/commands.ts';
 import type { ChunkWorkerDeps } from '../../../lambdas/application/imports.ts';
@@ -261,10 +261,16 @@ describe('a chunk booked exactly once', () => {
         }
       })({ client: ddb.client, tableName: TABLE }),
     };
+    const reads = vi.spyOn(ports.events, 'readStream');
+    const transferReads = () => reads.mock.calls.filter(([stream]) => stream.type === 'transfer').length;
     await expect(processChunk(crashing, message)).rejects.toThrow(/died/);
     expect(transferEvents(ports)).toHaveLength(3);
+    // New rows: their transfers are not read before booking.
+    expect(transferReads()).toBe(0);
     expect(await processChunk(deps, message)).toEqual({ accepted: 3, rejected: 0, duplicate: 0 });
     expect(transferEvents(ports)).toHaveLength(3);
+    // Booked before: each append met the transfer, and its retry read it.
+    expect(transferReads()).toBe(3);
     expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 120, credits: 0 });
     expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 23 });
     const done = await jobs.get(TENANT, message.importId);
@@ -274,7 +280,10 @@ describe('a chunk booked exactly once', () => {
   it('books a chunk delivered twice at once and a duplicated row id once, and counts the chunk once', async () => {
     const rows = Array.from({ length: 40 }, (_, i): Row => [`r${i}`, i % 3, (i + 1) % 3, 1 + i]);
     const { deps, ports, message, accounts } = await chunkOf([...rows, ['r5', 2, 0, 999]]);
+    const snapshotReads = vi.spyOn(ports.snapshots, 'get');
     const [first, second] = await Promise.all([processChunk(deps, message), processChunk(deps, message)]);
+    // One load cache per delivery: each account's snapshot is looked up once, not once per row.
+    expect(snapshotReads.mock.calls.length).toBeLessThanOrEqual(2 * accounts.length);
     const counts = { accepted: 40, rejected: 0, duplicate: 1 };
     expect(first).toEqual(counts);
     expect(second).toEqual(counts);
