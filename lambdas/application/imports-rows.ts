@@ -15,6 +15,9 @@ import { createTransfer } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
 import { type ConflictRetryOptions, retryOnConflict } from './retry.ts';
 
+/** Lines claimed at once: one BatchGetItem and one transaction. */
+const CLAIM_SLICE = 100;
+
 export type RowResult =
   | { readonly outcome: 'accepted' }
   | { readonly outcome: 'rejected' | 'duplicate'; readonly report: RejectedRow };
@@ -51,12 +54,13 @@ export async function bookLines(
   });
   // A line refused before booking claims its row id too (when it is one), so a retry may book it fixed.
   const claiming = parsed.filter((p) => 'row' in p || isRowId(p.rowId));
-  const claims = await deps.jobs.claimRows(claiming.map(keyOf), job.retryOf !== null);
-  const claimOf = new Map(claiming.map((p, i) => [p, claims[i]]));
+  const claimOf = sliceClaims(claiming, (slice) =>
+    deps.jobs.claimRows(slice.map(keyOf), job.retryOf !== null),
+  );
   const settlements: RowSettlement[] = [];
   const book = rowBooker(deps, job);
   const results = await mapLimited(parsed, deps.rowConcurrency, async (p): Promise<RowResult> => {
-    const claim = claimOf.get(p);
+    const claim = await claimOf(p);
     if (!('row' in p)) {
       if (claim?.kind === 'new') settlements.push({ ...keyOf(p), outcome: 'rejected', reason: p.reason });
       return { outcome: 'rejected', report: p };
@@ -79,6 +83,32 @@ export async function bookLines(
   });
   await deps.jobs.settleRows(settlements);
   return results;
+}
+
+/**
+ * Claims lines by slices of CLAIM_SLICE, in file order, each slice when the first of its lines is
+ * about to be booked and after the slices before it: within a chunk the first line of a row id
+ * claims it, and across chunks a line claims about when it is booked (see the README on duplicates).
+ */
+function sliceClaims<T>(
+  lines: readonly T[],
+  claim: (slice: readonly T[]) => Promise<RowClaim[]>,
+): (line: T) => Promise<RowClaim | undefined> {
+  const index = new Map(lines.map((line, i) => [line, i]));
+  const slices: Promise<RowClaim[]>[] = [];
+  const sliceAt = (k: number): Promise<RowClaim[]> => {
+    for (let next = slices.length; next <= k; next++) {
+      const before = slices[next - 1] ?? Promise.resolve([]);
+      const slice = lines.slice(next * CLAIM_SLICE, (next + 1) * CLAIM_SLICE);
+      slices.push(before.then(() => claim(slice)));
+    }
+    return slices[k] ?? Promise.resolve([]);
+  };
+  return async (line) => {
+    const i = index.get(line);
+    if (i === undefined) return undefined;
+    return (await sliceAt(Math.floor(i / CLAIM_SLICE)))[i % CLAIM_SLICE];
+  };
 }
 
 /** What a line's claim already decides; undefined when the line holds its row id and the row is to be booked. */

@@ -295,4 +295,16 @@ describe('a chunk booked exactly once', () => {
     const report = deps.files instanceof MemoryFiles ? deps.files.texts.get(done?.errorReportKey ?? '') : '';
     expect(report).toContain('42,duplicate: row_id r5 is already used by line 7');
   });
+
+  it('gives a row id to its first line when the lines are claimed in different slices of the chunk', async () => {
+    const rows = Array.from({ length: 150 }, (_, i): Row => [`s${i}`, 0, 1, 1]);
+    const { deps, ports, message, accounts } = await chunkOf([
+      ...rows.slice(0, 140),
+      ['s0', 1, 2, 50],
+      ...rows.slice(140),
+    ]);
+    expect(await processChunk(deps, message)).toEqual({ accepted: 150, rejected: 0, duplicate: 1 });
+    expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 150, credits: 0 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 0 });
+  });
 });
