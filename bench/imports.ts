@@ -4,7 +4,8 @@
  * in-process chunk workers (a fresh file, fresh row ids, each time) against DynamoDB Local. Rows move
  * money between 400 distinct accounts (a migration; a payroll from one account would serialize on it).
  * Reports rows per minute in all and per worker, and projects 10M rows on AWS from the per-worker rate
- * and the documented limits below. Prints one JSON line. Run: `npm exec -- node bench/imports.ts`.
+ * and the documented limits below, with requests, capacity and CPU per row. Prints one JSON line. Run:
+ * `npm exec -- node bench/imports.ts` (`IMPORT_BENCH_WORKERS=1,2,4`, `IMPORT_BENCH_CONCURRENCY=8`: rows in flight).
  *
  * Documented limits used by the projection (AWS documentation, as of 2026):
  *  - SQS event source mapping: maximum concurrency 2–1,000 per mapping (Lambda Developer Guide, "Configuring
@@ -13,8 +14,12 @@
  *  - DynamoDB on-demand: 40,000 write request units per second per table by default (DynamoDB service
  *    quotas, "Throughput default quotas"), 1,000 WCU per partition; a transactional write costs 2 WRU per
  *    item (DynamoDB Developer Guide, "Transactions: capacity management").
- *  - Per row the worker writes: the transfer (a TransactWriteItems of the transfer stream and two account
- *    streams, ~3 items × 2 WRU = 6) and the row claim and its settlement (2 × 1 WRU): ~8 WRU a row.
+ *  - Per row the worker writes, in the events table, the transfer (a TransactWriteItems of the transfer
+ *    stream and two account streams, 3 items ≤ 1 KB × 2 WRU = 6 WRU) and, in the imports table, the row's
+ *    claim and its settlement (each an item of a TransactWriteItems of up to 100: 2 × 2 WRU = 4 WRU). The
+ *    tables have separate quotas: the events table bounds first (40,000 / 6 rows per second).
+ *  - A worker is one Node.js thread: whatever DynamoDB's latency, it books at most 1,000 / (its CPU ms per
+ *    row) rows per second (`cpuBoundRowsPerMinutePerWorker`, from the CPU this process spent per row).
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -39,9 +44,9 @@ import { RequestCounter } from './support/request-counter.ts';
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
 const WORKERS = (process.env.IMPORT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const ACCOUNTS = 200;
-const ROW_CONCURRENCY = Number(process.env.IMPORT_BENCH_CONCURRENCY ?? 16);
+const ROW_CONCURRENCY = Number(process.env.IMPORT_BENCH_CONCURRENCY ?? 8);
 const TENANT = 'tenant_bench';
-const WRU_PER_ROW = 8;
+const EVENTS_WRU_PER_ROW = 6;
 const TABLE_WRU_PER_SECOND = 40_000;
 const AWS_WORKERS = 100;
 const TARGET_ROWS = 10_000_000;
@@ -157,6 +162,7 @@ try {
         cpuMsNode: perRow(nodeCpu.stackMs),
         cpuMsDynamoDbLocal: perRow(stackCpu.stackMs - nodeCpu.stackMs),
       },
+      cpuBoundRowsPerMinutePerWorker: Math.round((60_000 * ROWS) / nodeCpu.stackMs),
       loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
       machineBusy: stackCpu.machineBusy === null ? null : Math.round(stackCpu.machineBusy * 100) / 100,
     });
@@ -164,7 +170,7 @@ try {
   }
   const perWorker = runs[0]?.rowsPerMinutePerWorker ?? 0;
   const workerRate = (perWorker * AWS_WORKERS) / 60;
-  const tableRate = TABLE_WRU_PER_SECOND / WRU_PER_ROW;
+  const tableRate = TABLE_WRU_PER_SECOND / EVENTS_WRU_PER_ROW;
   const rate = Math.min(workerRate, tableRate);
   emitResult('imports', {
     rows: ROWS,
@@ -175,7 +181,7 @@ try {
     projection10M: {
       workers: AWS_WORKERS,
       rowsPerSecond: Math.round(rate),
-      boundBy: workerRate < tableRate ? 'workers' : 'table write throughput',
+      boundBy: workerRate < tableRate ? 'workers' : 'events table write throughput',
       minutes: Math.round(TARGET_ROWS / rate / 60),
       note: 'per-worker rate measured on DynamoDB Local on this machine; AWS latency differs',
     },
