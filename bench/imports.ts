@@ -23,7 +23,6 @@
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbImportJobs } from '../lambdas/adapters/imports-dynamodb.ts';
 import { S3ImportFiles } from '../lambdas/adapters/imports-s3.ts';
@@ -37,6 +36,7 @@ import { transferIdFor } from '../lambdas/shared/command-ids.ts';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { startSqsEmulator } from '../local/sqs.ts';
 import { createEventsTable, createSnapshotsTable, localClient } from '../test/support/dynamodb-local.ts';
+import { createImportsTable } from '../test/support/imports-table.ts';
 import { startCpu } from './support/cpu.ts';
 import { emitResult, progress } from './support/output.ts';
 import { RequestCounter } from './support/request-counter.ts';
@@ -58,20 +58,8 @@ const sqs = await startSqsEmulator({ region: 'us-east-1' });
 try {
   await createEventsTable(ddb.client, 'events');
   await createSnapshotsTable(ddb.client, 'snapshots');
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'imports',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createImportsTable(ddb.client);
+
   sqs.createBucket('imports');
   const s3 = new S3Client({
     endpoint: sqs.endpoint,

@@ -2,19 +2,19 @@
  * A chunk's rows claimed and settled in batches (imports-row-claims.ts) and booked by imports-rows.ts,
  * against DynamoDB Local: exactly once whatever is delivered twice or cut short.
  */
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbImportJobs } from '../../../lambdas/adapters/imports-dynamodb.ts';
 import { openAccount } from '../../../lambdas/application/commands.ts';
-import type { ChunkWorkerDeps } from '../../../lambdas/application/imports.ts';
-import { processChunk } from '../../../lambdas/application/imports-work.ts';
+import { type ChunkWorkerDeps, createImport } from '../../../lambdas/application/imports.ts';
+import { processChunk, validateUpload } from '../../../lambdas/application/imports-work.ts';
 import { loadAccount } from '../../../lambdas/application/repository.ts';
 import { newLoadCache } from '../../../lambdas/composition/ledger.ts';
-import type { ChunkRange } from '../../../lambdas/domain/imports.ts';
-import type { ChunkJob, ImportFiles, ImportJob, RowKey } from '../../../lambdas/domain/imports-ports.ts';
+import type { ChunkJob, ImportFiles, RowKey } from '../../../lambdas/domain/imports-ports.ts';
 import { transferIdFor } from '../../../lambdas/shared/command-ids.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodb-local.ts';
+import { createImportsTable } from '../../support/imports-table.ts';
 import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
 
 const TENANT = 'tenant-a';
@@ -25,20 +25,8 @@ let sequence = 0;
 
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createImportsTable(ddb.client, TABLE);
+
   jobs = new DynamoDbImportJobs({ client: ddb.client, tableName: TABLE });
 });
 
@@ -175,7 +163,6 @@ class MemoryFiles implements ImportFiles {
 interface Setup {
   readonly deps: ChunkWorkerDeps;
   readonly ports: TestPorts;
-  readonly job: ImportJob;
   readonly message: ChunkJob;
   readonly accounts: readonly string[];
 }
@@ -194,50 +181,26 @@ async function chunkOf(rows: readonly Row[]): Promise<Setup> {
   const text = `row_id,from_account,to_account,amount,currency,reference\n${rows
     .map(([id, from, to, amount]) => `${id},${accounts[from]},${accounts[to]},${amount},USD,`)
     .join('\n')}\n`;
-  const files = new MemoryFiles();
-  const sourceKey = `${TENANT}/${importId}/source.csv`;
-  await files.write(sourceKey, text);
-  const created = await jobs.create({
-    tenantId: TENANT,
-    importId,
-    rootImportId: importId,
-    retryOf: null,
-    status: 'awaiting-upload',
-    reason: null,
-    createdAt: new Date().toISOString(),
-    sourceKey,
-    sourceEtag: null,
-    header: null,
-    rows: null,
-    chunks: null,
-    chunksDone: 0,
-    accepted: 0,
-    rejected: 0,
-    duplicate: 0,
-    errorReportKey: null,
-  });
-  const header = { row_id: 0, from_account: 1, to_account: 2, amount: 3, currency: 4, reference: 5 };
-  const job = await jobs.startProcessing(created, { etag: 'etag-1', header, rows: rows.length, chunks: 1 });
-  if (!job) throw new Error('the import did not start');
-  const headerBytes = text.indexOf('\n') + 1;
-  const chunk: ChunkRange = {
-    index: 0,
-    start: headerBytes,
-    end: text.length,
-    firstLine: 2,
-    lines: rows.length,
-  };
+  const sent: ChunkJob[] = [];
   const deps: ChunkWorkerDeps = {
     jobs,
-    files,
-    sendChunks: async () => {},
+    files: new MemoryFiles(),
+    sendChunks: async (chunks) => {
+      sent.push(...chunks);
+    },
     now: () => new Date(),
     ports,
     retry: { maxAttempts: 5, wait: async () => {}, loadCache: newLoadCache },
     rowConcurrency: 8,
     transferIdFor,
   };
-  return { deps, ports, job, accounts, message: { tenantId: TENANT, importId, etag: 'etag-1', chunk } };
+  // The import as the API creates it, and its file split by the validator: one chunk.
+  const created = await createImport(deps, TENANT, importId);
+  await deps.files.write(created.sourceKey, text);
+  expect(await validateUpload(deps, created.sourceKey)).toMatchObject({ outcome: 'split', chunks: 1 });
+  const message = sent[0];
+  if (!message) throw new Error('no chunk was sent');
+  return { deps, ports, accounts, message };
 }
 
 const posted = async (ports: TestPorts, accountId: string) => {
