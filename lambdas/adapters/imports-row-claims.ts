@@ -179,7 +179,7 @@ function classify(row: RowKey, old: Stored | undefined, retry: boolean): RowClai
   return { kind: 'duplicate', line: Number(old.line), importId: String(old.importId) };
 }
 
-export const rowKey = (row: RowKey) => ({
+const rowKey = (row: RowKey) => ({
   pk: `${row.tenantId}#${row.rootImportId}`,
   sk: `row#${row.rowId}`,
 });
