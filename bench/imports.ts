@@ -4,7 +4,8 @@
  * in-process chunk workers (a fresh file, fresh row ids, each time) against DynamoDB Local. Rows move
  * money between 400 distinct accounts (a migration; a payroll from one account would serialize on it).
  * Reports rows per minute in all and per worker, and projects 10M rows on AWS from the per-worker rate
- * and the documented limits below. Prints one JSON line. Run: `npm exec -- node bench/imports.ts`.
+ * and the documented limits below, with requests, capacity and CPU per row. Prints one JSON line. Run:
+ * `npm exec -- node bench/imports.ts` (`IMPORT_BENCH_WORKERS=1,2,4`, `IMPORT_BENCH_CONCURRENCY=8`: rows in flight).
  *
  * Documented limits used by the projection (AWS documentation, as of 2026):
  *  - SQS event source mapping: maximum concurrency 2–1,000 per mapping (Lambda Developer Guide, "Configuring
@@ -13,11 +14,15 @@
  *  - DynamoDB on-demand: 40,000 write request units per second per table by default (DynamoDB service
  *    quotas, "Throughput default quotas"), 1,000 WCU per partition; a transactional write costs 2 WRU per
  *    item (DynamoDB Developer Guide, "Transactions: capacity management").
- *  - Per row the worker writes: the transfer (a TransactWriteItems of the transfer stream and two account
- *    streams, ~3 items × 2 WRU = 6) and the row claim and its settlement (2 × 1 WRU): ~8 WRU a row.
+ *  - Per row the worker writes, in the events table, the transfer (a TransactWriteItems of the transfer
+ *    stream and two account streams, 3 items ≤ 1 KB × 2 WRU = 6 WRU) and, in the imports table, the row's
+ *    claim and its settlement (each an item of a TransactWriteItems of up to 100: 2 × 2 WRU = 4 WRU). The
+ *    tables have separate quotas: the events table bounds first (40,000 / 6 rows per second).
+ *  - A worker is one Node.js thread: whatever DynamoDB's latency, it books at most 1,000 / (its CPU ms per
+ *    row) rows per second (`cpuBoundRowsPerMinutePerWorker`, from the CPU this process spent per row).
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbImportJobs } from '../lambdas/adapters/imports-dynamodb.ts';
 import { S3ImportFiles } from '../lambdas/adapters/imports-s3.ts';
@@ -25,47 +30,36 @@ import { deposit, openAccount } from '../lambdas/application/commands.ts';
 import type { ChunkWorkerDeps } from '../lambdas/application/imports.ts';
 import { createImport } from '../lambdas/application/imports.ts';
 import { processChunk, validateUpload } from '../lambdas/application/imports-work.ts';
-import { buildLedgerPorts, COMMAND_CONFLICT_RETRY } from '../lambdas/composition/ledger.ts';
+import { buildLedgerPorts, conflictRetry, MAX_COMMAND_ATTEMPTS } from '../lambdas/composition/ledger.ts';
 import type { ChunkJob } from '../lambdas/domain/imports-ports.ts';
 import { transferIdFor } from '../lambdas/shared/command-ids.ts';
-import { LOCAL_CREDENTIALS } from '../local/dynamodb.ts';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb.ts';
 import { startSqsEmulator } from '../local/sqs.ts';
-import {
-  createEventsTable,
-  createSnapshotsTable,
-  startDynamoDbLocal,
-} from '../test/support/dynamodb-local.ts';
+import { createEventsTable, createSnapshotsTable, localClient } from '../test/support/dynamodb-local.ts';
+import { createImportsTable } from '../test/support/imports-table.ts';
+import { startCpu } from './support/cpu.ts';
 import { emitResult, progress } from './support/output.ts';
+import { RequestCounter } from './support/request-counter.ts';
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 100_000);
-const WORKERS = [1, 2, 4];
+const WORKERS = (process.env.IMPORT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const ACCOUNTS = 200;
-const ROW_CONCURRENCY = 8;
+const ROW_CONCURRENCY = Number(process.env.IMPORT_BENCH_CONCURRENCY ?? 8);
 const TENANT = 'tenant_bench';
-const WRU_PER_ROW = 8;
+const EVENTS_WRU_PER_ROW = 6;
 const TABLE_WRU_PER_SECOND = 40_000;
 const AWS_WORKERS = 100;
 const TARGET_ROWS = 10_000_000;
 
-const ddb = await startDynamoDbLocal();
+const server = await startDynamoDbLocal();
+const ddb = { client: localClient(server.endpoint) };
+const counter = new RequestCounter(ddb.client);
 const sqs = await startSqsEmulator({ region: 'us-east-1' });
 try {
   await createEventsTable(ddb.client, 'events');
   await createSnapshotsTable(ddb.client, 'snapshots');
-  await ddb.client.send(
-    new CreateTableCommand({
-      TableName: 'imports',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createImportsTable(ddb.client);
+
   sqs.createBucket('imports');
   const s3 = new S3Client({
     endpoint: sqs.endpoint,
@@ -86,6 +80,7 @@ try {
     to.push((await openAccount(ports, ctx, { currency: 'USD' })).id);
   }
   let chunks: ChunkJob[] = [];
+  let conflicts = 0;
   const deps: ChunkWorkerDeps = {
     jobs: new DynamoDbImportJobs({ client: ddb.client, tableName: 'imports' }),
     files: new S3ImportFiles({ client: s3, bucketName: 'imports' }),
@@ -94,7 +89,13 @@ try {
     },
     now: () => new Date(),
     ports,
-    retry: COMMAND_CONFLICT_RETRY,
+    // Conflict retries as the worker's, counted here rather than printed as metrics.
+    retry: conflictRetry(MAX_COMMAND_ATTEMPTS, {
+      count: () => {},
+      record: () => {
+        conflicts++;
+      },
+    }),
     rowConcurrency: ROW_CONCURRENCY,
     transferIdFor,
   };
@@ -115,13 +116,21 @@ try {
     const validateMs = performance.now() - validateStart;
     progress(`${workers} worker(s): ${JSON.stringify(split)} in ${Math.round(validateMs)} ms`);
     const queue = [...chunks];
+    conflicts = 0;
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await processChunk(deps, next);
-      }),
+    const stopNodeCpu = startCpu();
+    const stopStackCpu = startCpu(server.pid === undefined ? [] : [server.pid]);
+    const { count } = await counter.count(() =>
+      Promise.all(
+        Array.from({ length: workers }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await processChunk(deps, next);
+        }),
+      ),
     );
     const seconds = (performance.now() - started) / 1000;
+    const nodeCpu = stopNodeCpu();
+    const stackCpu = stopStackCpu();
+    const perRow = (n: number) => Math.round((n / ROWS) * 1000) / 1000;
     const done = await deps.jobs.get(TENANT, job.importId);
     const rowsPerMinute = Math.round((ROWS / seconds) * 60);
     runs.push({
@@ -133,22 +142,34 @@ try {
       status: done?.status,
       accepted: done?.accepted,
       rejected: done?.rejected,
+      conflictRetries: conflicts,
+      perRow: {
+        requests: perRow(count.requests),
+        byCommand: Object.fromEntries(Object.entries(count.byCommand).map(([c, n]) => [c, perRow(n)])),
+        capacityUnits: perRow(count.capacityUnits),
+        cpuMsNode: perRow(nodeCpu.stackMs),
+        cpuMsDynamoDbLocal: perRow(stackCpu.stackMs - nodeCpu.stackMs),
+      },
+      cpuBoundRowsPerMinutePerWorker: Math.round((60_000 * ROWS) / nodeCpu.stackMs),
+      loadAverage1m: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+      machineBusy: stackCpu.machineBusy === null ? null : Math.round(stackCpu.machineBusy * 100) / 100,
     });
     progress(`${workers} worker(s): ${rowsPerMinute} rows/min`);
   }
   const perWorker = runs[0]?.rowsPerMinutePerWorker ?? 0;
   const workerRate = (perWorker * AWS_WORKERS) / 60;
-  const tableRate = TABLE_WRU_PER_SECOND / WRU_PER_ROW;
+  const tableRate = TABLE_WRU_PER_SECOND / EVENTS_WRU_PER_ROW;
   const rate = Math.min(workerRate, tableRate);
   emitResult('imports', {
     rows: ROWS,
+    loadAverage: loadavg().map((n) => Math.round(n * 10) / 10),
     rowConcurrency: ROW_CONCURRENCY,
     runs,
     goalRowsPerMinutePerWorker: 50_000,
     projection10M: {
       workers: AWS_WORKERS,
       rowsPerSecond: Math.round(rate),
-      boundBy: workerRate < tableRate ? 'workers' : 'table write throughput',
+      boundBy: workerRate < tableRate ? 'workers' : 'events table write throughput',
       minutes: Math.round(TARGET_ROWS / rate / 60),
       note: 'per-worker rate measured on DynamoDB Local on this machine; AWS latency differs',
     },
@@ -156,5 +177,6 @@ try {
   s3.destroy();
 } finally {
   await sqs.stop();
-  await ddb.stop();
+  ddb.client.destroy();
+  await server.stop();
 }

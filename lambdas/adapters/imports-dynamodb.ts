@@ -9,20 +9,31 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ImportHeader } from '../domain/imports.ts';
-import type { ImportCounts, ImportJob, ImportJobs, RowClaim, RowKey } from '../domain/imports-ports.ts';
+import type {
+  ImportCounts,
+  ImportJob,
+  ImportJobs,
+  RowClaim,
+  RowKey,
+  RowSettlement,
+} from '../domain/imports-ports.ts';
+import { DynamoDbRowClaims } from './imports-row-claims.ts';
 
 /**
  * The imports table (partition key `pk`, sort key `sk`, both strings; every key starts with the tenant):
  * `<tenant>#<import>` / `job` (the job and its counts), `chunk#<n>` (a recorded chunk), and
- * `<tenant>#<first import>` / `row#<row id>` (which line of which import claimed a row id, and its outcome).
+ * `<tenant>#<first import>` / `row#<row id>` (which line of which import claimed a row id, and its outcome;
+ * see imports-row-claims.ts).
  */
 export class DynamoDbImportJobs implements ImportJobs {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #claims: DynamoDbRowClaims;
 
   constructor(options: { readonly client: DynamoDBClient; readonly tableName: string }) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#claims = new DynamoDbRowClaims(options.client, options.tableName);
   }
 
   async create(job: ImportJob): Promise<ImportJob> {
@@ -167,54 +178,12 @@ export class DynamoDbImportJobs implements ImportJobs {
     return Item !== undefined;
   }
 
-  async claimRow(row: RowKey, retry: boolean): Promise<RowClaim> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: marshall(rowKey(row)),
-          UpdateExpression: 'SET importId = :i, line = :l, #state = :claimed, reason = :none',
-          ConditionExpression: retry ? '#state = :rejected AND importId <> :i' : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: marshall({
-            ':i': row.importId,
-            ':l': row.line,
-            ':claimed': 'claimed',
-            ':none': '',
-            ...(retry ? { ':rejected': 'rejected' } : {}),
-          }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'new' };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (!error.Item) return { kind: 'not-rejected' };
-      const old = unmarshall(error.Item);
-      if (old.importId !== row.importId || old.line !== row.line)
-        return { kind: 'duplicate', line: Number(old.line), importId: String(old.importId) };
-      if (old.state === 'accepted' || old.state === 'rejected')
-        return { kind: 'settled', outcome: old.state, reason: String(old.reason ?? '') };
-      return { kind: 'new' };
-    }
+  claimRows(rows: readonly RowKey[], retry: boolean): Promise<RowClaim[]> {
+    return this.#claims.claim(rows, retry);
   }
 
-  async settleRow(row: RowKey, outcome: 'accepted' | 'rejected', reason: string): Promise<void> {
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: marshall(rowKey(row)),
-        UpdateExpression: 'SET #state = :o, reason = :r',
-        ConditionExpression: 'importId = :i AND line = :l',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: marshall({
-          ':o': outcome,
-          ':r': reason,
-          ':i': row.importId,
-          ':l': row.line,
-        }),
-      }),
-    );
+  settleRows(rows: readonly RowSettlement[]): Promise<void> {
+    return this.#claims.settle(rows);
   }
 }
 
@@ -223,7 +192,6 @@ const chunkKey = (job: ImportJob, chunk: number) => ({
   pk: `${job.tenantId}#${job.importId}`,
   sk: `chunk#${String(chunk).padStart(8, '0')}`,
 });
-const rowKey = (row: RowKey) => ({ pk: `${row.tenantId}#${row.rootImportId}`, sk: `row#${row.rowId}` });
 
 function toJob(item: Record<string, unknown>): ImportJob {
   const { pk: _pk, sk: _sk, ...job } = item;

@@ -1,19 +1,9 @@
 /** The asynchronous side of an import: the upload's validation and split, each chunk's rows, the report. */
-import { LedgerError } from '../domain/errors.ts';
-import {
-  ERROR_REPORT_HEADER,
-  errorReportLine,
-  type ImportRow,
-  isRowId,
-  parseHeader,
-  parseLine,
-  type RejectedRow,
-} from '../domain/imports.ts';
-import type { ChunkJob, ImportCounts, ImportJob } from '../domain/imports-ports.ts';
+import { ERROR_REPORT_HEADER, errorReportLine, parseHeader, parseLine } from '../domain/imports.ts';
+import type { ChunkJob, ImportCounts } from '../domain/imports-ports.ts';
 import { chunkLines, FileScanner } from '../domain/imports-scanner.ts';
-import { createTransfer } from './commands.ts';
 import { type ChunkWorkerDeps, type ImportDeps, parseSourceKey, ROWS_PER_CHUNK } from './imports.ts';
-import { retryOnConflict } from './retry.ts';
+import { bookLines } from './imports-rows.ts';
 
 const SAMPLE_ROWS = 100;
 const SEND_BATCH = 10;
@@ -79,137 +69,6 @@ export async function validateUpload(deps: ImportDeps, eventKey: string): Promis
   return { outcome: 'split', rows: scan.rows, chunks: scan.chunks.length };
 }
 
-type RowResult =
-  | { readonly outcome: 'accepted' }
-  | { readonly outcome: 'rejected' | 'duplicate'; readonly report: RejectedRow };
-
-/** Books one row unless its id is another line's; a rule's refusal is a rejection, anything else throws. */
-async function bookRow(
-  deps: ChunkWorkerDeps,
-  job: ImportJob,
-  line: number,
-  row: ImportRow,
-  fields: readonly string[],
-): Promise<RowResult> {
-  const key = {
-    tenantId: job.tenantId,
-    rootImportId: job.rootImportId,
-    importId: job.importId,
-    rowId: row.rowId,
-    line,
-  };
-  const report = (reason: string): RejectedRow => ({ line, rowId: row.rowId, reason, fields });
-  const claim = await deps.jobs.claimRow(key, job.retryOf !== null);
-  if (claim.kind === 'duplicate') {
-    const where =
-      claim.importId === job.importId
-        ? `line ${claim.line}`
-        : `line ${claim.line} of import ${claim.importId}`;
-    return {
-      outcome: 'duplicate',
-      report: report(`duplicate: row_id ${row.rowId} is already used by ${where}`),
-    };
-  }
-  if (claim.kind === 'not-rejected')
-    return {
-      outcome: 'rejected',
-      report: report(`row_id ${row.rowId} is not a rejected row of import ${job.rootImportId}`),
-    };
-  if (claim.kind === 'settled')
-    return claim.outcome === 'accepted'
-      ? { outcome: 'accepted' }
-      : { outcome: 'rejected', report: report(claim.reason) };
-  const ctx = {
-    tenantId: job.tenantId,
-    correlationId: job.importId,
-    causationId: `${job.importId}:${line}`,
-    actor: `import:${job.importId}`,
-  };
-  const id = deps.transferIdFor(job.tenantId, `import:${job.rootImportId}`, row.rowId);
-  try {
-    await retryOnConflict(
-      (loadCache) =>
-        createTransfer(loadCache ? { ...deps.ports, loadCache } : deps.ports, ctx, {
-          id,
-          debitAccountId: row.fromAccount,
-          creditAccountId: row.toAccount,
-          amount: row.amount,
-          currency: row.currency,
-          reference: row.reference,
-        }),
-      deps.retry,
-    );
-  } catch (error) {
-    if (!(error instanceof LedgerError)) throw error;
-    await deps.jobs.settleRow(key, 'rejected', error.message);
-    return { outcome: 'rejected', report: report(error.message) };
-  }
-  await deps.jobs.settleRow(key, 'accepted', '');
-  return { outcome: 'accepted' };
-}
-
-/**
- * A row refused before booking: its row id (when it is one) is claimed as rejected, so that a retry of the
- * import may book the fixed row; an id another line holds stays that line's.
- */
-async function rejectRow(deps: ChunkWorkerDeps, job: ImportJob, rejected: RejectedRow): Promise<RowResult> {
-  if (isRowId(rejected.rowId)) {
-    const key = {
-      tenantId: job.tenantId,
-      rootImportId: job.rootImportId,
-      importId: job.importId,
-      rowId: rejected.rowId,
-      line: rejected.line,
-    };
-    const claim = await deps.jobs.claimRow(key, job.retryOf !== null);
-    if (claim.kind === 'new') await deps.jobs.settleRow(key, 'rejected', rejected.reason);
-  }
-  return { outcome: 'rejected', report: rejected };
-}
-
-/**
- * Rows that share an account wait for each other (in file order): within a chunk they would only
- * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
- */
-class AccountLocks {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  async run<R>(accounts: readonly string[], work: () => Promise<R>): Promise<R> {
-    const keys = [...new Set(accounts)];
-    const before = keys.map((k) => this.#tails.get(k) ?? Promise.resolve());
-    let release = () => {};
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    for (const k of keys) this.#tails.set(k, mine);
-    try {
-      await Promise.all(before);
-      return await work();
-    } finally {
-      release();
-      for (const k of keys) if (this.#tails.get(k) === mine) this.#tails.delete(k);
-    }
-  }
-}
-
-/** Runs `work` over `items` with at most `limit` at once, results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const runner = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-  return results;
-}
-
 /**
  * One chunk job: books its rows (a re-delivered chunk books nothing twice and counts nothing twice),
  * writes its bad rows to a part of the error report, and the chunk that completes the import
@@ -226,29 +85,13 @@ export async function processChunk(
     await finishIfComplete(deps, job.tenantId, job.importId);
     return undefined;
   }
-  const header = job.header;
   const text = await deps.files.readRange(job.sourceKey, chunk, message.etag);
-  const lines = chunkLines(text, chunk.firstLine);
-  const locks = new AccountLocks();
-  const results = await mapLimited(
-    lines,
-    deps.rowConcurrency,
-    async (numbered): Promise<RowResult | undefined> => {
-      const parsed = parseLine(numbered, header);
-      if (parsed === undefined) return undefined;
-      if ('reason' in parsed) return rejectRow(deps, job, parsed);
-      const { row } = parsed;
-      return locks.run([row.fromAccount, row.toAccount], () =>
-        bookRow(deps, job, parsed.line, row, parsed.fields),
-      );
-    },
-  );
+  const results = await bookLines(deps, job, chunkLines(text, chunk.firstLine));
   const counts = { accepted: 0, rejected: 0, duplicate: 0 };
   const reports: string[] = [];
   for (const result of results) {
-    if (!result) continue;
     counts[result.outcome]++;
-    if (result.outcome !== 'accepted') reports.push(errorReportLine(result.report, header));
+    if (result.outcome !== 'accepted') reports.push(errorReportLine(result.report, job.header));
   }
   if (reports.length > 0) {
     await deps.files.write(

@@ -42,6 +42,12 @@ export interface RowKey {
   readonly line: number;
 }
 
+/** A claimed row's outcome. */
+export interface RowSettlement extends RowKey {
+  readonly outcome: 'accepted' | 'rejected';
+  readonly reason: string;
+}
+
 export interface ImportJobs {
   /** Creates the job unless one has its id; returns the stored one. */
   create(job: ImportJob): Promise<ImportJob>;
@@ -56,9 +62,14 @@ export interface ImportJobs {
   recordChunk(job: ImportJob, chunk: number, counts: ImportCounts): Promise<boolean>;
   chunkRecorded(job: ImportJob, chunk: number): Promise<boolean>;
   finish(job: ImportJob, errorReportKey: string | null): Promise<void>;
-  /** Claims a row id for a line: the root import claims a free id, a retry a rejected one. */
-  claimRow(row: RowKey, retry: boolean): Promise<RowClaim>;
-  settleRow(row: RowKey, outcome: 'accepted' | 'rejected', reason: string): Promise<void>;
+  /**
+   * Claims row ids for lines, one claim per row in order: the root import claims a free id, a retry a
+   * rejected one. When two of the rows share an id, the first claims it and the later one is its
+   * duplicate; a line that claimed its id before (an earlier delivery) finds its own claim.
+   */
+  claimRows(rows: readonly RowKey[], retry: boolean): Promise<RowClaim[]>;
+  /** Records claimed rows' outcomes; a row whose line no longer holds the claim is an error. */
+  settleRows(rows: readonly RowSettlement[]): Promise<void>;
 }
 
 export interface ImportFiles {

@@ -1,0 +1,252 @@
+/** A chunk's rows: claimed together, booked a few at once, settled together. */
+import { LedgerError } from '../domain/errors.ts';
+import { type StreamRef, streamKey } from '../domain/events.ts';
+import {
+  type ImportRow,
+  isRowId,
+  type NumberedLine,
+  parseLine,
+  type RejectedRow,
+} from '../domain/imports.ts';
+import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
+import type { EventStore, LoadCache } from '../domain/ports.ts';
+import { TRANSFER } from '../domain/transfer.ts';
+import { createTransfer } from './commands.ts';
+import type { ChunkWorkerDeps } from './imports.ts';
+import { type ConflictRetryOptions, retryOnConflict } from './retry.ts';
+
+/** Lines claimed at once: one BatchGetItem and one transaction. */
+const CLAIM_SLICE = 100;
+
+export type RowResult =
+  | { readonly outcome: 'accepted' }
+  | { readonly outcome: 'rejected' | 'duplicate'; readonly report: RejectedRow };
+
+/** A line to book, or one refused before booking. */
+type ParsedLine = Exclude<ReturnType<typeof parseLine>, undefined>;
+
+const rowIdOf = (parsed: ParsedLine) => ('row' in parsed ? parsed.row.rowId : parsed.rowId);
+
+/**
+ * Books a chunk's lines: one claim per line with a row id (in one batch), then the rows this chunk's
+ * lines hold, `rowConcurrency` at a time (rows that share an account in file order), then their
+ * outcomes (in one batch). Results in line order; empty lines are skipped.
+ *
+ * Exactly once: a row's transfer id derives from (tenant, first import, row id), so booking it again
+ * (a re-delivered chunk, or a crash between booking and settling: the line still holds an unsettled
+ * claim) finds the transfer already there and counts it accepted. A settled claim is counted as it was
+ * settled, without booking.
+ */
+export async function bookLines(
+  deps: ChunkWorkerDeps,
+  job: ImportJob,
+  lines: readonly NumberedLine[],
+): Promise<RowResult[]> {
+  const header = job.header;
+  if (!header) throw new Error(`import ${job.importId} has no header yet`);
+  const parsed = lines.flatMap((line) => parseLine(line, header) ?? []);
+  const keyOf = (p: ParsedLine): RowKey => ({
+    tenantId: job.tenantId,
+    rootImportId: job.rootImportId,
+    importId: job.importId,
+    rowId: rowIdOf(p),
+    line: p.line,
+  });
+  // A line refused before booking claims its row id too (when it is one), so a retry may book it fixed.
+  const claiming = parsed.filter((p) => 'row' in p || isRowId(p.rowId));
+  const claimOf = sliceClaims(claiming, (slice) =>
+    deps.jobs.claimRows(slice.map(keyOf), job.retryOf !== null),
+  );
+  const settlements: RowSettlement[] = [];
+  const book = rowBooker(deps, job);
+  const results = await mapLimited(parsed, deps.rowConcurrency, async (p): Promise<RowResult> => {
+    const claim = await claimOf(p);
+    if (!('row' in p)) {
+      if (claim?.kind === 'new') settlements.push({ ...keyOf(p), outcome: 'rejected', reason: p.reason });
+      return { outcome: 'rejected', report: p };
+    }
+    const report = (reason: string): RejectedRow => ({
+      line: p.line,
+      rowId: p.row.rowId,
+      reason,
+      fields: p.fields,
+    });
+    const known = claim ? claimOutcome(job, claim, p.row.rowId, report) : undefined;
+    if (known) return known;
+    const refusal = await book(p.line, p.row);
+    settlements.push({
+      ...keyOf(p),
+      outcome: refusal === null ? 'accepted' : 'rejected',
+      reason: refusal ?? '',
+    });
+    return refusal === null ? { outcome: 'accepted' } : { outcome: 'rejected', report: report(refusal) };
+  });
+  await deps.jobs.settleRows(settlements);
+  return results;
+}
+
+/**
+ * Claims lines by slices of CLAIM_SLICE, in file order, each slice when the first of its lines is
+ * about to be booked and after the slices before it: within a chunk the first line of a row id
+ * claims it, and across chunks a line claims about when it is booked (see the README on duplicates).
+ */
+function sliceClaims<T>(
+  lines: readonly T[],
+  claim: (slice: readonly T[]) => Promise<RowClaim[]>,
+): (line: T) => Promise<RowClaim | undefined> {
+  const index = new Map(lines.map((line, i) => [line, i]));
+  const slices: Promise<RowClaim[]>[] = [];
+  const sliceAt = (k: number): Promise<RowClaim[]> => {
+    for (let next = slices.length; next <= k; next++) {
+      const before = slices[next - 1] ?? Promise.resolve([]);
+      const slice = lines.slice(next * CLAIM_SLICE, (next + 1) * CLAIM_SLICE);
+      slices.push(before.then(() => claim(slice)));
+    }
+    return slices[k] ?? Promise.resolve([]);
+  };
+  return async (line) => {
+    const i = index.get(line);
+    if (i === undefined) return undefined;
+    return (await sliceAt(Math.floor(i / CLAIM_SLICE)))[i % CLAIM_SLICE];
+  };
+}
+
+/** What a line's claim already decides; undefined when the line holds its row id and the row is to be booked. */
+function claimOutcome(
+  job: ImportJob,
+  claim: RowClaim,
+  rowId: string,
+  report: (reason: string) => RejectedRow,
+): RowResult | undefined {
+  switch (claim.kind) {
+    case 'new':
+      return undefined;
+    case 'duplicate': {
+      const where =
+        claim.importId === job.importId
+          ? `line ${claim.line}`
+          : `line ${claim.line} of import ${claim.importId}`;
+      return {
+        outcome: 'duplicate',
+        report: report(`duplicate: row_id ${rowId} is already used by ${where}`),
+      };
+    }
+    case 'not-rejected':
+      return {
+        outcome: 'rejected',
+        report: report(`row_id ${rowId} is not a rejected row of import ${job.rootImportId}`),
+      };
+    case 'settled':
+      return claim.outcome === 'accepted'
+        ? { outcome: 'accepted' }
+        : { outcome: 'rejected', report: report(claim.reason) };
+  }
+}
+
+/**
+ * Books one row as a transfer; answers null, or the rule that refused it (anything else throws). The
+ * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
+ * the events after it. A row's transfer stream is not read on its first attempt: a row is booked
+ * only once its line holds its id, so its transfer is almost always new; when it is not (a chunk
+ * delivered again after a crash), the append finds the stream moved and the retry reads it.
+ */
+function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
+  const cache: LoadCache | undefined = deps.retry.loadCache?.();
+  const retry: ConflictRetryOptions = cache ? { ...deps.retry, loadCache: () => cache } : deps.retry;
+  const unread = new Set<string>();
+  const events = skippingFirstRead(deps.ports.events, unread);
+  const ports = cache ? { ...deps.ports, events, loadCache: cache } : deps.ports;
+  const locks = new AccountLocks();
+  return async (line: number, row: ImportRow): Promise<string | null> => {
+    const ctx = {
+      tenantId: job.tenantId,
+      correlationId: job.importId,
+      causationId: `${job.importId}:${line}`,
+      actor: `import:${job.importId}`,
+    };
+    const id = deps.transferIdFor(job.tenantId, `import:${job.rootImportId}`, row.rowId);
+    const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id };
+    // Known from version 0 (no snapshot to read), and not read at all on the first attempt.
+    cache?.put(TRANSFER.reducerVersion, { stream, state: null, version: 0, snapshotVersion: 0 });
+    unread.add(streamKey(stream));
+    const input = {
+      id,
+      debitAccountId: row.fromAccount,
+      creditAccountId: row.toAccount,
+      amount: row.amount,
+      currency: row.currency,
+      reference: row.reference,
+    };
+    try {
+      await locks.run([row.fromAccount, row.toAccount], () =>
+        retryOnConflict(() => createTransfer(ports, ctx, input), retry),
+      );
+      return null;
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      return error.message;
+    } finally {
+      unread.delete(streamKey(stream));
+    }
+  };
+}
+
+/** The event store, except that the first read of a stream in `unread` finds no events (and forgets it). */
+function skippingFirstRead(store: EventStore, unread: Set<string>): EventStore {
+  const skip = (stream: StreamRef) => unread.delete(streamKey(stream));
+  const { readNewest } = store;
+  return {
+    readStream: (stream, from, to) =>
+      skip(stream) ? Promise.resolve([]) : store.readStream(stream, from, to),
+    ...(readNewest
+      ? {
+          readNewest: (stream, count, after) =>
+            skip(stream) ? Promise.resolve([]) : readNewest.call(store, stream, count, after),
+        }
+      : {}),
+    append: (writes) => store.append(writes),
+  };
+}
+
+/**
+ * Rows that share an account wait for each other (in file order): within a chunk they would only
+ * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
+ */
+class AccountLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  async run<R>(accounts: readonly string[], work: () => Promise<R>): Promise<R> {
+    const keys = [...new Set(accounts)];
+    const before = keys.map((k) => this.#tails.get(k) ?? Promise.resolve());
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const k of keys) this.#tails.set(k, mine);
+    try {
+      await Promise.all(before);
+      return await work();
+    } finally {
+      release();
+      for (const k of keys) if (this.#tails.get(k) === mine) this.#tails.delete(k);
+    }
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at once, results in input order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const runner = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+  return results;
+}

@@ -1,0 +1,273 @@
+/**
+ * A chunk's rows claimed and settled in batches (imports-row-claims.ts) and booked by imports-rows.ts,
+ * against DynamoDB Local: exactly once whatever is delivered twice or cut short.
+ */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoDbImportJobs } from '../../../lambdas/adapters/imports-dynamodb.ts';
+import { openAccount } from '../../../lambdas/application/commands.ts';
+import { type ChunkWorkerDeps, createImport } from '../../../lambdas/application/imports.ts';
+import { processChunk, validateUpload } from '../../../lambdas/application/imports-work.ts';
+import { loadAccount } from '../../../lambdas/application/repository.ts';
+import { newLoadCache } from '../../../lambdas/composition/ledger.ts';
+import type { ChunkJob, ImportFiles, RowKey } from '../../../lambdas/domain/imports-ports.ts';
+import { transferIdFor } from '../../../lambdas/shared/command-ids.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodb-local.ts';
+import { createImportsTable } from '../../support/imports-table.ts';
+import { ctx, inMemoryPorts, type TestPorts } from '../../support/in-memory-ports.ts';
+
+const TENANT = 'tenant-a';
+const TABLE = 'imports';
+let ddb: DynamoDbLocal;
+let jobs: DynamoDbImportJobs;
+let sequence = 0;
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal();
+  await createImportsTable(ddb.client, TABLE);
+
+  jobs = new DynamoDbImportJobs({ client: ddb.client, tableName: TABLE });
+});
+
+afterAll(async () => {
+  await ddb?.stop();
+});
+
+const freshImport = () => `imp_${++sequence}_${Date.now()}`;
+const key = (importId: string, rowId: string, line: number, rootImportId = importId): RowKey => ({
+  tenantId: TENANT,
+  rootImportId,
+  importId,
+  rowId,
+  line,
+});
+
+describe('row claims in batches', () => {
+  it('gives a row id to its first line in a batch; a later line with it is that line’s duplicate', async () => {
+    const imp = freshImport();
+    const claims = await jobs.claimRows(
+      [key(imp, 'r1', 2), key(imp, 'r2', 3), key(imp, 'r1', 4), key(imp, 'r1', 5)],
+      false,
+    );
+    expect(claims).toEqual([
+      { kind: 'new' },
+      { kind: 'new' },
+      { kind: 'duplicate', line: 2, importId: imp },
+      { kind: 'duplicate', line: 2, importId: imp },
+    ]);
+  });
+
+  it('finds a claim of an earlier delivery: its own line’s (unsettled, then settled) or another line’s', async () => {
+    const imp = freshImport();
+    const rows = [key(imp, 'a', 2), key(imp, 'b', 3), key(imp, 'c', 4)];
+    await jobs.claimRows(rows, false);
+    // Delivered again before settling (a crash): the lines still hold their ids, to be booked again.
+    expect(await jobs.claimRows(rows, false)).toEqual([{ kind: 'new' }, { kind: 'new' }, { kind: 'new' }]);
+    await jobs.settleRows([
+      { ...key(imp, 'a', 2), outcome: 'accepted', reason: '' },
+      { ...key(imp, 'b', 3), outcome: 'rejected', reason: 'insufficient funds' },
+    ]);
+    expect(await jobs.claimRows([...rows, key(imp, 'a', 9), key(imp, 'd', 10)], false)).toEqual([
+      { kind: 'settled', outcome: 'accepted', reason: '' },
+      { kind: 'settled', outcome: 'rejected', reason: 'insufficient funds' },
+      { kind: 'new' },
+      { kind: 'duplicate', line: 2, importId: imp },
+      { kind: 'new' },
+    ]);
+  });
+
+  it('loses a row id another chunk claims between its read and its write, and claims the rest', async () => {
+    const imp = freshImport();
+    const rows = Array.from({ length: 150 }, (_, i) => key(imp, `row${i}`, i + 2));
+    let injected = false;
+    ddb.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!injected && context.commandName === 'TransactWriteItemsCommand') {
+          injected = true;
+          await ddb.client.send(
+            new PutItemCommand({
+              TableName: TABLE,
+              Item: marshall({
+                pk: `${TENANT}#${imp}`,
+                sk: 'row#row7',
+                importId: imp,
+                line: 999,
+                state: 'claimed',
+                reason: '',
+              }),
+            }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'claimRaceInTest' },
+    );
+    try {
+      const claims = await jobs.claimRows(rows, false);
+      expect(injected).toBe(true);
+      expect(claims[7]).toEqual({ kind: 'duplicate', line: 999, importId: imp });
+      expect(claims.filter((c) => c.kind === 'new')).toHaveLength(149);
+      // What the batch claimed is stored as this import's lines.
+      expect(await jobs.claimRows(rows, false)).toEqual(claims);
+    } finally {
+      ddb.client.middlewareStack.remove('claimRaceInTest');
+    }
+  });
+
+  it('lets a retry claim only rows its root import rejected', async () => {
+    const root = freshImport();
+    await jobs.claimRows([key(root, 'ok', 2), key(root, 'bad', 3)], false);
+    await jobs.settleRows([
+      { ...key(root, 'ok', 2), outcome: 'accepted', reason: '' },
+      { ...key(root, 'bad', 3), outcome: 'rejected', reason: 'unknown account' },
+    ]);
+    const retry = freshImport();
+    const rows = [key(retry, 'bad', 2, root), key(retry, 'ok', 3, root), key(retry, 'never', 4, root)];
+    expect(await jobs.claimRows(rows, true)).toEqual([
+      { kind: 'new' },
+      { kind: 'duplicate', line: 2, importId: root },
+      { kind: 'not-rejected' },
+    ]);
+  });
+
+  it('refuses to settle a row whose id another line holds', async () => {
+    const imp = freshImport();
+    await jobs.claimRows([key(imp, 'x', 2)], false);
+    await expect(jobs.settleRows([{ ...key(imp, 'x', 3), outcome: 'accepted', reason: '' }])).rejects.toThrow(
+      /no longer claimed/,
+    );
+  });
+});
+
+/** Files in memory: the source and the error report parts. */
+class MemoryFiles implements ImportFiles {
+  readonly texts = new Map<string, string>();
+  uploadUrl = async (key: string) => `memory://${key}`;
+  downloadUrl = async (key: string) => `memory://${key}`;
+  read = async (key: string) => ({
+    etag: 'etag-1',
+    body: (async function* (text: string) {
+      yield new TextEncoder().encode(text);
+    })(this.texts.get(key) ?? ''),
+  });
+  readRange = async (key: string, range: { start: number; end: number }) =>
+    (this.texts.get(key) ?? '').slice(range.start, range.end);
+  write = async (key: string, text: string) => {
+    this.texts.set(key, text);
+  };
+  list = async (prefix: string) => [...this.texts.keys()].filter((k) => k.startsWith(prefix)).sort();
+  readText = async (key: string) => this.texts.get(key) ?? '';
+}
+
+interface Setup {
+  readonly deps: ChunkWorkerDeps;
+  readonly ports: TestPorts;
+  readonly message: ChunkJob;
+  readonly accounts: readonly string[];
+}
+
+/** An import in `processing` of one chunk holding `rows` (row id, from index, to index, amount). */
+type Row = readonly [id: string, from: number, to: number, amount: number];
+
+async function chunkOf(rows: readonly Row[]): Promise<Setup> {
+  const ports = inMemoryPorts();
+  const accounts: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const flags = { debitsMustNotExceedCredits: false };
+    accounts.push((await openAccount(ports, ctx(), { currency: 'USD', flags })).id);
+  }
+  const importId = freshImport();
+  const text = `row_id,from_account,to_account,amount,currency,reference\n${rows
+    .map(([id, from, to, amount]) => `${id},${accounts[from]},${accounts[to]},${amount},USD,`)
+    .join('\n')}\n`;
+  const sent: ChunkJob[] = [];
+  const deps: ChunkWorkerDeps = {
+    jobs,
+    files: new MemoryFiles(),
+    sendChunks: async (chunks) => {
+      sent.push(...chunks);
+    },
+    now: () => new Date(),
+    ports,
+    retry: { maxAttempts: 5, wait: async () => {}, loadCache: newLoadCache },
+    rowConcurrency: 8,
+    transferIdFor,
+  };
+  // The import as the API creates it, and its file split by the validator: one chunk.
+  const created = await createImport(deps, TENANT, importId);
+  await deps.files.write(created.sourceKey, text);
+  expect(await validateUpload(deps, created.sourceKey)).toMatchObject({ outcome: 'split', chunks: 1 });
+  const message = sent[0];
+  if (!message) throw new Error('no chunk was sent');
+  return { deps, ports, accounts, message };
+}
+
+const posted = async (ports: TestPorts, accountId: string) => {
+  const { state } = await loadAccount(ports, TENANT, accountId);
+  return { debits: state?.debitsPosted, credits: state?.creditsPosted };
+};
+const transferEvents = (ports: TestPorts) => ports.events.all().filter((e) => e.stream.type === 'transfer');
+
+describe('a chunk booked exactly once', () => {
+  it('counts a row booked before a crash (and not settled) as accepted on the next delivery, booking it once', async () => {
+    const { deps, ports, message, accounts } = await chunkOf([
+      ['p1', 0, 1, 100],
+      ['p2', 0, 2, 20],
+      ['p3', 1, 2, 3],
+    ]);
+    const crashing: ChunkWorkerDeps = {
+      ...deps,
+      jobs: new (class extends DynamoDbImportJobs {
+        override async settleRows(): Promise<void> {
+          throw new Error('the worker died before settling');
+        }
+      })({ client: ddb.client, tableName: TABLE }),
+    };
+    const reads = vi.spyOn(ports.events, 'readStream');
+    const transferReads = () => reads.mock.calls.filter(([stream]) => stream.type === 'transfer').length;
+    await expect(processChunk(crashing, message)).rejects.toThrow(/died/);
+    expect(transferEvents(ports)).toHaveLength(3);
+    // New rows: their transfers are not read before booking.
+    expect(transferReads()).toBe(0);
+    expect(await processChunk(deps, message)).toEqual({ accepted: 3, rejected: 0, duplicate: 0 });
+    expect(transferEvents(ports)).toHaveLength(3);
+    // Booked before: each append met the transfer, and its retry read it.
+    expect(transferReads()).toBe(3);
+    expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 120, credits: 0 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 23 });
+    const done = await jobs.get(TENANT, message.importId);
+    expect(done).toMatchObject({ status: 'done', accepted: 3, rejected: 0, duplicate: 0 });
+  });
+
+  it('books a chunk delivered twice at once and a duplicated row id once, and counts the chunk once', async () => {
+    const rows = Array.from({ length: 40 }, (_, i): Row => [`r${i}`, i % 3, (i + 1) % 3, 1 + i]);
+    const { deps, ports, message, accounts } = await chunkOf([...rows, ['r5', 2, 0, 999]]);
+    const snapshotReads = vi.spyOn(ports.snapshots, 'get');
+    const [first, second] = await Promise.all([processChunk(deps, message), processChunk(deps, message)]);
+    // One load cache per delivery: each account's snapshot is looked up once, not once per row.
+    expect(snapshotReads.mock.calls.length).toBeLessThanOrEqual(2 * accounts.length);
+    const counts = { accepted: 40, rejected: 0, duplicate: 1 };
+    expect(first).toEqual(counts);
+    expect(second).toEqual(counts);
+    expect(transferEvents(ports)).toHaveLength(40);
+    const sent = rows.filter(([, from]) => from === 0).reduce((sum, [, , , amount]) => sum + amount, 0);
+    expect((await posted(ports, accounts[0] ?? '')).debits).toBe(sent);
+    const done = await jobs.get(TENANT, message.importId);
+    expect(done).toMatchObject({ status: 'done', chunksDone: 1, accepted: 40, duplicate: 1 });
+    const report = deps.files instanceof MemoryFiles ? deps.files.texts.get(done?.errorReportKey ?? '') : '';
+    expect(report).toContain('42,duplicate: row_id r5 is already used by line 7');
+  });
+
+  it('gives a row id to its first line when the lines are claimed in different slices of the chunk', async () => {
+    const rows = Array.from({ length: 150 }, (_, i): Row => [`s${i}`, 0, 1, 1]);
+    const { deps, ports, message, accounts } = await chunkOf([
+      ...rows.slice(0, 140),
+      ['s0', 1, 2, 50],
+      ...rows.slice(140),
+    ]);
+    expect(await processChunk(deps, message)).toEqual({ accepted: 150, rejected: 0, duplicate: 1 });
+    expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 150, credits: 0 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 0 });
+  });
+});
