@@ -214,6 +214,15 @@ interface FunctionState {
   readonly all: Set<Environment>;
   busy: number;
   readonly waiting: (() => void)[];
+  /** Invocations started, and execution environments created for them (cold starts). */
+  invocations: number;
+  coldStarts: number;
+}
+
+/** What a function did since the pool started: invocations and cold starts (environments created). */
+export interface FunctionCounts {
+  readonly invocations: number;
+  readonly coldStarts: number;
 }
 
 /** Runs functions from their bundles, each environment in its own worker thread with its own `process.env`. */
@@ -230,7 +239,15 @@ export class LambdaPool {
 
   /** Adds a function; nothing starts until its first invocation. */
   register(spec: FunctionSpec): void {
-    this.#functions.set(spec.name, { spec, idle: [], all: new Set(), busy: 0, waiting: [] });
+    this.#functions.set(spec.name, {
+      spec,
+      idle: [],
+      all: new Set(),
+      busy: 0,
+      waiting: [],
+      invocations: 0,
+      coldStarts: 0,
+    });
   }
 
   /** The function with this name or ARN (qualifier ignored). */
@@ -261,6 +278,7 @@ export class LambdaPool {
     const cap = limit ?? this.#options.maxEnvironmentsPerFunction ?? 10;
     while (state.busy >= cap) await new Promise<void>((resolve) => state.waiting.push(resolve));
     state.busy++;
+    state.invocations++;
     try {
       return await this.#runOnce(state, event, sink);
     } finally {
@@ -274,6 +292,7 @@ export class LambdaPool {
     let environment = state.idle.pop();
     if (!environment || environment.dead) {
       environment = new Environment(spec, this.#options);
+      state.coldStarts++;
       state.all.add(environment);
       this.#environments.set(environment.id, environment);
       const initError = await environment.ready;
@@ -301,6 +320,15 @@ export class LambdaPool {
       state.idle.push(environment);
     }
     return result;
+  }
+
+  /** Invocations and cold starts per function name, of the functions invoked at least once. */
+  counts(): Record<string, FunctionCounts> {
+    const counts: Record<string, FunctionCounts> = {};
+    for (const [name, { invocations, coldStarts }] of this.#functions) {
+      if (invocations > 0) counts[name] = { invocations, coldStarts };
+    }
+    return counts;
   }
 
   /** Invocations running or waiting for an environment, over every function. */

@@ -3,11 +3,13 @@
 // Lambda worker thread) by owner, with the bundles' source maps applied, next to DynamoDB Local's CPU (java).
 // Usage:
 //   npm exec -- node --cpu-prof --cpu-prof-dir=/tmp/ledgerline-prof bench/support/load-profile.ts [clients] [ops]
+//   npm exec -- node --cpu-prof --cpu-prof-dir=<dir> bench/support/load-profile.ts --payments [inFlight] [ops] [pollMs]
 //   npm exec -- node bench/support/load-profile.ts --summarize /tmp/ledgerline-prof <ops> <window>
 // The first prints the CPU per op and the measured window (monotonic µs, as the profiles' timestamps); the second prints a table (ms per transfer by owner) as JSON.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCpu } from './cpu.ts';
+import { runPaymentsProfile } from './load-profile-payments.ts';
 import { type CpuProfile, summarizeProfiles } from './load-profile-summary.ts';
 import { startBenchRuntime } from './load-runtime.ts';
 import { progress } from './output.ts';
@@ -75,6 +77,8 @@ if (process.argv[2] === '--summarize') {
   process.stdout.write(
     `${JSON.stringify(summarizeProfiles(profiles, ops, { fromUs: from ?? 0, toUs: to ?? Number.POSITIVE_INFINITY }), null, 1)}\n`,
   );
+} else if (process.argv[2] === '--payments') {
+  await runPaymentsProfile(process.argv.slice(3));
 } else {
   const clients = Number(process.argv[2] ?? 16);
   const ops = Number(process.argv[3] ?? 400);

@@ -106,4 +106,14 @@ describe('LambdaPool', () => {
     const results = await Promise.all([1, 2, 3].map(() => pool.invoke('second', { sleepMs: 200 })));
     expect(results.every((r) => r.ok)).toBe(true);
   });
+
+  it('counts invocations and cold starts per function (an environment that timed out is replaced)', () => {
+    // first: 4 invocations in one warm environment; second: 1, then 3 at once (2 more environments);
+    // short: a timeout kills its environment, so the next invocation starts another.
+    expect(pool.counts()).toEqual({
+      first: { invocations: 4, coldStarts: 1 },
+      second: { invocations: 4, coldStarts: 3 },
+      short: { invocations: 2, coldStarts: 2 },
+    });
+  });
 });
