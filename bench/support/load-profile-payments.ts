@@ -58,7 +58,12 @@ export async function drivePayments(inFlight: number, ops: number, pollMs: numbe
       payers.push(id);
     }
     let turn = 0;
-    const pay = async (): Promise<void> => {
+    const errors: string[] = [];
+    const pay = () =>
+      payOnce().catch((error: unknown) => {
+        errors.push(String(error).slice(0, 200));
+      });
+    const payOnce = async (): Promise<void> => {
       const n = turn++;
       const payer = payers[n % payers.length] as string;
       const body = { payerAccountId: payer, merchantAccountId: merchant, amount: 1_000, currency: 'USD' };
@@ -80,6 +85,7 @@ export async function drivePayments(inFlight: number, ops: number, pollMs: numbe
     await Promise.all(Array.from({ length: inFlight }, pay));
     await new Promise((r) => setTimeout(r, 3_000));
     polls = 0;
+    errors.length = 0;
     const before = runtime.functionCounts();
     const stop = startCpu(runtime.childPids);
     const stopNode = startCpu();
@@ -110,6 +116,7 @@ export async function drivePayments(inFlight: number, ops: number, pollMs: numbe
       stackMsPerOp: Math.round(cpu.stackMs / ops),
       nodeMsPerOp: Math.round(node.stackMs / ops),
       pollsPerOp: Math.round((polls / ops) * 100) / 100,
+      errors,
       functionsPerOp: perPayment(before, runtime.functionCounts(), ops),
       window: `${fromUs}-${toUs}`,
     };

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionSpec, LambdaPool } from '../../../local/lambda-pool.ts';
+import {
+  ENVIRONMENTS_SWITCH,
+  environmentsPerFunction,
+  type FunctionSpec,
+  LambdaPool,
+} from '../../../local/lambda-pool.ts';
 
 const HANDLER = `
 let invocations = 0;
@@ -115,5 +120,32 @@ describe('LambdaPool', () => {
       second: { invocations: 4, coldStarts: 3 },
       short: { invocations: 2, coldStarts: 2 },
     });
+  });
+
+  it('runs at most the cap of environments per function and queues the rest', async () => {
+    const capped = new LambdaPool({
+      projectRoot: process.cwd(),
+      onLog: () => {},
+      maxEnvironmentsPerFunction: 2,
+    });
+    capped.register(spec('capped', {}));
+    try {
+      const results = await Promise.all([1, 2, 3, 4, 5].map(() => capped.invoke('capped', { sleepMs: 100 })));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(capped.counts()).toEqual({ capped: { invocations: 5, coldStarts: 2 } });
+    } finally {
+      await capped.stop();
+    }
+  });
+});
+
+describe('environments per function', () => {
+  it('are one more than the cores (2 … 10) unless set', () => {
+    expect(environmentsPerFunction(2, {})).toBe(3);
+    expect(environmentsPerFunction(1, {})).toBe(2);
+    expect(environmentsPerFunction(64, {})).toBe(10);
+    expect(environmentsPerFunction(2, { [ENVIRONMENTS_SWITCH]: '6' })).toBe(6);
+    expect(environmentsPerFunction(2, { [ENVIRONMENTS_SWITCH]: '50' })).toBe(10);
+    expect(environmentsPerFunction(2, { [ENVIRONMENTS_SWITCH]: 'lots' })).toBe(3);
   });
 });
