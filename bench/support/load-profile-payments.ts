@@ -4,7 +4,7 @@
 // threads and the bench's own HTTP client), invocations and cold starts by function, and the bench's polls.
 // Run under `--cpu-prof` through `load-profile.ts --payments`; the window it prints feeds `--summarize`.
 import type { LocalRuntime } from '../../local/runtime.ts';
-import { startCpu } from './cpu.ts';
+import { measureWindow } from './load-profile-window.ts';
 import { startBenchRuntime } from './load-runtime.ts';
 import { progress } from './output.ts';
 
@@ -87,25 +87,7 @@ export async function drivePayments(inFlight: number, ops: number, pollMs: numbe
     polls = 0;
     errors.length = 0;
     const before = runtime.functionCounts();
-    const stop = startCpu(runtime.childPids);
-    const stopNode = startCpu();
-    const fromUs = process.hrtime.bigint() / 1000n;
-    let started = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (started < ops) {
-          started++;
-          await pay();
-        }
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    // Let the projector, the relay and the notification worker finish: their work is part of a payment's price.
-    await new Promise((r) => setTimeout(r, 3_000));
-    const cpu = stop();
-    const node = stopNode();
-    const toUs = process.hrtime.bigint() / 1000n;
+    const { seconds, cpu, node, window } = await measureWindow(runtime.childPids, inFlight, ops, pay, 3_000);
     const result = {
       ops,
       inFlight,
@@ -118,7 +100,7 @@ export async function drivePayments(inFlight: number, ops: number, pollMs: numbe
       pollsPerOp: Math.round((polls / ops) * 100) / 100,
       errors,
       functionsPerOp: perPayment(before, runtime.functionCounts(), ops),
-      window: `${fromUs}-${toUs}`,
+      window,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
