@@ -10,7 +10,13 @@ import { loadStackAssembly } from './cloud-assembly.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb.ts';
 import { TemplateError } from './errors.ts';
 import { startPollers } from './event-source-pollers.ts';
-import { defaultLogSink, type FunctionSpec, type InvokeResult, type LogSink } from './lambda-pool.ts';
+import {
+  defaultLogSink,
+  type FunctionCounts,
+  type FunctionSpec,
+  type InvokeResult,
+  type LogSink,
+} from './lambda-pool.ts';
 import { stableId } from './naming.ts';
 import { provisionStack } from './provisioners/provision-stack.ts';
 import type { World } from './provisioners/provisioner.ts';
@@ -92,6 +98,8 @@ export interface LocalRuntime {
   readonly api: ApiModel | undefined;
   /** Invokes a function by logical id, name or ARN. */
   invoke(fn: string, event: unknown): Promise<InvokeResult>;
+  /** Invocations and cold starts so far, by function name (for benches and profiles). */
+  functionCounts(): Record<string, FunctionCounts>;
   /** Process ids of child processes (DynamoDB Local's java), for memory accounting. */
   readonly childPids: readonly number[];
   /** The faults injected so far (seed 0 and an empty log when chaos is off). */
@@ -320,6 +328,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       functions: pool.list(),
       api,
       invoke: (fn, event) => pool.invoke(refs[fn] ?? fn, event),
+      functionCounts: () => pool.counts(),
       childPids: dynamo?.pid ? [dynamo.pid] : [],
       chaos,
       async idle(timeoutMs) {

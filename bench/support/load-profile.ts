@@ -3,12 +3,14 @@
 // Lambda worker thread) by owner, with the bundles' source maps applied, next to DynamoDB Local's CPU (java).
 // Usage:
 //   npm exec -- node --cpu-prof --cpu-prof-dir=/tmp/ledgerline-prof bench/support/load-profile.ts [clients] [ops]
+//   npm exec -- node --cpu-prof --cpu-prof-dir=<dir> bench/support/load-profile.ts --payments [inFlight] [ops] [pollMs]
 //   npm exec -- node bench/support/load-profile.ts --summarize /tmp/ledgerline-prof <ops> <window>
 // The first prints the CPU per op and the measured window (monotonic µs, as the profiles' timestamps); the second prints a table (ms per transfer by owner) as JSON.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCpu } from './cpu.ts';
+import { runPaymentsProfile } from './load-profile-payments.ts';
 import { type CpuProfile, summarizeProfiles } from './load-profile-summary.ts';
+import { measureWindow } from './load-profile-window.ts';
 import { startBenchRuntime } from './load-runtime.ts';
 import { progress } from './output.ts';
 
@@ -38,27 +40,16 @@ async function drive(clients: number, ops: number): Promise<void> {
       call('/transfers', { debitAccountId: from, creditAccountId: to, amount: 1, currency: 'USD' });
     await Promise.all(pairs.map(transfer));
     await new Promise((r) => setTimeout(r, 2_000));
-    const stop = startCpu(runtime.childPids);
-    const stopNode = startCpu();
-    const fromUs = process.hrtime.bigint() / 1000n;
-    let started = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      pairs.map(async (pair) => {
-        while (started < ops) {
-          started++;
-          await transfer(pair);
-        }
-      }),
+    // The projector's catching up after the last answer is part of a transfer's price.
+    const { seconds, cpu, node, window } = await measureWindow(
+      runtime.childPids,
+      pairs.length,
+      ops,
+      (loop) => transfer(pairs[loop] as [string, string]),
+      2_000,
     );
-    // Let the projector catch up: its work is part of a transfer's price.
-    await new Promise((r) => setTimeout(r, 2_000));
-    const cpu = stop();
-    const node = stopNode();
-    const toUs = process.hrtime.bigint() / 1000n;
-    const seconds = (performance.now() - t0) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ ops, clients, seconds, machineMsPerOp: (cpu.machineMs ?? 0) / ops, stackMsPerOp: cpu.stackMs / ops, nodeMsPerOp: node.stackMs / ops, window: `${fromUs}-${toUs}` })}\n`,
+      `${JSON.stringify({ ops, clients, seconds, machineMsPerOp: (cpu.machineMs ?? 0) / ops, stackMsPerOp: cpu.stackMs / ops, nodeMsPerOp: node.stackMs / ops, window })}\n`,
     );
   } finally {
     await runtime.stop();
@@ -75,6 +66,8 @@ if (process.argv[2] === '--summarize') {
   process.stdout.write(
     `${JSON.stringify(summarizeProfiles(profiles, ops, { fromUs: from ?? 0, toUs: to ?? Number.POSITIVE_INFINITY }), null, 1)}\n`,
   );
+} else if (process.argv[2] === '--payments') {
+  await runPaymentsProfile(process.argv.slice(3));
 } else {
   const clients = Number(process.argv[2] ?? 16);
   const ops = Number(process.argv[3] ?? 400);

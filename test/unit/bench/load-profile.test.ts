@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuAgainstBaseline, readBaselineText } from '../../../bench/support/load-baseline.ts';
+import { perPayment } from '../../../bench/support/load-profile-payments.ts';
 import { type CpuProfile, ownerOf, summarizeProfiles } from '../../../bench/support/load-profile-summary.ts';
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
@@ -63,5 +64,23 @@ describe('load bench against a baseline', () => {
     expect(cpuAgainstBaseline(baseline, { machineMsPerOp: null, stackMsPerOp: 20 }).machineHalved).toBe(
       false,
     );
+  });
+});
+
+describe('payments profile', () => {
+  it('counts per payment what each function did in the window, without the stack prefix', () => {
+    const before = {
+      'Ledgerline-PostPayments': { invocations: 3, coldStarts: 1 },
+      Idle: { invocations: 2, coldStarts: 1 },
+    };
+    const after = {
+      'Ledgerline-PostPayments': { invocations: 13, coldStarts: 1 },
+      'Ledgerline-Projector': { invocations: 25, coldStarts: 2 },
+      Idle: { invocations: 2, coldStarts: 1 },
+    };
+    expect(perPayment(before, after, 10)).toEqual({
+      PostPayments: { invocations: 1, coldStarts: 0 },
+      Projector: { invocations: 2.5, coldStarts: 0.2 },
+    });
   });
 });

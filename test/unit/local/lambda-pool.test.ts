@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionSpec, LambdaPool } from '../../../local/lambda-pool.ts';
+import {
+  ENVIRONMENTS_SWITCH,
+  environmentsPerFunction,
+  type FunctionSpec,
+  LambdaPool,
+} from '../../../local/lambda-pool.ts';
 
 const HANDLER = `
 let invocations = 0;
@@ -105,5 +110,42 @@ describe('LambdaPool', () => {
   it('runs concurrent invocations in separate environments', async () => {
     const results = await Promise.all([1, 2, 3].map(() => pool.invoke('second', { sleepMs: 200 })));
     expect(results.every((r) => r.ok)).toBe(true);
+  });
+
+  it('counts invocations and cold starts per function (an environment that timed out is replaced)', () => {
+    // first: 4 invocations in one warm environment; second: 1, then 3 at once (2 more environments);
+    // short: a timeout kills its environment, so the next invocation starts another.
+    expect(pool.counts()).toEqual({
+      first: { invocations: 4, coldStarts: 1 },
+      second: { invocations: 4, coldStarts: 3 },
+      short: { invocations: 2, coldStarts: 2 },
+    });
+  });
+
+  it('runs at most the cap of environments per function and queues the rest', async () => {
+    const capped = new LambdaPool({
+      projectRoot: process.cwd(),
+      onLog: () => {},
+      maxEnvironmentsPerFunction: 2,
+    });
+    capped.register(spec('capped', {}));
+    try {
+      const results = await Promise.all([1, 2, 3, 4, 5].map(() => capped.invoke('capped', { sleepMs: 100 })));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(capped.counts()).toEqual({ capped: { invocations: 5, coldStarts: 2 } });
+    } finally {
+      await capped.stop();
+    }
+  });
+});
+
+describe('environments per function', () => {
+  it('are one more than the cores (2 … 10) unless set', () => {
+    expect(environmentsPerFunction(2, {})).toBe(3);
+    expect(environmentsPerFunction(1, {})).toBe(2);
+    expect(environmentsPerFunction(64, {})).toBe(10);
+    expect(environmentsPerFunction(2, { [ENVIRONMENTS_SWITCH]: '6' })).toBe(6);
+    expect(environmentsPerFunction(2, { [ENVIRONMENTS_SWITCH]: '50' })).toBe(10);
+    expect(environmentsPerFunction(2, { [ENVIRONMENTS_SWITCH]: 'lots' })).toBe(3);
   });
 });

@@ -1,5 +1,8 @@
 // The local runtime's side of observability: alarms evaluated from the EMF lines functions print, tracing
 // off, and the resource types the observability construct adds.
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { emfLine, emfMetrics, LEDGER_METRICS } from '../../../lambdas/shared/metrics.ts';
 import { alarmSpecsOf, LocalAlarms } from '../../../local/alarms.ts';
@@ -199,10 +202,51 @@ describe('the local provisioners', () => {
     withoutTracing(inner).provision(fn({ A: '1' }), ctx);
     withoutTracing(inner).provision(fn(), ctx);
     withoutTracing(inner).provision(fn({ POWERTOOLS_TRACE_ENABLED: 'true' }), ctx);
+    withoutTracing(inner).provision(fn({ AWS_XRAY_MANUAL_MODE: '' }), ctx);
+    const manual = { AWS_XRAY_MANUAL_MODE: 'true' };
     expect(seen).toEqual([
-      { Variables: { POWERTOOLS_TRACE_ENABLED: 'false', A: '1' } },
-      { Variables: { POWERTOOLS_TRACE_ENABLED: 'false' } },
+      { Variables: { ...manual, POWERTOOLS_TRACE_ENABLED: 'false', A: '1' } },
+      { Variables: { ...manual, POWERTOOLS_TRACE_ENABLED: 'false' } },
       { Variables: { POWERTOOLS_TRACE_ENABLED: 'true' } },
+      { Variables: { POWERTOOLS_TRACE_ENABLED: 'false', AWS_XRAY_MANUAL_MODE: '' } },
     ]);
+  });
+
+  it('start the X-Ray SDK without async hooks when tracing is off (every promise would pay for them)', async () => {
+    // A worker with the environment the provisioner gives a function imports the X-Ray SDK, as the Tracer does,
+    // and reports how many async hooks got enabled.
+    const enabledHooks = async (env: Record<string, string>) => {
+      const source = `
+        const hooks = require('node:async_hooks');
+        const create = hooks.createHook;
+        let enabled = 0;
+        hooks.createHook = (callbacks) => {
+          const hook = create(callbacks);
+          const enable = hook.enable.bind(hook);
+          hook.enable = () => { enabled++; return enable(); };
+          return hook;
+        };
+        require(${JSON.stringify(createRequire(import.meta.url).resolve('aws-xray-sdk-core'))});
+        require('node:worker_threads').parentPort.postMessage(enabled);`;
+      const worker = new Worker(source, { eval: true, env });
+      const [count] = await once(worker, 'message');
+      await worker.terminate();
+      return count as number;
+    };
+    let env: Record<string, string> = {};
+    withoutTracing({
+      properties: { allowed: ['Environment'] },
+      provision: (r) => {
+        const { Variables } = r.properties.Environment as { Variables: Record<string, string> };
+        env = Variables;
+        return { ref: 'fn', attributes: {} };
+      },
+    }).provision(
+      { logicalId: 'Fn', type: 'AWS::Lambda::Function', role: 'build', properties: {} },
+      {} as ProvisionContext,
+    );
+    expect(await enabledHooks(env)).toBe(0);
+    // What the SDK does by default (automatic mode): hooks on from its import.
+    expect(await enabledHooks({ POWERTOOLS_TRACE_ENABLED: 'false' })).toBeGreaterThan(0);
   });
 });
