@@ -6,7 +6,6 @@ import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket } from 'aws-cdk-
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.ts';
 import { ApiFunction } from './api-function.ts';
-import type { LedgerApi } from './ledger-api.ts';
 import { WorkQueue } from './queues.ts';
 import type { ReadModels } from './read-models.ts';
 import type { RouteSpec } from './routes.ts';
@@ -21,7 +20,6 @@ export const EXPORT_WORKER_TIMEOUT_SECONDS = 900;
 
 /** Properties of {@link Exports}. */
 export interface ExportsProps {
-  readonly api: LedgerApi;
   readonly readModels: ReadModels;
   /** The routes; those with `responseStreaming` (streamed by LedgerApi.addRoute) get the streaming timeout. */
   readonly routes: readonly RouteSpec[];

@@ -229,7 +229,6 @@ export class LedgerlineStack extends Stack {
     }
     this.functions = functions;
     this.exports = new Exports(this, 'Exports', {
-      api: this.api,
       readModels: this.readModels,
       routes,
       functionOf: (route) => functions.get(routeId(route))?.function,

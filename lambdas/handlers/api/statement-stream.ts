@@ -3,7 +3,14 @@ import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { periodStart, postingPages, STATEMENT_PAGE_SIZE } from '../../application/statement.ts';
 import type { ReadApiDeps } from '../../composition/read-api.ts';
-import { logger, parseQuery, pathIdOf, queryOf } from '../../shared/api.ts';
+import {
+  CORRELATION_HEADER,
+  correlationIdOf,
+  logger,
+  parseQuery,
+  pathIdOf,
+  queryOf,
+} from '../../shared/api.ts';
 import { CSV_HEADER, checksumLine, EMPTY_TOTALS, postingRecords } from '../../shared/csv.ts';
 import { problemResponse } from '../../shared/problems.ts';
 import { authorizedTenant } from '../../shared/tenant-context.ts';
@@ -50,6 +57,7 @@ export async function streamStatement(
       headers: {
         'content-type': 'text/csv; charset=utf-8; header=present',
         'content-disposition': `attachment; filename="statement-${accountId}.csv"`,
+        [CORRELATION_HEADER]: correlationIdOf(event),
       },
     });
     await writeChunk(out, CSV_HEADER);
@@ -64,7 +72,10 @@ export async function streamStatement(
     if (out) throw error;
     const problem = problemResponse(error, event.path);
     if (problem.statusCode >= 500) logger.error('Request failed', { error });
-    const headers = Object.fromEntries(Object.entries(problem.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    const headers = {
+      ...Object.fromEntries(Object.entries(problem.headers ?? {}).map(([k, v]) => [k, String(v)])),
+      [CORRELATION_HEADER]: correlationIdOf(event),
+    };
     open(responseStream, { statusCode: problem.statusCode, headers }).end(problem.body);
   }
 }

@@ -35,12 +35,18 @@ function history(count: number): { views: ReadModelQueries; reads: number[] } {
 }
 
 /** The tenant and its key's scopes come from the authorizer, as API Gateway passes them. */
-const event = (accountId: string, query: Record<string, string> | null, tenantId = 'tenant-a') =>
+const event = (
+  accountId: string,
+  query: Record<string, string> | null,
+  tenantId = 'tenant-a',
+  headers: Record<string, string> = {},
+) =>
   ({
     path: `/accounts/${accountId}/statement.csv`,
     pathParameters: { id: accountId },
     queryStringParameters: query,
-    requestContext: { authorizer: { tenantId, scopes: 'read' } },
+    headers,
+    requestContext: { authorizer: { tenantId, scopes: 'read' }, requestId: 'req-1' },
   }) as unknown as APIGatewayProxyEvent;
 
 async function run(views: ReadModelQueries, e: APIGatewayProxyEvent, pageSize?: number) {
@@ -87,7 +93,12 @@ describe('the streamed statement', () => {
   it('answers an unknown account with a problem before any CSV', async () => {
     const { views } = history(1);
     const { heads, text } = await run(views, event('acc_x', null));
-    expect(heads).toEqual([{ statusCode: 404, headers: { 'content-type': 'application/problem+json' } }]);
+    expect(heads).toEqual([
+      {
+        statusCode: 404,
+        headers: { 'content-type': 'application/problem+json', 'X-Correlation-Id': 'req-1' },
+      },
+    ]);
     expect(JSON.parse(text)).toMatchObject({ type: 'urn:ledgerline:problem:account-not-found', status: 404 });
   });
 
@@ -103,6 +114,16 @@ describe('the streamed statement', () => {
       expect(heads[0]?.statusCode).toBe(400);
       expect(JSON.parse(text)).toMatchObject({ type: 'urn:ledgerline:problem:validation-failed' });
     }
+  });
+
+  it("answers with the caller's correlation id, or the request id, on the CSV and on a problem", async () => {
+    const { views } = history(1);
+    const given = await run(views, event('acc_1', null, 'tenant-a', { 'x-correlation-id': 'corr-42' }));
+    expect(given.heads[0]?.headers['X-Correlation-Id']).toBe('corr-42');
+    const refused = await run(views, event('acc_x', null, 'tenant-a', { 'X-Correlation-Id': 'corr-43' }));
+    expect(refused.heads[0]?.headers['X-Correlation-Id']).toBe('corr-43');
+    const plain = await run(views, event('acc_1', null));
+    expect(plain.heads[0]?.headers['X-Correlation-Id']).toBe('req-1');
   });
 
   it('writes an empty statement (header and checksum) for a period without postings', async () => {
