@@ -2,13 +2,14 @@
 // (GET /accounts/{id}/transactions) and the checksum line.
 import { beforeAll, expect, inject, it } from 'vitest';
 import { parseChecksumLine } from '../../lambdas/shared/csv.ts';
-import { apiClient } from '../support/http-api.ts';
+import { apiClient, checkContract } from '../support/http-api.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { describeTarget } from './target.ts';
 
 const apiUrl = inject('apiUrl');
 const api = apiClient(apiUrl, inject('apiKey'));
 const other = apiClient(apiUrl, inject('secondApiKey'));
+checkContract(apiUrl);
 
 type Row = Record<string, string>;
 

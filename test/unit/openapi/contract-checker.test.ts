@@ -1,5 +1,6 @@
 // The integration suite's contract hook: responses are held to the OpenAPI document.
 import { describe, expect, it } from 'vitest';
+import { CSV_HEADER, checksumLine, EMPTY_TOTALS } from '../../../lambdas/shared/csv.ts';
 import { ContractChecker, contractFetch } from '../../support/http-api.ts';
 
 const checker = new ContractChecker();
@@ -48,6 +49,17 @@ describe('the contract checker', () => {
     );
     expect(checker.problem('GET', '/accounts/acct_1', 404, JSON_TYPE, JSON.stringify(notFound))).toMatch(
       /media type/,
+    );
+  });
+});
+
+describe('a body that is not JSON', () => {
+  it('holds a text/csv answer to its schema as text, not as JSON', () => {
+    const statement = '/accounts/acct_1/statement.csv';
+    const empty = `${CSV_HEADER}${checksumLine(EMPTY_TOTALS)}`;
+    expect(checker.problem('GET', statement, 200, 'text/csv; charset=utf-8', empty)).toBeNull();
+    expect(checker.problem('GET', statement, 200, 'text/csv', 'not,a,statement\r\n')).toMatch(
+      /does not match/,
     );
   });
 });
