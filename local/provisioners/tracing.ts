@@ -10,6 +10,8 @@ function record(value: unknown): Readonly<Record<string, unknown>> {
  * call. `TracingConfig: Active` is accepted. With tracing off, the X-Ray SDK (which the Tracer imports)
  * also starts in manual mode: in its default automatic mode it enables cls-hooked's async hooks at import,
  * and every promise then pays for init and destroy tracking (about a fifth of a saga task's Node CPU).
+ * In manual mode its Lambda init still tries to set a segment and logs an error stack for it at every
+ * cold start: `AWS_XRAY_CONTEXT_MISSING=IGNORE_ERROR` keeps that noise out of the function logs.
  */
 export function withoutTracing(functions: Provisioner | undefined): Provisioner {
   if (!functions) throw new Error('withoutTracing needs the function provisioner');
@@ -18,7 +20,10 @@ export function withoutTracing(functions: Provisioner | undefined): Provisioner 
     provision(r, ctx) {
       const environment = record(r.properties.Environment);
       const given = { POWERTOOLS_TRACE_ENABLED: 'false', ...record(environment.Variables) };
-      const manual = given.POWERTOOLS_TRACE_ENABLED === 'false' ? { AWS_XRAY_MANUAL_MODE: 'true' } : {};
+      const manual =
+        given.POWERTOOLS_TRACE_ENABLED === 'false'
+          ? { AWS_XRAY_MANUAL_MODE: 'true', AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR' }
+          : {};
       const variables = { ...manual, ...given };
       return functions.provision(
         { ...r, properties: { ...r.properties, Environment: { ...environment, Variables: variables } } },

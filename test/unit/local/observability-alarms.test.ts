@@ -203,12 +203,18 @@ describe('the local provisioners', () => {
     withoutTracing(inner).provision(fn(), ctx);
     withoutTracing(inner).provision(fn({ POWERTOOLS_TRACE_ENABLED: 'true' }), ctx);
     withoutTracing(inner).provision(fn({ AWS_XRAY_MANUAL_MODE: '' }), ctx);
-    const manual = { AWS_XRAY_MANUAL_MODE: 'true' };
+    const manual = { AWS_XRAY_MANUAL_MODE: 'true', AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR' };
     expect(seen).toEqual([
       { Variables: { ...manual, POWERTOOLS_TRACE_ENABLED: 'false', A: '1' } },
       { Variables: { ...manual, POWERTOOLS_TRACE_ENABLED: 'false' } },
       { Variables: { POWERTOOLS_TRACE_ENABLED: 'true' } },
-      { Variables: { POWERTOOLS_TRACE_ENABLED: 'false', AWS_XRAY_MANUAL_MODE: '' } },
+      {
+        Variables: {
+          AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+          POWERTOOLS_TRACE_ENABLED: 'false',
+          AWS_XRAY_MANUAL_MODE: '',
+        },
+      },
     ]);
   });
 
