@@ -67,6 +67,24 @@ export async function createSnapshotsTable(client: DynamoDBClient, tableName = '
   return tableName;
 }
 
+/** The key of most of the stack's tables: `pk` (S) + `sk` (S). */
+export const PK_SK_KEYS = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+} satisfies Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema'>;
+
+/** A `pk` + `sk` table (the imports table, the deliveries table, …). */
+export async function createPkSkTable(client: DynamoDBClient, tableName: string): Promise<string> {
+  await createTable(client, { TableName: tableName, ...PK_SK_KEYS });
+  return tableName;
+}
+
 async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   // DynamoDB Local creates tables synchronously: they are ACTIVE when the call returns.
   await client.send(new CreateTableCommand({ BillingMode: 'PAY_PER_REQUEST', ...input }));

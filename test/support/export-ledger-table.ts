@@ -9,6 +9,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { StoredEvent } from '../../lambdas/domain/events.ts';
 import { accountHistory, HISTORY_INDEXES } from '../../lambdas/domain/projections/account-history.ts';
+import { PK_SK_KEYS } from './dynamodb-local.ts';
 
 const INDEX = HISTORY_INDEXES.byTenantTime;
 
@@ -22,10 +23,7 @@ export async function createHistoryTable(client: DynamoDBClient, name: string): 
         AttributeName: name,
         AttributeType: 'S',
       })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
+      KeySchema: PK_SK_KEYS.KeySchema,
       GlobalSecondaryIndexes: [
         {
           IndexName: INDEX.name,

@@ -18,6 +18,7 @@ import {
   createEventsTable,
   createSnapshotsTable,
   type DynamoDbLocal,
+  PK_SK_KEYS,
   startDynamoDbLocal,
 } from './dynamodb-local.ts';
 
@@ -62,17 +63,7 @@ export async function startWorkerEnvironment(): Promise<WorkerEnvironment> {
   await table(ddb, { TableName: 'idempotency', ...hashKey('id') });
   await table(ddb, { TableName: 'inbox', ...hashKey('eventId') });
   await table(ddb, { TableName: 'endpoints', ...hashKey('pk') });
-  await table(ddb, {
-    TableName: 'deliveries',
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-  });
+  await table(ddb, { TableName: 'deliveries', ...PK_SK_KEYS });
   const inbound = sqs.createQueue({ logicalId: 'Inbound', name: 'inbound', properties: {} }).url;
   const notifications = sqs.createQueue({
     logicalId: 'Notifications',
