@@ -13,6 +13,7 @@ import type { EventStore, LoadCache } from '../domain/ports.ts';
 import { TRANSFER } from '../domain/transfer.ts';
 import { createTransfer, openTransferStep } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
+import { AccountLocks, mapLimited } from './imports-rows-order.ts';
 import { loadTransfer } from './repository.ts';
 import { type ConflictRetryOptions, retryOnConflict } from './retry.ts';
 import { LedgerWork } from './unit-of-work.ts';
@@ -245,6 +246,13 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
     // Events are stamped with the context as it is when recorded: each row's carries its own line.
     const ctx = { ...contextOf(rows[0]?.line ?? 0) };
     const work = new LedgerWork(ports, ctx);
+    // Load the legs of the rows that likely fit at once (deciding them one by one would wait on each).
+    await Promise.allSettled(
+      likelyFit(rows).flatMap(({ row }) => {
+        const { id, debitAccountId: debit, creditAccountId: credit, currency } = inputOf(row);
+        return [work.leg(debit, 'debit', id, currency), work.leg(credit, 'credit', id, currency)];
+      }),
+    );
     const outcomes: (string | null | 'exists')[] = [];
     for (const { line, row } of rows) {
       if (outcomes.length >= BATCH_ROWS) break;
@@ -285,6 +293,18 @@ async function transactionItems(work: LedgerWork): Promise<number> {
   return changes.reduce((n, c) => n + c.write.events.length + (c.write.expectedVersion > 0 ? 1 : 0), 0);
 }
 
+/** The first rows (up to BATCH_ROWS) that fit one transaction if each account is one stream. */
+function likelyFit(rows: readonly BatchRow[]): readonly BatchRow[] {
+  const accounts = new Set<string>();
+  let n = 0;
+  for (const { row } of rows.slice(0, BATCH_ROWS)) {
+    accounts.add(row.fromAccount).add(row.toAccount);
+    if (n + 1 + 2 * accounts.size > MAX_TRANSACTION_ITEMS) break;
+    n++;
+  }
+  return rows.slice(0, n);
+}
+
 function unreachable(): never {
   throw new Error('unreachable');
 }
@@ -304,47 +324,4 @@ function skippingFirstRead(store: EventStore, unread: Set<string>): EventStore {
       : {}),
     append: (writes) => store.append(writes),
   };
-}
-
-/**
- * Rows that share an account wait for each other (in file order): within a chunk they would only
- * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
- */
-class AccountLocks {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  async run<R>(accounts: readonly string[], work: () => Promise<R>): Promise<R> {
-    const keys = [...new Set(accounts)];
-    const before = keys.map((k) => this.#tails.get(k) ?? Promise.resolve());
-    let release = () => {};
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    for (const k of keys) this.#tails.set(k, mine);
-    try {
-      await Promise.all(before);
-      return await work();
-    } finally {
-      release();
-      for (const k of keys) if (this.#tails.get(k) === mine) this.#tails.delete(k);
-    }
-  }
-}
-
-/** Runs `work` over `items` with at most `limit` at once, results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const runner = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-  return results;
 }

@@ -208,6 +208,15 @@ const posted = async (ports: TestPorts, accountId: string) => {
   const { state } = await loadAccount(ports, TENANT, accountId);
   return { debits: state?.debitsPosted, credits: state?.creditsPosted };
 };
+/** The worker, dying after booking and before settling its rows. */
+const crashingSettle = (deps: ChunkWorkerDeps): ChunkWorkerDeps => ({
+  ...deps,
+  jobs: new (class extends DynamoDbImportJobs {
+    override async settleRows(): Promise<void> {
+      throw new Error('the worker died before settling');
+    }
+  })({ client: ddb.client, tableName: TABLE }),
+});
 const transferEvents = (ports: TestPorts) => ports.events.all().filter((e) => e.stream.type === 'transfer');
 
 describe('a chunk booked exactly once', () => {
@@ -217,14 +226,7 @@ describe('a chunk booked exactly once', () => {
       ['p2', 0, 2, 20],
       ['p3', 1, 2, 3],
     ]);
-    const crashing: ChunkWorkerDeps = {
-      ...deps,
-      jobs: new (class extends DynamoDbImportJobs {
-        override async settleRows(): Promise<void> {
-          throw new Error('the worker died before settling');
-        }
-      })({ client: ddb.client, tableName: TABLE }),
-    };
+    const crashing = crashingSettle(deps);
     const reads = vi.spyOn(ports.events, 'readStream');
     const transferReads = () => reads.mock.calls.filter(([stream]) => stream.type === 'transfer').length;
     await expect(processChunk(crashing, message)).rejects.toThrow(/died/);
@@ -274,15 +276,6 @@ describe('a chunk booked exactly once', () => {
 });
 
 describe('rows booked several per transaction', () => {
-  const crashingSettle = (deps: ChunkWorkerDeps): ChunkWorkerDeps => ({
-    ...deps,
-    jobs: new (class extends DynamoDbImportJobs {
-      override async settleRows(): Promise<void> {
-        throw new Error('the worker died before settling');
-      }
-    })({ client: ddb.client, tableName: TABLE }),
-  });
-
   it('books a batch in one transaction, rejecting a refused row in the middle and booking the others', async () => {
     const { deps, ports, message, accounts } = await chunkOf(
       [
