@@ -171,10 +171,10 @@ interface Setup {
 type Row = readonly [id: string, from: number, to: number, amount: number];
 
 /** `limited`: the accounts (by index) that cannot go below zero; the others can. */
-async function chunkOf(rows: readonly Row[], limited: readonly number[] = []): Promise<Setup> {
+async function chunkOf(rows: readonly Row[], limited: readonly number[] = [], count = 3): Promise<Setup> {
   const ports = inMemoryPorts();
   const accounts: string[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < count; i++) {
     const flags = { debitsMustNotExceedCredits: limited.includes(i) };
     accounts.push((await openAccount(ports, ctx(), { currency: 'USD', flags })).id);
   }
@@ -295,6 +295,20 @@ describe('rows booked several per transaction', () => {
     const done = await jobs.get(TENANT, message.importId);
     const report = deps.files instanceof MemoryFiles ? deps.files.texts.get(done?.errorReportKey ?? '') : '';
     expect(report).toMatch(/^3,"Account \S+ has 100 available, 500 requested",b,/m);
+  });
+
+  it('caps a batch by the items of one transaction, not only by rows', async () => {
+    // 25 rows of distinct accounts: 5 items each (the transfer; per leg an event and a version check).
+    const rows = Array.from({ length: 25 }, (_, i): Row => [`x${i}`, 2 * i, 2 * i + 1, 1]);
+    const { deps, ports, message } = await chunkOf(rows, [], 50);
+    const items: number[] = [];
+    const append = ports.events.append.bind(ports.events);
+    vi.spyOn(ports.events, 'append').mockImplementation(async (writes) => {
+      items.push(writes.reduce((n, w) => n + w.events.length + (w.expectedVersion > 0 ? 1 : 0), 0));
+      return append(writes);
+    });
+    expect(await processChunk(deps, message)).toEqual({ accepted: 25, rejected: 0, duplicate: 0 });
+    expect(items).toEqual([100, 25]);
   });
 
   it('decides rows moving money through one limited account in file order, in one transaction', async () => {
