@@ -11,12 +11,24 @@ import {
 import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
 import type { EventStore, LoadCache } from '../domain/ports.ts';
 import { TRANSFER } from '../domain/transfer.ts';
-import { createTransfer } from './commands.ts';
+import { createTransfer, openTransferStep } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
+import { AccountLocks, mapLimited } from './imports-rows-order.ts';
+import { loadTransfer } from './repository.ts';
 import { type ConflictRetryOptions, retryOnConflict } from './retry.ts';
+import { LedgerWork } from './unit-of-work.ts';
 
 /** Lines claimed at once: one BatchGetItem and one transaction. */
 const CLAIM_SLICE = 100;
+/** Rows booked in one unit of work, at most (fewer when their items would not fit one transaction). */
+const BATCH_ROWS = 25;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+const MAX_TRANSACTION_ITEMS = 100;
+/**
+ * The most items one row adds to a transaction: its transfer's event, and on each leg its event plus
+ * either a version check (a stream that exists) or a system shard's opening event.
+ */
+const ROW_ITEMS = 5;
 
 export type RowResult =
   | { readonly outcome: 'accepted' }
@@ -58,12 +70,36 @@ export async function bookLines(
     deps.jobs.claimRows(slice.map(keyOf), job.retryOf !== null),
   );
   const settlements: RowSettlement[] = [];
-  const book = rowBooker(deps, job);
-  const results = await mapLimited(parsed, deps.rowConcurrency, async (p): Promise<RowResult> => {
+  const booker = rowBooker(deps, job);
+  const results: RowResult[] = new Array(parsed.length);
+  /** Rows whose lines hold their ids, waiting to be booked in a batch, in file order. */
+  const pending: (BatchRow & {
+    readonly index: number;
+    readonly p: ParsedLine;
+    readonly report: (reason: string) => RejectedRow;
+  })[] = [];
+  const drain = async (all: boolean) => {
+    while (pending.length >= BATCH_ROWS || (all && pending.length > 0)) {
+      const refusals = await booker.batch(pending);
+      for (const [k, refusal] of refusals.entries()) {
+        const { index, p, report } = pending[k] ?? unreachable();
+        settlements.push({
+          ...keyOf(p),
+          outcome: refusal === null ? 'accepted' : 'rejected',
+          reason: refusal ?? '',
+        });
+        results[index] =
+          refusal === null ? { outcome: 'accepted' } : { outcome: 'rejected', report: report(refusal) };
+      }
+      pending.splice(0, refusals.length);
+    }
+  };
+  for (const [index, p] of parsed.entries()) {
     const claim = await claimOf(p);
     if (!('row' in p)) {
       if (claim?.kind === 'new') settlements.push({ ...keyOf(p), outcome: 'rejected', reason: p.reason });
-      return { outcome: 'rejected', report: p };
+      results[index] = { outcome: 'rejected', report: p };
+      continue;
     }
     const report = (reason: string): RejectedRow => ({
       line: p.line,
@@ -72,15 +108,11 @@ export async function bookLines(
       fields: p.fields,
     });
     const known = claim ? claimOutcome(job, claim, p.row.rowId, report) : undefined;
-    if (known) return known;
-    const refusal = await book(p.line, p.row);
-    settlements.push({
-      ...keyOf(p),
-      outcome: refusal === null ? 'accepted' : 'rejected',
-      reason: refusal ?? '',
-    });
-    return refusal === null ? { outcome: 'accepted' } : { outcome: 'rejected', report: report(refusal) };
-  });
+    if (known) results[index] = known;
+    else pending.push({ index, p, report, line: p.line, row: p.row });
+    await drain(false);
+  }
+  await drain(true);
   await deps.jobs.settleRows(settlements);
   return results;
 }
@@ -143,12 +175,20 @@ function claimOutcome(
   }
 }
 
+/** A row to book, with its line. */
+interface BatchRow {
+  readonly line: number;
+  readonly row: ImportRow;
+}
+
 /**
- * Books one row as a transfer; answers null, or the rule that refused it (anything else throws). The
+ * Books rows one at a time (`one`, each its own command, retried on conflicts) or several in one
+ * transaction (`batch`); both answer null, or the rule that refused a row (anything else throws). The
  * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
  * the events after it. A row's transfer stream is not read on its first attempt: a row is booked
  * only once its line holds its id, so its transfer is almost always new; when it is not (a chunk
- * delivered again after a crash), the append finds the stream moved and the retry reads it.
+ * delivered again after a crash), the append finds the stream moved and the row is booked on its own,
+ * whose retry reads it.
  */
 function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   const cache: LoadCache | undefined = deps.retry.loadCache?.();
@@ -157,38 +197,116 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   const events = skippingFirstRead(deps.ports.events, unread);
   const ports = cache ? { ...deps.ports, events, loadCache: cache } : deps.ports;
   const locks = new AccountLocks();
-  return async (line: number, row: ImportRow): Promise<string | null> => {
-    const ctx = {
-      tenantId: job.tenantId,
-      correlationId: job.importId,
-      causationId: `${job.importId}:${line}`,
-      actor: `import:${job.importId}`,
-    };
-    const id = deps.transferIdFor(job.tenantId, `import:${job.rootImportId}`, row.rowId);
-    const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id };
+  const contextOf = (line: number) => ({
+    tenantId: job.tenantId,
+    correlationId: job.importId,
+    causationId: `${job.importId}:${line}`,
+    actor: `import:${job.importId}`,
+  });
+  const inputOf = (row: ImportRow) => ({
+    id: deps.transferIdFor(job.tenantId, `import:${job.rootImportId}`, row.rowId),
+    debitAccountId: row.fromAccount,
+    creditAccountId: row.toAccount,
+    amount: row.amount,
+    currency: row.currency,
+    reference: row.reference,
+  });
+  const refusalOf = (error: unknown): string => {
+    if (!(error instanceof LedgerError)) throw error;
+    return error.message;
+  };
+
+  const one = async ({ line, row }: BatchRow): Promise<string | null> => {
+    const input = inputOf(row);
+    const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id: input.id };
     // Known from version 0 (no snapshot to read), and not read at all on the first attempt.
     cache?.put(TRANSFER.reducerVersion, { stream, state: null, version: 0, snapshotVersion: 0 });
     unread.add(streamKey(stream));
-    const input = {
-      id,
-      debitAccountId: row.fromAccount,
-      creditAccountId: row.toAccount,
-      amount: row.amount,
-      currency: row.currency,
-      reference: row.reference,
-    };
     try {
       await locks.run([row.fromAccount, row.toAccount], () =>
-        retryOnConflict(() => createTransfer(ports, ctx, input), retry),
+        retryOnConflict(() => createTransfer(ports, contextOf(line), input), retry),
       );
       return null;
     } catch (error) {
-      if (!(error instanceof LedgerError)) throw error;
-      return error.message;
+      return refusalOf(error);
     } finally {
       unread.delete(streamKey(stream));
     }
   };
+
+  /**
+   * Books the first rows of `rows` (up to BATCH_ROWS, and as many as fit one transaction's items) in
+   * one unit of work: each decided in file order on the states the rows before it left, one commit.
+   * Answers the outcomes of the rows it took. A refused row records nothing; when its transfer exists
+   * (booked by an earlier delivery) it is booked on its own, which finds it. When the commit fails (a
+   * conflict: another writer moved a leg, or a transfer exists; or anything else), each row taken is
+   * booked on its own: that path is exactly once on the derived transfer ids.
+   */
+  const batch = async (rows: readonly BatchRow[]): Promise<(string | null)[]> => {
+    // Events are stamped with the context as it is when recorded: each row's carries its own line.
+    const ctx = { ...contextOf(rows[0]?.line ?? 0) };
+    const work = new LedgerWork(ports, ctx);
+    // Load the legs of the rows that likely fit at once (deciding them one by one would wait on each).
+    await Promise.allSettled(
+      likelyFit(rows).flatMap(({ row }) => {
+        const { id, debitAccountId: debit, creditAccountId: credit, currency } = inputOf(row);
+        return [work.leg(debit, 'debit', id, currency), work.leg(credit, 'credit', id, currency)];
+      }),
+    );
+    const outcomes: (string | null | 'exists')[] = [];
+    for (const { line, row } of rows) {
+      if (outcomes.length >= BATCH_ROWS) break;
+      if (outcomes.length > 0 && (await transactionItems(work)) + ROW_ITEMS > MAX_TRANSACTION_ITEMS) break;
+      ctx.causationId = contextOf(line).causationId;
+      const input = inputOf(row);
+      await work.newTransfer(input.id);
+      try {
+        await openTransferStep(work, input);
+        outcomes.push(null);
+      } catch (error) {
+        const refusal = refusalOf(error);
+        const exists = (await loadTransfer(ports, job.tenantId, input.id)).state !== null;
+        outcomes.push(exists ? 'exists' : refusal);
+      }
+    }
+    const taken = rows.slice(0, outcomes.length);
+    try {
+      await work.commit();
+    } catch {
+      return mapLimited(taken, deps.rowConcurrency, one);
+    }
+    const results: (string | null)[] = [];
+    for (const [k, outcome] of outcomes.entries()) {
+      results.push(outcome === 'exists' ? await one(taken[k] ?? unreachable()) : outcome);
+    }
+    return results;
+  };
+  return { one, batch };
+}
+
+/**
+ * The items the work's commit writes in one TransactWriteItems: each event, and a version check per
+ * stream that existed (as the DynamoDB event store builds it).
+ */
+async function transactionItems(work: LedgerWork): Promise<number> {
+  const changes = await work.changes();
+  return changes.reduce((n, c) => n + c.write.events.length + (c.write.expectedVersion > 0 ? 1 : 0), 0);
+}
+
+/** The first rows (up to BATCH_ROWS) that fit one transaction if each account is one stream. */
+function likelyFit(rows: readonly BatchRow[]): readonly BatchRow[] {
+  const accounts = new Set<string>();
+  let n = 0;
+  for (const { row } of rows.slice(0, BATCH_ROWS)) {
+    accounts.add(row.fromAccount).add(row.toAccount);
+    if (n + 1 + 2 * accounts.size > MAX_TRANSACTION_ITEMS) break;
+    n++;
+  }
+  return rows.slice(0, n);
+}
+
+function unreachable(): never {
+  throw new Error('unreachable');
 }
 
 /** The event store, except that the first read of a stream in `unread` finds no events (and forgets it). */
@@ -206,47 +324,4 @@ function skippingFirstRead(store: EventStore, unread: Set<string>): EventStore {
       : {}),
     append: (writes) => store.append(writes),
   };
-}
-
-/**
- * Rows that share an account wait for each other (in file order): within a chunk they would only
- * race on the account's stream and spend conflict retries; rows of distinct accounts run at once.
- */
-class AccountLocks {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  async run<R>(accounts: readonly string[], work: () => Promise<R>): Promise<R> {
-    const keys = [...new Set(accounts)];
-    const before = keys.map((k) => this.#tails.get(k) ?? Promise.resolve());
-    let release = () => {};
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    for (const k of keys) this.#tails.set(k, mine);
-    try {
-      await Promise.all(before);
-      return await work();
-    } finally {
-      release();
-      for (const k of keys) if (this.#tails.get(k) === mine) this.#tails.delete(k);
-    }
-  }
-}
-
-/** Runs `work` over `items` with at most `limit` at once, results in input order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const runner = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-  return results;
 }

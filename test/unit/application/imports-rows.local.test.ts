@@ -6,7 +6,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbImportJobs } from '../../../lambdas/adapters/imports-dynamodb.ts';
-import { openAccount } from '../../../lambdas/application/commands.ts';
+import { createTransfer, openAccount } from '../../../lambdas/application/commands.ts';
 import { type ChunkWorkerDeps, createImport } from '../../../lambdas/application/imports.ts';
 import { processChunk, validateUpload } from '../../../lambdas/application/imports-work.ts';
 import { loadAccount } from '../../../lambdas/application/repository.ts';
@@ -170,11 +170,12 @@ interface Setup {
 /** An import in `processing` of one chunk holding `rows` (row id, from index, to index, amount). */
 type Row = readonly [id: string, from: number, to: number, amount: number];
 
-async function chunkOf(rows: readonly Row[]): Promise<Setup> {
+/** `limited`: the accounts (by index) that cannot go below zero; the others can. */
+async function chunkOf(rows: readonly Row[], limited: readonly number[] = [], count = 3): Promise<Setup> {
   const ports = inMemoryPorts();
   const accounts: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const flags = { debitsMustNotExceedCredits: false };
+  for (let i = 0; i < count; i++) {
+    const flags = { debitsMustNotExceedCredits: limited.includes(i) };
     accounts.push((await openAccount(ports, ctx(), { currency: 'USD', flags })).id);
   }
   const importId = freshImport();
@@ -207,6 +208,15 @@ const posted = async (ports: TestPorts, accountId: string) => {
   const { state } = await loadAccount(ports, TENANT, accountId);
   return { debits: state?.debitsPosted, credits: state?.creditsPosted };
 };
+/** The worker, dying after booking and before settling its rows. */
+const crashingSettle = (deps: ChunkWorkerDeps): ChunkWorkerDeps => ({
+  ...deps,
+  jobs: new (class extends DynamoDbImportJobs {
+    override async settleRows(): Promise<void> {
+      throw new Error('the worker died before settling');
+    }
+  })({ client: ddb.client, tableName: TABLE }),
+});
 const transferEvents = (ports: TestPorts) => ports.events.all().filter((e) => e.stream.type === 'transfer');
 
 describe('a chunk booked exactly once', () => {
@@ -216,14 +226,7 @@ describe('a chunk booked exactly once', () => {
       ['p2', 0, 2, 20],
       ['p3', 1, 2, 3],
     ]);
-    const crashing: ChunkWorkerDeps = {
-      ...deps,
-      jobs: new (class extends DynamoDbImportJobs {
-        override async settleRows(): Promise<void> {
-          throw new Error('the worker died before settling');
-        }
-      })({ client: ddb.client, tableName: TABLE }),
-    };
+    const crashing = crashingSettle(deps);
     const reads = vi.spyOn(ports.events, 'readStream');
     const transferReads = () => reads.mock.calls.filter(([stream]) => stream.type === 'transfer').length;
     await expect(processChunk(crashing, message)).rejects.toThrow(/died/);
@@ -269,5 +272,117 @@ describe('a chunk booked exactly once', () => {
     expect(await processChunk(deps, message)).toEqual({ accepted: 150, rejected: 0, duplicate: 1 });
     expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 150, credits: 0 });
     expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 0 });
+  });
+});
+
+describe('rows booked several per transaction', () => {
+  it('books a batch in one transaction, rejecting a refused row in the middle and booking the others', async () => {
+    const { deps, ports, message, accounts } = await chunkOf(
+      [
+        ['a', 0, 1, 100],
+        ['b', 1, 2, 500],
+        ['c', 0, 2, 7],
+        ['d', 1, 2, 60],
+      ],
+      [1],
+    );
+    const before = ports.events.appendCalls;
+    expect(await processChunk(deps, message)).toEqual({ accepted: 3, rejected: 1, duplicate: 0 });
+    expect(ports.events.appendCalls - before).toBe(1);
+    expect(transferEvents(ports)).toHaveLength(3);
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 60, credits: 100 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 67 });
+    const done = await jobs.get(TENANT, message.importId);
+    const report = deps.files instanceof MemoryFiles ? deps.files.texts.get(done?.errorReportKey ?? '') : '';
+    expect(report).toMatch(/^3,"Account \S+ has 100 available, 500 requested",b,/m);
+  });
+
+  it('caps a batch by the items of one transaction, not only by rows', async () => {
+    // 25 rows of distinct accounts: 5 items each (the transfer; per leg an event and a version check).
+    const rows = Array.from({ length: 25 }, (_, i): Row => [`x${i}`, 2 * i, 2 * i + 1, 1]);
+    const { deps, ports, message } = await chunkOf(rows, [], 50);
+    const items: number[] = [];
+    const append = ports.events.append.bind(ports.events);
+    vi.spyOn(ports.events, 'append').mockImplementation(async (writes) => {
+      items.push(writes.reduce((n, w) => n + w.events.length + (w.expectedVersion > 0 ? 1 : 0), 0));
+      return append(writes);
+    });
+    expect(await processChunk(deps, message)).toEqual({ accepted: 25, rejected: 0, duplicate: 0 });
+    expect(items).toEqual([100, 25]);
+  });
+
+  it('decides rows moving money through one limited account in file order, in one transaction', async () => {
+    const { deps, ports, message, accounts } = await chunkOf(
+      [
+        ['in', 0, 1, 100],
+        ['o1', 1, 2, 70],
+        ['o2', 1, 2, 40],
+        ['o3', 1, 2, 30],
+        ['o4', 1, 0, 1],
+      ],
+      [1],
+    );
+    const before = ports.events.appendCalls;
+    expect(await processChunk(deps, message)).toEqual({ accepted: 3, rejected: 2, duplicate: 0 });
+    expect(ports.events.appendCalls - before).toBe(1);
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 100, credits: 100 });
+  });
+
+  it('counts a row booked by an earlier delivery as accepted when deciding it again would refuse it', async () => {
+    const { deps, ports, message, accounts } = await chunkOf([['y', 1, 2, 100]], [1]);
+    await createTransfer(ports, ctx(), {
+      debitAccountId: accounts[0] ?? '',
+      creditAccountId: accounts[1] ?? '',
+      amount: 100,
+      currency: 'USD',
+    });
+    await expect(processChunk(crashingSettle(deps), message)).rejects.toThrow(/died/);
+    // Delivered again: the account holds nothing now, but its row was booked.
+    expect(await processChunk(deps, message)).toEqual({ accepted: 1, rejected: 0, duplicate: 0 });
+    expect(transferEvents(ports)).toHaveLength(2);
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 100, credits: 100 });
+  });
+
+  it('books a re-delivered batch nothing twice (its transaction meets the transfers, each row finds its own)', async () => {
+    const rows = Array.from({ length: 30 }, (_, i): Row => [`d${i}`, i % 3, (i + 1) % 3, 1 + i]);
+    const { deps, ports, message, accounts } = await chunkOf(rows);
+    await expect(processChunk(crashingSettle(deps), message)).rejects.toThrow(/died/);
+    const booked = await Promise.all(accounts.map((a) => posted(ports, a)));
+    expect(await processChunk(deps, message)).toEqual({ accepted: 30, rejected: 0, duplicate: 0 });
+    expect(transferEvents(ports)).toHaveLength(30);
+    expect(await Promise.all(accounts.map((a) => posted(ports, a)))).toEqual(booked);
+    const sent = rows.filter(([, from]) => from === 0).reduce((sum, [, , , amount]) => sum + amount, 0);
+    expect(booked[0]?.debits).toBe(sent);
+  });
+
+  it('falls back to booking each row on its own when another writer moves a leg before the commit', async () => {
+    const { deps, ports, message, accounts } = await chunkOf(
+      [
+        ['f1', 0, 1, 50],
+        ['f2', 1, 2, 80],
+        ['f3', 0, 2, 5],
+      ],
+      [1],
+    );
+    const append = ports.events.append.bind(ports.events);
+    let injected = false;
+    vi.spyOn(ports.events, 'append').mockImplementation(async (writes) => {
+      if (!injected && writes.length > 1) {
+        injected = true;
+        // Between the batch's decisions and its commit, account 1 receives 30 more.
+        await createTransfer(ports, ctx(), {
+          debitAccountId: accounts[0] ?? '',
+          creditAccountId: accounts[1] ?? '',
+          amount: 30,
+          currency: 'USD',
+        });
+      }
+      return append(writes);
+    });
+    expect(await processChunk(deps, message)).toEqual({ accepted: 3, rejected: 0, duplicate: 0 });
+    expect(injected).toBe(true);
+    expect(transferEvents(ports)).toHaveLength(4);
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 80, credits: 80 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 85 });
   });
 });
