@@ -1,6 +1,5 @@
 /** A chunk's rows: claimed together, booked a few at once, settled together. */
 import { LedgerError } from '../domain/errors.ts';
-import { type StreamRef, streamKey } from '../domain/events.ts';
 import {
   type ImportRow,
   isRowId,
@@ -9,7 +8,7 @@ import {
   type RejectedRow,
 } from '../domain/imports.ts';
 import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
-import type { EventStore, LoadCache } from '../domain/ports.ts';
+import type { LoadCache } from '../domain/ports.ts';
 import { TRANSFER } from '../domain/transfer.ts';
 import { createTransfer, openTransferStep } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
@@ -185,17 +184,15 @@ interface BatchRow {
  * Books rows one at a time (`one`, each its own command, retried on conflicts) or several in one
  * transaction (`batch`); both answer null, or the rule that refused a row (anything else throws). The
  * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
- * the events after it. A row's transfer stream is not read on its first attempt: a row is booked
- * only once its line holds its id, so its transfer is almost always new; when it is not (a chunk
- * delivered again after a crash), the append finds the stream moved and the row is booked on its own,
- * whose retry reads it.
+ * the events after it. A row's transfer stream is not read before it is booked: a row is booked only
+ * once its line holds its id, so its transfer is almost always new, and a transfer command appends a new
+ * transfer expecting version 0 (`createTransfer`, `LedgerWork.newTransfer`); when it is not new (a chunk
+ * delivered again after a crash), the append conflicts on it, and the command reads it and answers it.
  */
 function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   const cache: LoadCache | undefined = deps.retry.loadCache?.();
   const retry: ConflictRetryOptions = cache ? { ...deps.retry, loadCache: () => cache } : deps.retry;
-  const unread = new Set<string>();
-  const events = skippingFirstRead(deps.ports.events, unread);
-  const ports = cache ? { ...deps.ports, events, loadCache: cache } : deps.ports;
+  const ports = cache ? { ...deps.ports, loadCache: cache } : deps.ports;
   const locks = new AccountLocks();
   const contextOf = (line: number) => ({
     tenantId: job.tenantId,
@@ -218,10 +215,9 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
 
   const one = async ({ line, row }: BatchRow): Promise<string | null> => {
     const input = inputOf(row);
+    // Known from version 0: when the transfer exists after all, reading it needs no snapshot lookup.
     const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id: input.id };
-    // Known from version 0 (no snapshot to read), and not read at all on the first attempt.
     cache?.put(TRANSFER.reducerVersion, { stream, state: null, version: 0, snapshotVersion: 0 });
-    unread.add(streamKey(stream));
     try {
       await locks.run([row.fromAccount, row.toAccount], () =>
         retryOnConflict(() => createTransfer(ports, contextOf(line), input), retry),
@@ -229,8 +225,6 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
       return null;
     } catch (error) {
       return refusalOf(error);
-    } finally {
-      unread.delete(streamKey(stream));
     }
   };
 
@@ -307,21 +301,4 @@ function likelyFit(rows: readonly BatchRow[]): readonly BatchRow[] {
 
 function unreachable(): never {
   throw new Error('unreachable');
-}
-
-/** The event store, except that the first read of a stream in `unread` finds no events (and forgets it). */
-function skippingFirstRead(store: EventStore, unread: Set<string>): EventStore {
-  const skip = (stream: StreamRef) => unread.delete(streamKey(stream));
-  const { readNewest } = store;
-  return {
-    readStream: (stream, from, to) =>
-      skip(stream) ? Promise.resolve([]) : store.readStream(stream, from, to),
-    ...(readNewest
-      ? {
-          readNewest: (stream, count, after) =>
-            skip(stream) ? Promise.resolve([]) : readNewest.call(store, stream, count, after),
-        }
-      : {}),
-    append: (writes) => store.append(writes),
-  };
 }
