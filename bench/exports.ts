@@ -65,7 +65,6 @@ async function child(rows: number, ddbEndpoint: string, s3Endpoint: string) {
     status: 'queued',
     key: `exports/${TENANT}/${exportId}.csv`,
     checkpoint: null,
-    accounts: null,
     version: 0,
   });
   const readModels = new DynamoDbReadModels({

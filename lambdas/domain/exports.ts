@@ -54,8 +54,6 @@ export interface ExportJob {
   /** The object key of the file. */
   readonly key: string;
   readonly checkpoint: ExportCheckpoint | null;
-  /** The statement's account (fixed when the job starts); none for the ledger, read in time order. */
-  readonly accounts: readonly string[] | null;
   readonly failure?: string | undefined;
   /** Optimistic lock: every save expects the version it read. */
   readonly version: number;

@@ -80,7 +80,6 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   if (!stored) throw new Error(`export ${exportId} of ${tenantId} is not stored`);
   let job: ExportJob = stored;
   if (job.status === 'completed' || job.status === 'failed') return job;
-  const accounts = job.accounts ?? (job.request.kind === 'ledger' ? [] : [job.request.accountId ?? '']);
   // A run that resumes may follow one that crashed after CompleteMultipartUpload but before its last
   // checkpoint: the file is then whole, its upload id gone. The rest is replayed without uploading (its
   // bytes are a pure function of the rows), to record the totals and finish the job.
@@ -88,7 +87,7 @@ export async function runExport(deps: ExportDeps, tenantId: string, exportId: st
   if (!job.checkpoint) {
     const uploadId = await deps.uploads.start(job.key);
     const checkpoint = { uploadId, parts: [], cursor: null, rows: 0, bytes: 0, totals: EMPTY_TOTALS };
-    job = await deps.jobs.save({ ...job, status: 'running', accounts, checkpoint }, job.version);
+    job = await deps.jobs.save({ ...job, status: 'running', checkpoint }, job.version);
   }
   if (!job.checkpoint) throw new Error(`export ${exportId} has no checkpoint after its start`);
   const gzip = job.request.gzip;

@@ -175,7 +175,6 @@ describeTarget('async exports', inject('skipReason'), inject('targetName'), () =
           status: 'queued',
           key: `exports/tenant-resume/${exportId}.csv`,
           checkpoint: null,
-          accounts: null,
           version: 0,
         };
         await jobs.create(job);

@@ -30,7 +30,6 @@ export const { main, handler } = commandRoute(exportsApi, {
       status: 'queued',
       key: `exports/${tenantId}/${exportId}.${extension}`,
       checkpoint: null,
-      accounts: null,
       version: 0,
     };
     const stored = await deps.jobs.create(job);

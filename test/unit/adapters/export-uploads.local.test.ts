@@ -111,7 +111,6 @@ async function exportFile(exportId: string, crash: boolean) {
     status: 'queued',
     key,
     checkpoint: null,
-    accounts: null,
     version: 0,
   });
   const deps: ExportDeps = { jobs, uploads, source: { readModels: history, ledger: async function* () {} } };

@@ -151,7 +151,6 @@ async function exportOnce(
     status: 'queued',
     key,
     checkpoint: null,
-    accounts: null,
     version: 0,
   });
   let runs = 0;
