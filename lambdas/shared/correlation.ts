@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** A caller's correlation id that is kept (the OpenAPI document declares the same pattern). */
+export const CORRELATION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** A request header by name, whatever its case. */
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CORRELATION_HEADER } from '../../shared/correlation.ts';
+import { CORRELATION_HEADER, CORRELATION_PATTERN } from '../../shared/correlation.ts';
 import { ApiError, toProblem } from '../../shared/problems.ts';
 import { OPERATIONS, type OperationSpec } from './openapi-operations.ts';
 import { PROBLEM_CODES, PROBLEMS, type ProblemCode } from './openapi-problems.ts';
@@ -198,7 +198,7 @@ const CORRELATION_COMPONENTS = {
       required: false,
       description:
         'Carried into the events, logs, saga and messages this request causes; the request id when absent or not 1-128 letters, digits or `_.:-`',
-      schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+      schema: { type: 'string', pattern: CORRELATION_PATTERN.source },
     },
   },
   headers: {
