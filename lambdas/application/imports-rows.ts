@@ -1,5 +1,6 @@
 /** A chunk's rows: claimed together, booked a few at once, settled together. */
 import { LedgerError } from '../domain/errors.ts';
+import { type StreamRef, streamKey } from '../domain/events.ts';
 import {
   type ImportRow,
   isRowId,
@@ -8,12 +9,12 @@ import {
   type RejectedRow,
 } from '../domain/imports.ts';
 import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
-import type { LoadCache } from '../domain/ports.ts';
+import type { LoadCache, Loaded } from '../domain/ports.ts';
 import { TRANSFER } from '../domain/transfer.ts';
 import { createTransfer, openTransferStep } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
 import { AccountLocks, mapLimited } from './imports-rows-order.ts';
-import { loadTransfer } from './repository.ts';
+import { type Change, loadTransfer } from './repository.ts';
 import { type ConflictRetryOptions, retryOnConflict } from './retry.ts';
 import { LedgerWork } from './unit-of-work.ts';
 
@@ -184,7 +185,7 @@ interface BatchRow {
  * Books rows one at a time (`one`, each its own command, retried on conflicts) or several in one
  * transaction (`batch`); both answer null, or the rule that refused a row (anything else throws). The
  * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
- * the events after it. A row's transfer stream is not read before it is booked: a row is booked only
+ * the events after it, and not read at all by a batch after the batch that read or wrote it (ChunkView). A row's transfer stream is not read before it is booked: a row is booked only
  * once its line holds its id, so its transfer is almost always new, and a transfer command appends a new
  * transfer expecting version 0 (`createTransfer`, `LedgerWork.newTransfer`); when it is not new (a chunk
  * delivered again after a crash), the append conflicts on it, and the command reads it and answers it.
@@ -193,6 +194,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   const cache: LoadCache | undefined = deps.retry.loadCache?.();
   const retry: ConflictRetryOptions = cache ? { ...deps.retry, loadCache: () => cache } : deps.retry;
   const ports = cache ? { ...deps.ports, loadCache: cache } : deps.ports;
+  const view = cache ? new ChunkView(cache) : undefined;
+  const batchPorts = view ? { ...deps.ports, loadCache: view } : deps.ports;
   const locks = new AccountLocks();
   const contextOf = (line: number) => ({
     tenantId: job.tenantId,
@@ -214,6 +217,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   };
 
   const one = async ({ line, row }: BatchRow): Promise<string | null> => {
+    // This path writes without telling the view: from here on the batches read what they load.
+    view?.forget();
     const input = inputOf(row);
     // Known from version 0: when the transfer exists after all, reading it needs no snapshot lookup.
     const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id: input.id };
@@ -239,7 +244,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   const batch = async (rows: readonly BatchRow[]): Promise<(string | null)[]> => {
     // Events are stamped with the context as it is when recorded: each row's carries its own line.
     const ctx = { ...contextOf(rows[0]?.line ?? 0) };
-    const work = new LedgerWork(ports, ctx);
+    const work = new LedgerWork(batchPorts, ctx);
+    view?.startBatch();
     // Load the legs of the rows that likely fit at once (deciding them one by one would wait on each).
     await Promise.allSettled(
       likelyFit(rows).flatMap(({ row }) => {
@@ -260,22 +266,81 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
       } catch (error) {
         const refusal = refusalOf(error);
         const exists = (await loadTransfer(ports, job.tenantId, input.id)).state !== null;
-        outcomes.push(exists ? 'exists' : refusal);
+        // Refused on a state the view vouched for: decided again on its own, on fresh reads.
+        outcomes.push(exists || view?.vouched ? 'again' : refusal);
       }
     }
     const taken = rows.slice(0, outcomes.length);
+    const changes = await work.changes();
     try {
       await work.commit();
     } catch {
       return mapLimited(taken, deps.rowConcurrency, one);
     }
+    view?.committed(changes);
     const results: (string | null)[] = [];
     for (const [k, outcome] of outcomes.entries()) {
-      results.push(outcome === 'exists' ? await one(taken[k] ?? unreachable()) : outcome);
+      results.push(outcome === 'again' ? await one(taken[k] ?? unreachable()) : outcome);
     }
     return results;
   };
   return { one, batch };
+}
+
+/**
+ * The chunk's batches' view of the streams they book: a stream a batch read, or committed itself, is
+ * taken to be where the batch left it, so the next batch loads it from memory without a read (an
+ * account appears in many rows of a chunk; reading it again per batch was most of a row's requests).
+ * Verified, not assumed: a batch's commit checks the version of every stream it writes, so a stream
+ * another writer moved fails the commit and the batch's rows go again on their own, on fresh reads;
+ * a row refused in a batch that loaded anything so is decided again on its own; and anything written
+ * outside the batches (that one-row path) ends the view's trust until the streams are read again.
+ */
+class ChunkView implements LoadCache {
+  readonly #cache: LoadCache;
+  /** Per stream key, the version a batch read or committed. */
+  readonly #heads = new Map<string, number>();
+  #vouched = false;
+
+  constructor(cache: LoadCache) {
+    this.#cache = cache;
+  }
+
+  get<S>(stream: StreamRef, reducerVersion: number): Loaded<S> | undefined {
+    return this.#cache.get<S>(stream, reducerVersion);
+  }
+
+  /** A load's result: read (or vouched for) just now, so the stream is there. */
+  put<S>(reducerVersion: number, loaded: Loaded<S>): void {
+    this.#cache.put(reducerVersion, loaded);
+    this.#heads.set(streamKey(loaded.stream), loaded.version);
+  }
+
+  current(stream: StreamRef, version: number): boolean {
+    const vouched = this.#heads.get(streamKey(stream)) === version;
+    this.#vouched ||= vouched;
+    return vouched;
+  }
+
+  /** Whether this batch loaded any stream without reading it. */
+  get vouched(): boolean {
+    return this.#vouched;
+  }
+
+  startBatch(): void {
+    this.#vouched = false;
+  }
+
+  /** A batch's commit landed: its streams stand as it left them. */
+  committed(changes: readonly Change[]): void {
+    for (const { reducerVersion, after, snapshot } of changes) {
+      this.put(reducerVersion, { ...after, snapshotVersion: snapshot?.version ?? after.snapshotVersion });
+    }
+  }
+
+  forget(): void {
+    this.#heads.clear();
+  }
 }
 
 /**

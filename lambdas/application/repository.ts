@@ -33,7 +33,8 @@ export const LOAD_PAGE = 20;
 
 /**
  * Loads a stream. From a state loaded before (the command's load cache, then the container's recent
- * states), it reads only the events after that version: one request. Otherwise the newest page first,
+ * states), it reads only the events after that version: one request; none when the load cache vouches
+ * that version is the head (`LoadCache.current`). Otherwise the newest page first,
  * then, only when the page is full and does not reach version 1, the newest snapshot of the aggregate's
  * reducer version and any events between the two.
  */
@@ -45,9 +46,12 @@ export async function load<S, E extends LedgerEvent>(
 ): Promise<Loaded<S>> {
   const { reducerVersion } = aggregate;
   const recent = ports.snapshots.recent;
-  const known = cache?.get<S>(stream, reducerVersion) ?? recent?.get<S>(stream, reducerVersion);
+  const own = cache?.get<S>(stream, reducerVersion);
+  const known = own ?? recent?.get<S>(stream, reducerVersion);
+  // A state the cache's holder vouches is still the head is not read again (see LoadCache.current).
+  const vouched = own !== undefined && cache?.current?.(stream, own.version) === true;
   const [start, events]: [Start<S>, StoredEvent[]] = known
-    ? [known, await eventsAfter(ports.events, stream, known.version)]
+    ? [known, vouched ? [] : await eventsAfter(ports.events, stream, known.version)]
     : await fromSnapshot<S>(ports, stream, reducerVersion);
   const state = events.reduce<S | null>(reducerOf(aggregate), start.state ?? aggregate.initialState);
   const version = events.at(-1)?.version ?? start.version;

@@ -67,6 +67,13 @@ export interface SnapshotStore {
 export interface LoadCache {
   get<S>(stream: StreamRef, reducerVersion: number): Loaded<S> | undefined;
   put<S>(reducerVersion: number, loaded: Loaded<S>): void;
+  /**
+   * Whether the cache's holder vouches that `version` is still the stream's head, so `load` reads
+   * nothing. Only for a holder whose append checks every stream so loaded and who decides a refusal
+   * again on fresh reads (an import chunk's batches): a stale state then costs a conflict, never a
+   * wrong answer.
+   */
+  current?(stream: StreamRef, version: number): boolean;
 }
 
 /** A stream's state as loaded: what a command decides on, and what it appends after. */

@@ -355,6 +355,82 @@ describe('rows booked several per transaction', () => {
     expect(booked[0]?.debits).toBe(sent);
   });
 
+  it('loads an account a batch of the chunk read or wrote without reading it again', async () => {
+    // 60 rows over 3 accounts: three batches of 25, 25 and 10.
+    const rows = Array.from({ length: 60 }, (_, i): Row => [`v${i}`, i % 3, (i + 1) % 3, 1]);
+    const { deps, ports, message, accounts } = await chunkOf(rows);
+    const reads = vi.spyOn(ports.events, 'readStream');
+    const before = ports.events.appendCalls;
+
+    expect(await processChunk(deps, message)).toEqual({ accepted: 60, rejected: 0, duplicate: 0 });
+
+    expect(ports.events.appendCalls - before).toBe(3);
+    // Each account is read by the first batch only; the next two take it as the batch before left it.
+    const accountReads = reads.mock.calls.filter(([stream]) => stream.type === 'account');
+    expect(accountReads.map(([stream]) => stream.id).sort()).toEqual([...accounts].sort());
+    for (const account of accounts) expect(await posted(ports, account)).toEqual({ debits: 20, credits: 20 });
+  });
+
+  /** Ports whose first append of a batch (a multi-stream write) is followed by `outside`, once. */
+  const afterFirstBatch = (ports: TestPorts, outside: () => Promise<unknown>) => {
+    const append = ports.events.append.bind(ports.events);
+    let injected = false;
+    vi.spyOn(ports.events, 'append').mockImplementation(async (writes) => {
+      await append(writes);
+      if (!injected && writes.length > 1) {
+        injected = true;
+        await outside();
+      }
+    });
+    return () => injected;
+  };
+
+  it('books a row refused on what the chunk last saw of an account that another writer has since credited', async () => {
+    // Batch 1: account 1 receives 10. Batch 2: it pays 60, which only the outside credit of 100 allows.
+    const filler = Array.from({ length: 24 }, (_, i): Row => [`g${i}`, 0, 2, 1]);
+    const { deps, ports, message, accounts } = await chunkOf(
+      [['in', 0, 1, 10], ...filler, ['big', 1, 2, 60], ['h', 0, 2, 1]],
+      [1],
+      4,
+    );
+    // From an account no row uses, so the second batch's commit meets no moved stream.
+    const injected = afterFirstBatch(ports, () =>
+      createTransfer(ports, ctx(), {
+        debitAccountId: accounts[3] ?? '',
+        creditAccountId: accounts[1] ?? '',
+        amount: 100,
+        currency: 'USD',
+      }),
+    );
+
+    expect(await processChunk(deps, message)).toEqual({ accepted: 27, rejected: 0, duplicate: 0 });
+
+    expect(injected()).toBe(true);
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 60, credits: 110 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 85 });
+  });
+
+  it('books every row once when another writer moves an account between two batches that write it', async () => {
+    const rows = Array.from({ length: 40 }, (_, i): Row => [`m${i}`, 0, 1 + (i % 2), 1]);
+    const { deps, ports, message, accounts } = await chunkOf(rows);
+    const injected = afterFirstBatch(ports, () =>
+      createTransfer(ports, ctx(), {
+        debitAccountId: accounts[0] ?? '',
+        creditAccountId: accounts[2] ?? '',
+        amount: 5,
+        currency: 'USD',
+      }),
+    );
+
+    expect(await processChunk(deps, message)).toEqual({ accepted: 40, rejected: 0, duplicate: 0 });
+
+    expect(injected()).toBe(true);
+    expect(transferEvents(ports)).toHaveLength(41);
+    expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 45, credits: 0 });
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 0, credits: 20 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 25 });
+  });
+
   it('falls back to booking each row on its own when another writer moves a leg before the commit', async () => {
     const { deps, ports, message, accounts } = await chunkOf(
       [
