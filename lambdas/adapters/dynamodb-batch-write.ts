@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { fullJitterDelay } from './backoff.ts';
+import { type Delay, retryRounds } from './backoff.ts';
 import { DynamoDbAdapterError } from './dynamodb-errors.ts';
 
 /** DynamoDB's limit on the requests of one BatchWriteItem. */
@@ -15,9 +14,6 @@ export interface TableWrite {
   readonly request: WriteRequest;
 }
 
-/** Waits between retries; tests pass one that does not sleep. */
-export type Delay = (ms: number) => Promise<unknown>;
-
 /**
  * Writes the requests, 25 to a BatchWriteItem, and retries what DynamoDB leaves unprocessed with
  * full-jitter backoff. Unprocessed items left after BATCH_WRITE_RETRY.retries retries, or a failed
@@ -28,24 +24,26 @@ export async function batchWrite(
   client: DynamoDBClient,
   writes: readonly TableWrite[],
   what: string,
-  delay: Delay = sleep,
+  delay?: Delay,
 ): Promise<void> {
   for (let i = 0; i < writes.length; i += MAX_BATCH_WRITE_ITEMS) {
-    let requests = byTable(writes.slice(i, i + MAX_BATCH_WRITE_ITEMS));
-    for (let attempt = 0; Object.keys(requests).length > 0; attempt++) {
-      if (attempt > BATCH_WRITE_RETRY.retries) {
-        throw new DynamoDbAdapterError(
+    await retryRounds(
+      writes.slice(i, i + MAX_BATCH_WRITE_ITEMS),
+      async (pending) => {
+        const { UnprocessedItems } = await client
+          .send(new BatchWriteItemCommand({ RequestItems: byTable(pending) }))
+          .catch((error: unknown) => {
+            throw new DynamoDbAdapterError(`BatchWriteItem of ${what} failed`, { cause: error });
+          });
+        return tableWrites(UnprocessedItems ?? {});
+      },
+      BATCH_WRITE_RETRY,
+      () =>
+        new DynamoDbAdapterError(
           `BatchWriteItem of ${what} left items unprocessed after ${BATCH_WRITE_RETRY.retries} retries`,
-        );
-      }
-      if (attempt > 0) await delay(fullJitterDelay(attempt, BATCH_WRITE_RETRY));
-      const { UnprocessedItems } = await client
-        .send(new BatchWriteItemCommand({ RequestItems: requests }))
-        .catch((error: unknown) => {
-          throw new DynamoDbAdapterError(`BatchWriteItem of ${what} failed`, { cause: error });
-        });
-      requests = withoutEmpty(UnprocessedItems ?? {});
-    }
+        ),
+      delay,
+    );
   }
 }
 
@@ -55,6 +53,7 @@ function byTable(writes: readonly TableWrite[]): Record<string, WriteRequest[]> 
   return requests;
 }
 
-function withoutEmpty(requests: Record<string, WriteRequest[]>): Record<string, WriteRequest[]> {
-  return Object.fromEntries(Object.entries(requests).filter(([, list]) => list.length > 0));
+/** The inverse of byTable, in the same order (a table left with no requests drops out). */
+function tableWrites(requests: Record<string, WriteRequest[]>): TableWrite[] {
+  return Object.entries(requests).flatMap(([table, list]) => list.map((request) => ({ table, request })));
 }

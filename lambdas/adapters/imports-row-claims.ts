@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeValue,
   BatchGetItemCommand,
@@ -10,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
-import { fullJitterDelay } from './backoff.ts';
+import { retryRounds } from './backoff.ts';
 import { DynamoDbAdapterError } from './dynamodb-errors.ts';
 
 /** DynamoDB's limits: keys of one BatchGetItem, items of one TransactWriteItems. */
@@ -105,22 +104,25 @@ export class DynamoDbRowClaims {
   /** The claim items of `rows` (distinct row ids) that exist, by row id. */
   async #read(rows: readonly RowKey[]): Promise<Map<string, Stored | undefined>> {
     const found = new Map<string, Stored | undefined>();
-    await inBatches(rows, MAX_BATCH_GET, async (batch) => {
-      let keys: Record<string, AttributeValue>[] = batch.map((row) => marshall(rowKey(row)));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > RETRY.retries)
-          throw new DynamoDbAdapterError('BatchGetItem of row claims left keys unread');
-        if (attempt > 0) await sleep(fullJitterDelay(attempt, RETRY));
-        const { Responses, UnprocessedKeys } = await this.#client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of Responses?.[this.#table] ?? []) {
-          const stored = unmarshall(item);
-          found.set(String(stored.sk).slice('row#'.length), stored);
-        }
-        keys = UnprocessedKeys?.[this.#table]?.Keys ?? [];
-      }
-    });
+    await inBatches(rows, MAX_BATCH_GET, (batch) =>
+      retryRounds(
+        batch.map((row) => marshall(rowKey(row))),
+        async (keys) => {
+          const { Responses, UnprocessedKeys } = await this.#client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [this.#table]: { Keys: [...keys], ConsistentRead: true } },
+            }),
+          );
+          for (const item of Responses?.[this.#table] ?? []) {
+            const stored = unmarshall(item);
+            found.set(String(stored.sk).slice('row#'.length), stored);
+          }
+          return UnprocessedKeys?.[this.#table]?.Keys ?? [];
+        },
+        RETRY,
+        () => new DynamoDbAdapterError('BatchGetItem of row claims left keys unread'),
+      ),
+    );
     return found;
   }
 
@@ -134,22 +136,24 @@ export class DynamoDbRowClaims {
     write: (item: T) => TransactWriteItem,
     failed: (item: T, old: Record<string, AttributeValue> | null) => void,
   ): Promise<void> {
-    await inBatches(items, MAX_TRANSACT_ITEMS, async (batch) => {
-      let pending = [...batch];
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > RETRY.retries) throw new DynamoDbAdapterError('row claims kept conflicting');
-        if (attempt > 0) await sleep(fullJitterDelay(attempt, RETRY));
-        const reasons = await this.#send(pending.map(write));
-        if (!reasons) return;
-        const again: T[] = [];
-        pending.forEach((item, i) => {
-          const reason = reasons[i];
-          if (reason?.Code === 'ConditionalCheckFailed') failed(item, reason.Item ?? null);
-          else again.push(item);
-        });
-        pending = again;
-      }
-    });
+    await inBatches(items, MAX_TRANSACT_ITEMS, (batch) =>
+      retryRounds(
+        batch,
+        async (pending) => {
+          const reasons = await this.#send(pending.map(write));
+          if (!reasons) return [];
+          const again: T[] = [];
+          pending.forEach((item, i) => {
+            const reason = reasons[i];
+            if (reason?.Code === 'ConditionalCheckFailed') failed(item, reason.Item ?? null);
+            else again.push(item);
+          });
+          return again;
+        },
+        RETRY,
+        () => new DynamoDbAdapterError('row claims kept conflicting'),
+      ),
+    );
   }
 
   /** One transaction: undefined when it committed, else why each item was cancelled. */

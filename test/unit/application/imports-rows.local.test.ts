@@ -2,8 +2,8 @@
  * A chunk's rows claimed and settled in batches (imports-row-claims.ts) and booked by imports-rows.ts,
  * against DynamoDB Local: exactly once whatever is delivered twice or cut short.
  */
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbImportJobs } from '../../../lambdas/adapters/imports-dynamodb.ts';
 import { createTransfer, openAccount } from '../../../lambdas/application/commands.ts';
@@ -108,6 +108,17 @@ describe('row claims in batches', () => {
       expect(injected).toBe(true);
       expect(claims[7]).toEqual({ kind: 'duplicate', line: 999, importId: imp });
       expect(claims.filter((c) => c.kind === 'new')).toHaveLength(149);
+      // The cancelled transaction's other rows were written by its retry, each as its own line's.
+      const { Items = [] } = await ddb.client.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :row)',
+          ExpressionAttributeValues: marshall({ ':pk': `${TENANT}#${imp}`, ':row': 'row#' }),
+          ConsistentRead: true,
+        }),
+      );
+      const stored = new Map(Items.map((item) => unmarshall(item)).map((c) => [c.sk, c.line]));
+      expect(stored).toEqual(new Map(rows.map((r) => [`row#${r.rowId}`, r.rowId === 'row7' ? 999 : r.line])));
       // What the batch claimed is stored as this import's lines.
       expect(await jobs.claimRows(rows, false)).toEqual(claims);
     } finally {

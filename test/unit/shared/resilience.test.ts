@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { fullJitterDelay } from '../../../lambdas/adapters/backoff.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fullJitterDelay, retryRounds } from '../../../lambdas/adapters/backoff.ts';
 import { CircuitBreaker, CircuitOpenError } from '../../../lambdas/adapters/circuit-breaker.ts';
 
 describe('full-jitter backoff', () => {
@@ -9,6 +9,65 @@ describe('full-jitter backoff', () => {
     expect(fullJitterDelay(3, limits, () => 0.5)).toBe(200);
     expect(fullJitterDelay(10, limits, () => 0.999)).toBe(999);
     expect(fullJitterDelay(4, limits, () => 0)).toBe(0);
+  });
+});
+
+describe('retry rounds', () => {
+  const limits = { retries: 3, base: 20, cap: 50 };
+
+  /** A round that records what it was given and leaves pending what `left` says for that round. */
+  function rounds(...left: number[][]) {
+    const seen: number[][] = [];
+    const round = async (pending: readonly number[]) => {
+      seen.push([...pending]);
+      return left[seen.length - 1] ?? [];
+    };
+    return { seen, round };
+  }
+  const recordDelays = () => {
+    const delays: number[] = [];
+    return { delays, delay: async (ms: number) => delays.push(ms) };
+  };
+  const giveUp = () => new Error('still pending');
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('retries only what a round leaves pending, after a full-jitter delay, until nothing is', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { seen, round } = rounds([2, 3], [3], []);
+    const { delays, delay } = recordDelays();
+
+    await retryRounds([1, 2, 3], round, limits, giveUp, delay);
+
+    expect(seen).toEqual([[1, 2, 3], [2, 3], [3]]);
+    expect(delays).toEqual([19, 39]);
+  });
+
+  it('gives up with its error after the last retry, having waited before each retry only', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { seen, round } = rounds([1], [1], [1], [1], [1]);
+    const { delays, delay } = recordDelays();
+
+    await expect(retryRounds([1], round, limits, giveUp, delay)).rejects.toThrow('still pending');
+
+    expect(seen).toHaveLength(limits.retries + 1);
+    expect(delays).toEqual([19, 39, 49]);
+  });
+
+  it('runs no round for nothing pending, and does not retry a round that throws', async () => {
+    const { seen, round } = rounds();
+    await retryRounds([], round, limits, giveUp, async () => {});
+    expect(seen).toEqual([]);
+
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      throw new Error('boom');
+    };
+    await expect(retryRounds([1], failing, limits, giveUp, async () => {})).rejects.toThrow('boom');
+    expect(calls).toBe(1);
   });
 });
 
