@@ -10,6 +10,7 @@ import {
 } from '../domain/imports.ts';
 import type { ImportJob, RowClaim, RowKey, RowSettlement } from '../domain/imports-ports.ts';
 import type { LoadCache, Loaded } from '../domain/ports.ts';
+import { accountOfStream } from '../domain/shards.ts';
 import { TRANSFER } from '../domain/transfer.ts';
 import { createTransfer, openTransferStep } from './commands.ts';
 import type { ChunkWorkerDeps } from './imports.ts';
@@ -217,8 +218,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
   };
 
   const one = async ({ line, row }: BatchRow): Promise<string | null> => {
-    // This path writes without telling the view: from here on the batches read what they load.
-    view?.forget();
+    // This path writes the row's accounts without telling the view: the batches read them again.
+    view?.forget([row.fromAccount, row.toAccount]);
     const input = inputOf(row);
     // Known from version 0: when the transfer exists after all, reading it needs no snapshot lookup.
     const stream = { type: TRANSFER.streamType, tenantId: job.tenantId, id: input.id };
@@ -293,13 +294,13 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
  * account appears in many rows of a chunk; reading it again per batch was most of a row's requests).
  * Verified, not assumed: a batch's commit checks the version of every stream it writes, so a stream
  * another writer moved fails the commit and the batch's rows go again on their own, on fresh reads;
- * a row refused in a batch that loaded anything so is decided again on its own; and anything written
- * outside the batches (that one-row path) ends the view's trust until the streams are read again.
+ * a row refused in a batch that loaded anything so is decided again on its own; and the accounts of a
+ * row written outside the batches (that one-row path) are read again by the next batch that loads them.
  */
 class ChunkView implements LoadCache {
   readonly #cache: LoadCache;
-  /** Per stream key, the version a batch read or committed. */
-  readonly #heads = new Map<string, number>();
+  /** Per stream key, the version a batch read or committed, and the account the stream is of. */
+  readonly #heads = new Map<string, { readonly version: number; readonly accountId: string }>();
   #vouched = false;
 
   constructor(cache: LoadCache) {
@@ -313,11 +314,12 @@ class ChunkView implements LoadCache {
   /** A load's result: read (or vouched for) just now, so the stream is there. */
   put<S>(reducerVersion: number, loaded: Loaded<S>): void {
     this.#cache.put(reducerVersion, loaded);
-    this.#heads.set(streamKey(loaded.stream), loaded.version);
+    const { stream, version } = loaded;
+    this.#heads.set(streamKey(stream), { version, accountId: accountOfStream(stream.id) });
   }
 
   current(stream: StreamRef, version: number): boolean {
-    const vouched = this.#heads.get(streamKey(stream)) === version;
+    const vouched = this.#heads.get(streamKey(stream))?.version === version;
     this.#vouched ||= vouched;
     return vouched;
   }
@@ -338,8 +340,11 @@ class ChunkView implements LoadCache {
     }
   }
 
-  forget(): void {
-    this.#heads.clear();
+  /** Written elsewhere: every stream of these accounts (main, replicas, shards) is read again. */
+  forget(accountIds: readonly string[]): void {
+    for (const [key, { accountId }] of this.#heads) {
+      if (accountIds.includes(accountId)) this.#heads.delete(key);
+    }
   }
 }
 

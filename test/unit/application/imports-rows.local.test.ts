@@ -399,11 +399,14 @@ describe('rows booked several per transaction', () => {
   it('books a row refused on what the chunk last saw of an account that another writer has since credited', async () => {
     // Batch 1: account 1 receives 10. Batch 2: it pays 60, which only the outside credit of 100 allows.
     const filler = Array.from({ length: 24 }, (_, i): Row => [`g${i}`, 0, 2, 1]);
+    // Batch 3 (the last rows) credits account 2, which 'big' (booked on its own) moved after batch 2 read it.
+    const third = Array.from({ length: 25 }, (_, i): Row => [`t${i}`, 0, 2, 1]);
     const { deps, ports, message, accounts } = await chunkOf(
-      [['in', 0, 1, 10], ...filler, ['big', 1, 2, 60], ['h', 0, 2, 1]],
+      [['in', 0, 1, 10], ...filler, ['big', 1, 2, 60], ['h', 0, 2, 1], ...third],
       [1],
       4,
     );
+    const before = ports.events.appendCalls;
     // From an account no row uses, so the second batch's commit meets no moved stream.
     const injected = afterFirstBatch(ports, () =>
       createTransfer(ports, ctx(), {
@@ -414,11 +417,14 @@ describe('rows booked several per transaction', () => {
       }),
     );
 
-    expect(await processChunk(deps, message)).toEqual({ accepted: 27, rejected: 0, duplicate: 0 });
+    expect(await processChunk(deps, message)).toEqual({ accepted: 52, rejected: 0, duplicate: 0 });
 
     expect(injected()).toBe(true);
     expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 60, credits: 110 });
-    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 85 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 110 });
+    // Three batches, the outside credit, and 'big' on its own; batch 3 read account 2 again, so its
+    // commit met no moved stream (else its rows would have gone on their own).
+    expect(ports.events.appendCalls - before).toBe(5);
   });
 
   it('books every row once when another writer moves an account between two batches that write it', async () => {
