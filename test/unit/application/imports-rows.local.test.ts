@@ -382,15 +382,19 @@ describe('rows booked several per transaction', () => {
     for (const account of accounts) expect(await posted(ports, account)).toEqual({ debits: 20, credits: 20 });
   });
 
-  /** Ports whose first append of a batch (a multi-stream write) is followed by `outside`, once. */
-  const afterFirstBatch = (ports: TestPorts, outside: () => Promise<unknown>) => {
+  /**
+   * After the chunk's first batch commits (its first multi-stream append), another writer moves
+   * `amount` between two of the setup's accounts (by index), once; answers whether it did.
+   */
+  const afterFirstBatch = ({ ports, accounts }: Setup, from: number, to: number, amount: number) => {
     const append = ports.events.append.bind(ports.events);
     let injected = false;
     vi.spyOn(ports.events, 'append').mockImplementation(async (writes) => {
       await append(writes);
       if (!injected && writes.length > 1) {
         injected = true;
-        await outside();
+        const [debitAccountId = '', creditAccountId = ''] = [accounts[from], accounts[to]];
+        await createTransfer(ports, ctx(), { debitAccountId, creditAccountId, amount, currency: 'USD' });
       }
     });
     return () => injected;
@@ -401,21 +405,15 @@ describe('rows booked several per transaction', () => {
     const filler = Array.from({ length: 24 }, (_, i): Row => [`g${i}`, 0, 2, 1]);
     // Batch 3 (the last rows) credits account 2, which 'big' (booked on its own) moved after batch 2 read it.
     const third = Array.from({ length: 25 }, (_, i): Row => [`t${i}`, 0, 2, 1]);
-    const { deps, ports, message, accounts } = await chunkOf(
+    const setup = await chunkOf(
       [['in', 0, 1, 10], ...filler, ['big', 1, 2, 60], ['h', 0, 2, 1], ...third],
       [1],
       4,
     );
+    const { deps, ports, message, accounts } = setup;
     const before = ports.events.appendCalls;
     // From an account no row uses, so the second batch's commit meets no moved stream.
-    const injected = afterFirstBatch(ports, () =>
-      createTransfer(ports, ctx(), {
-        debitAccountId: accounts[3] ?? '',
-        creditAccountId: accounts[1] ?? '',
-        amount: 100,
-        currency: 'USD',
-      }),
-    );
+    const injected = afterFirstBatch(setup, 3, 1, 100);
 
     expect(await processChunk(deps, message)).toEqual({ accepted: 52, rejected: 0, duplicate: 0 });
 
@@ -429,15 +427,9 @@ describe('rows booked several per transaction', () => {
 
   it('books every row once when another writer moves an account between two batches that write it', async () => {
     const rows = Array.from({ length: 40 }, (_, i): Row => [`m${i}`, 0, 1 + (i % 2), 1]);
-    const { deps, ports, message, accounts } = await chunkOf(rows);
-    const injected = afterFirstBatch(ports, () =>
-      createTransfer(ports, ctx(), {
-        debitAccountId: accounts[0] ?? '',
-        creditAccountId: accounts[2] ?? '',
-        amount: 5,
-        currency: 'USD',
-      }),
-    );
+    const setup = await chunkOf(rows);
+    const { deps, ports, message, accounts } = setup;
+    const injected = afterFirstBatch(setup, 0, 2, 5);
 
     expect(await processChunk(deps, message)).toEqual({ accepted: 40, rejected: 0, duplicate: 0 });
 
