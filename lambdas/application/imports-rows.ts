@@ -1,5 +1,7 @@
 /** A chunk's rows: claimed together, booked a few at once, settled together. */
-import { LedgerError } from '../domain/errors.ts';
+
+import { ACCOUNT } from '../domain/account.ts';
+import { ConcurrencyConflictError, LedgerError } from '../domain/errors.ts';
 import { type StreamRef, streamKey } from '../domain/events.ts';
 import {
   type ImportRow,
@@ -23,6 +25,8 @@ import { LedgerWork } from './unit-of-work.ts';
 const CLAIM_SLICE = 100;
 /** Rows booked in one unit of work, at most (fewer when their items would not fit one transaction). */
 const BATCH_ROWS = 25;
+/** How many times a batch is decided and committed while other writers move its legs, before its rows go on their own. */
+const BATCH_ATTEMPTS = 3;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 const MAX_TRANSACTION_ITEMS = 100;
 /**
@@ -234,15 +238,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
     }
   };
 
-  /**
-   * Books the first rows of `rows` (up to BATCH_ROWS, and as many as fit one transaction's items) in
-   * one unit of work: each decided in file order on the states the rows before it left, one commit.
-   * Answers the outcomes of the rows it took. A refused row records nothing; when its transfer exists
-   * (booked by an earlier delivery) it is booked on its own, which finds it. When the commit fails (a
-   * conflict: another writer moved a leg, or a transfer exists; or anything else), each row taken is
-   * booked on its own: that path is exactly once on the derived transfer ids.
-   */
-  const batch = async (rows: readonly BatchRow[]): Promise<(string | null)[]> => {
+  /** Decides the first rows of `rows` that fit one transaction in one unit of work, in file order. */
+  const decide = async (rows: readonly BatchRow[]) => {
     // Events are stamped with the context as it is when recorded: each row's carries its own line.
     const ctx = { ...contextOf(rows[0]?.line ?? 0) };
     const work = new LedgerWork(batchPorts, ctx);
@@ -254,7 +251,7 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
         return [work.leg(debit, 'debit', id, currency), work.leg(credit, 'credit', id, currency)];
       }),
     );
-    const outcomes: (string | null | 'exists')[] = [];
+    const outcomes: (string | null | 'again')[] = [];
     for (const { line, row } of rows) {
       if (outcomes.length >= BATCH_ROWS) break;
       if (outcomes.length > 0 && (await transactionItems(work)) + ROW_ITEMS > MAX_TRANSACTION_ITEMS) break;
@@ -271,19 +268,41 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
         outcomes.push(exists || view?.vouched ? 'again' : refusal);
       }
     }
-    const taken = rows.slice(0, outcomes.length);
-    const changes = await work.changes();
-    try {
-      await work.commit();
-    } catch {
-      return mapLimited(taken, deps.rowConcurrency, one);
+    return { work, outcomes };
+  };
+
+  /**
+   * Books the first rows of `rows` (up to BATCH_ROWS, and as many as fit one transaction's items) in
+   * one unit of work: each decided in file order on the states the rows before it left, one commit.
+   * Answers the outcomes of the rows it took. A refused row records nothing; when its transfer exists
+   * (booked by an earlier delivery) it is booked on its own, which finds it. When another writer moved
+   * a leg, the batch is decided again on the moved legs' newer events (BATCH_ATTEMPTS in all); when a
+   * transfer of the batch exists (the chunk delivered again), or the commit fails otherwise, each row
+   * taken is booked on its own: that path is exactly once on the derived transfer ids.
+   */
+  const batch = async (rows: readonly BatchRow[]): Promise<(string | null)[]> => {
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      const { work, outcomes } = await decide(rows);
+      const taken = rows.slice(0, outcomes.length);
+      const changes = await work.changes();
+      try {
+        await work.commit();
+      } catch (error) {
+        if (!legsMoved(error) || attempt >= BATCH_ATTEMPTS) {
+          return mapLimited(taken, deps.rowConcurrency, one);
+        }
+        view?.forgetStreams(error.streams);
+        await deps.retry.wait(attempt + 1, performance.now() - started, error);
+        continue;
+      }
+      view?.committed(changes);
+      const results: (string | null)[] = [];
+      for (const [k, outcome] of outcomes.entries()) {
+        results.push(outcome === 'again' ? await one(taken[k] ?? unreachable()) : outcome);
+      }
+      return results;
     }
-    view?.committed(changes);
-    const results: (string | null)[] = [];
-    for (const [k, outcome] of outcomes.entries()) {
-      results.push(outcome === 'again' ? await one(taken[k] ?? unreachable()) : outcome);
-    }
-    return results;
   };
   return { one, batch };
 }
@@ -340,12 +359,26 @@ class ChunkView implements LoadCache {
     }
   }
 
+  /** Moved by another writer: these streams (by key) are read again. */
+  forgetStreams(keys: readonly string[]): void {
+    for (const key of keys) this.#heads.delete(key);
+  }
+
   /** Written elsewhere: every stream of these accounts (main, replicas, shards) is read again. */
   forget(accountIds: readonly string[]): void {
     for (const [key, { accountId }] of this.#heads) {
       if (accountIds.includes(accountId)) this.#heads.delete(key);
     }
   }
+}
+
+/** A conflict on account streams only: another writer moved a leg (not a transfer of the batch that exists). */
+function legsMoved(error: unknown): error is ConcurrencyConflictError {
+  return (
+    error instanceof ConcurrencyConflictError &&
+    error.streams.length > 0 &&
+    error.streams.every((key) => key.startsWith(`${ACCOUNT.streamType}#`))
+  );
 }
 
 /**

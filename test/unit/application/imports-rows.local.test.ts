@@ -440,7 +440,7 @@ describe('rows booked several per transaction', () => {
     expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 25 });
   });
 
-  it('falls back to booking each row on its own when another writer moves a leg before the commit', async () => {
+  it('decides a batch again on the newer events of a leg another writer moved before its commit', async () => {
     const { deps, ports, message, accounts } = await chunkOf(
       [
         ['f1', 0, 1, 50],
@@ -464,10 +464,47 @@ describe('rows booked several per transaction', () => {
       }
       return append(writes);
     });
+    const before = ports.events.appendCalls;
     expect(await processChunk(deps, message)).toEqual({ accepted: 3, rejected: 0, duplicate: 0 });
     expect(injected).toBe(true);
+    // The outside transfer, the batch's refused commit, and the batch again: no row on its own.
+    expect(ports.events.appendCalls - before).toBe(3);
     expect(transferEvents(ports)).toHaveLength(4);
     expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 80, credits: 80 });
     expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 85 });
+  });
+
+  it('books the rows of a batch on their own when other writers keep moving its legs', async () => {
+    const { deps, ports, message, accounts } = await chunkOf([
+      ['k1', 0, 1, 5],
+      ['k2', 1, 2, 3],
+    ]);
+    const append = ports.events.append.bind(ports.events);
+    let moves = 0;
+    let moving = false;
+    vi.spyOn(ports.events, 'append').mockImplementation(async (writes) => {
+      // The batch's append writes 5 streams (two transfers, three accounts); a single transfer 3.
+      if (!moving && writes.length > 3) {
+        moving = true;
+        moves++;
+        await createTransfer(ports, ctx(), {
+          debitAccountId: accounts[0] ?? '',
+          creditAccountId: accounts[2] ?? '',
+          amount: 1,
+          currency: 'USD',
+        });
+        moving = false;
+      }
+      return append(writes);
+    });
+    const before = ports.events.appendCalls;
+    expect(await processChunk(deps, message)).toEqual({ accepted: 2, rejected: 0, duplicate: 0 });
+    // Three attempts of the batch, each beaten, then each row on its own.
+    expect(moves).toBe(3);
+    expect(ports.events.appendCalls - before).toBe(3 + 3 + 2);
+    expect(transferEvents(ports)).toHaveLength(5);
+    expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 8, credits: 0 });
+    expect(await posted(ports, accounts[1] ?? '')).toEqual({ debits: 3, credits: 5 });
+    expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 6 });
   });
 });
