@@ -292,7 +292,7 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
         if (!legsMoved(error) || attempt >= BATCH_ATTEMPTS) {
           return mapLimited(taken, deps.rowConcurrency, one);
         }
-        view?.forgetStreams(error.streams);
+        view?.shared();
         await deps.retry.wait(attempt + 1, performance.now() - started, error);
         continue;
       }
@@ -312,14 +312,18 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
  * taken to be where the batch left it, so the next batch loads it from memory without a read (an
  * account appears in many rows of a chunk; reading it again per batch was most of a row's requests).
  * Verified, not assumed: a batch's commit checks the version of every stream it writes, so a stream
- * another writer moved fails the commit and the batch's rows go again on their own, on fresh reads;
- * a row refused in a batch that loaded anything so is decided again on its own; and the accounts of a
- * row written outside the batches (that one-row path) are read again by the next batch that loads them.
+ * another writer moved fails the commit and the batch is decided again on that stream's newer events;
+ * a row refused in a batch that loaded anything so is decided again on its own; the accounts of a row
+ * written outside the batches (that one-row path) are read again by the next batch that loads them;
+ * and once another writer has moved a stream under a batch, the chunk reads everything it loads, as
+ * before (other chunk workers write the same accounts: see `shared`).
  */
 class ChunkView implements LoadCache {
   readonly #cache: LoadCache;
   /** Per stream key, the version a batch read or committed, and the account the stream is of. */
   readonly #heads = new Map<string, { readonly version: number; readonly accountId: string }>();
+  /** Another writer moved a stream under a batch: the chunk's accounts are shared, so always read. */
+  #shared = false;
   #vouched = false;
 
   constructor(cache: LoadCache) {
@@ -334,11 +338,11 @@ class ChunkView implements LoadCache {
   put<S>(reducerVersion: number, loaded: Loaded<S>): void {
     this.#cache.put(reducerVersion, loaded);
     const { stream, version } = loaded;
-    this.#heads.set(streamKey(stream), { version, accountId: accountOfStream(stream.id) });
+    if (!this.#shared) this.#heads.set(streamKey(stream), { version, accountId: accountOfStream(stream.id) });
   }
 
   current(stream: StreamRef, version: number): boolean {
-    const vouched = this.#heads.get(streamKey(stream))?.version === version;
+    const vouched = !this.#shared && this.#heads.get(streamKey(stream))?.version === version;
     this.#vouched ||= vouched;
     return vouched;
   }
@@ -359,9 +363,14 @@ class ChunkView implements LoadCache {
     }
   }
 
-  /** Moved by another writer: these streams (by key) are read again. */
-  forgetStreams(keys: readonly string[]): void {
-    for (const key of keys) this.#heads.delete(key);
+  /**
+   * Another writer moved a stream under a batch: other workers write this chunk's accounts too, so
+   * every later load of the chunk reads (taking a stream as the last batch left it would cost a
+   * conflict, and a batch decided again, nearly every time: measured with 2 and 4 workers).
+   */
+  shared(): void {
+    this.#shared = true;
+    this.#heads.clear();
   }
 
   /** Written elsewhere: every stream of these accounts (main, replicas, shards) is read again. */

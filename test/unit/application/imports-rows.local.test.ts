@@ -440,6 +440,27 @@ describe('rows booked several per transaction', () => {
     expect(await posted(ports, accounts[2] ?? '')).toEqual({ debits: 0, credits: 25 });
   });
 
+  it('reads every account it loads once another writer has moved one under a batch', async () => {
+    // Three batches, each writing accounts 0 and 1 (and 2); the outside writer moves account 0 once.
+    const rows = Array.from({ length: 60 }, (_, i): Row => [`c${i}`, 0, 1 + (i % 2), 1]);
+    const setup = await chunkOf(rows);
+    const { deps, ports, message, accounts } = setup;
+    const injected = afterFirstBatch(setup, 0, 2, 5);
+    const reads = vi.spyOn(ports.events, 'readStream');
+    const readsOf = (index: number) =>
+      reads.mock.calls.filter(([stream]) => stream.id === accounts[index]).length;
+
+    expect(await processChunk(deps, message)).toEqual({ accepted: 60, rejected: 0, duplicate: 0 });
+
+    expect(injected()).toBe(true);
+    // Batch 1 reads; batch 2 takes them as batch 1 left them, is beaten on account 0, and its second
+    // attempt reads, as batch 3 does: 3 reads of account 1, where a chunk no one else writes reads it
+    // once (account 0 is also read once by the outside writer).
+    expect(readsOf(1)).toBe(3);
+    expect(readsOf(0)).toBe(4);
+    expect(await posted(ports, accounts[0] ?? '')).toEqual({ debits: 65, credits: 0 });
+  });
+
   it('decides a batch again on the newer events of a leg another writer moved before its commit', async () => {
     const { deps, ports, message, accounts } = await chunkOf(
       [
