@@ -1,5 +1,4 @@
 /** A chunk's rows: claimed together, booked a few at once, settled together. */
-
 import { ACCOUNT } from '../domain/account.ts';
 import { ConcurrencyConflictError, LedgerError } from '../domain/errors.ts';
 import { type StreamRef, streamKey } from '../domain/events.ts';
@@ -25,7 +24,7 @@ import { LedgerWork } from './unit-of-work.ts';
 const CLAIM_SLICE = 100;
 /** Rows booked in one unit of work, at most (fewer when their items would not fit one transaction). */
 const BATCH_ROWS = 25;
-/** How many times a batch is decided and committed while other writers move its legs, before its rows go on their own. */
+/** Times a batch is decided and committed while other writers move its legs, before its rows go on their own. */
 const BATCH_ATTEMPTS = 3;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -190,7 +189,8 @@ interface BatchRow {
  * Books rows one at a time (`one`, each its own command, retried on conflicts) or several in one
  * transaction (`batch`); both answer null, or the rule that refused a row (anything else throws). The
  * chunk's rows share one load cache: an account a row loaded is brought up to date by reading only
- * the events after it, and not read at all by a batch after the batch that read or wrote it (ChunkView). A row's transfer stream is not read before it is booked: a row is booked only
+ * the events after it, and a batch does not read at all an account an earlier batch read or wrote
+ * (ChunkView). A row's transfer stream is not read before it is booked: a row is booked only
  * once its line holds its id, so its transfer is almost always new, and a transfer command appends a new
  * transfer expecting version 0 (`createTransfer`, `LedgerWork.newTransfer`); when it is not new (a chunk
  * delivered again after a crash), the append conflicts on it, and the command reads it and answers it.
