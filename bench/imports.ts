@@ -14,10 +14,12 @@
  *  - DynamoDB on-demand: 40,000 write request units per second per table by default (DynamoDB service
  *    quotas, "Throughput default quotas"), 1,000 WCU per partition; a transactional write costs 2 WRU per
  *    item (DynamoDB Developer Guide, "Transactions: capacity management").
- *  - Per row the worker writes, in the events table, the transfer (a TransactWriteItems of the transfer
- *    stream and two account streams, 3 items ≤ 1 KB × 2 WRU = 6 WRU) and, in the imports table, the row's
- *    claim and its settlement (each an item of a TransactWriteItems of up to 100: 2 × 2 WRU = 4 WRU). The
- *    tables have separate quotas: the events table bounds first (40,000 / 6 rows per second).
+ *  - Per row the worker writes, in the events table, its transfer's three events in a TransactWriteItems
+ *    (2 WRU an item ≤ 1 KB; a ConditionCheck costs the same), and in batches its share of one version check
+ *    per account per batch: counted per run as `eventsWriteUnits` (6 a row with one transaction per row, the
+ *    fallback `EVENTS_WRU_PER_ROW`). In the imports table, the row's claim and its settlement (each an item of
+ *    a TransactWriteItems of up to 100: 2 × 2 WRU = 4 WRU). The tables have separate quotas: the events table
+ *    bounds first (40,000 / its units per row, rows per second).
  *  - A worker is one Node.js thread: whatever DynamoDB's latency, it books at most 1,000 / (its CPU ms per
  *    row) rows per second (`cpuBoundRowsPerMinutePerWorker`, from the CPU this process spent per row).
  */
@@ -81,6 +83,26 @@ try {
   }
   let chunks: ChunkJob[] = [];
   let conflicts = 0;
+  // Write request units on the events table as DynamoDB bills them (items ≤ 1 KB): 2 per item of a
+  // TransactWriteItems (a ConditionCheck too), 1 per PutItem.
+  let eventsWru = 0;
+  ddb.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as {
+        TableName?: string;
+        TransactItems?: ReadonlyArray<Record<string, { TableName?: string } | undefined>>;
+      };
+      if (context.commandName === 'TransactWriteItemsCommand') {
+        for (const item of input.TransactItems ?? []) {
+          if (Object.values(item).some((op) => op?.TableName === 'events')) eventsWru += 2;
+        }
+      } else if (context.commandName === 'PutItemCommand' && input.TableName === 'events') {
+        eventsWru += 1;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'eventsWriteUnits' },
+  );
   const deps: ChunkWorkerDeps = {
     jobs: new DynamoDbImportJobs({ client: ddb.client, tableName: 'imports' }),
     files: new S3ImportFiles({ client: s3, bucketName: 'imports' }),
@@ -117,6 +139,7 @@ try {
     progress(`${workers} worker(s): ${JSON.stringify(split)} in ${Math.round(validateMs)} ms`);
     const queue = [...chunks];
     conflicts = 0;
+    eventsWru = 0;
     const started = performance.now();
     const stopNodeCpu = startCpu();
     const stopStackCpu = startCpu(server.pid === undefined ? [] : [server.pid]);
@@ -147,6 +170,7 @@ try {
         requests: perRow(count.requests),
         byCommand: Object.fromEntries(Object.entries(count.byCommand).map(([c, n]) => [c, perRow(n)])),
         capacityUnits: perRow(count.capacityUnits),
+        eventsWriteUnits: perRow(eventsWru),
         cpuMsNode: perRow(nodeCpu.stackMs),
         cpuMsDynamoDbLocal: perRow(stackCpu.stackMs - nodeCpu.stackMs),
       },
@@ -158,7 +182,9 @@ try {
   }
   const perWorker = runs[0]?.rowsPerMinutePerWorker ?? 0;
   const workerRate = (perWorker * AWS_WORKERS) / 60;
-  const tableRate = TABLE_WRU_PER_SECOND / EVENTS_WRU_PER_ROW;
+  // The events table's write units per row as measured (the batches' version checks included).
+  const wruPerRow = runs[0]?.perRow.eventsWriteUnits || EVENTS_WRU_PER_ROW;
+  const tableRate = TABLE_WRU_PER_SECOND / wruPerRow;
   const rate = Math.min(workerRate, tableRate);
   emitResult('imports', {
     rows: ROWS,
@@ -171,6 +197,8 @@ try {
       rowsPerSecond: Math.round(rate),
       boundBy: workerRate < tableRate ? 'workers' : 'events table write throughput',
       minutes: Math.round(TARGET_ROWS / rate / 60),
+      eventsWriteUnitsPerRow: wruPerRow,
+      workersToTableBound: Math.ceil(tableRate / (perWorker / 60)),
       note: 'per-worker rate measured on DynamoDB Local on this machine; AWS latency differs',
     },
   });
