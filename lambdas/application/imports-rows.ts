@@ -312,7 +312,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
  * taken to be where the batch left it, so the next batch loads it from memory without a read (an
  * account appears in many rows of a chunk; reading it again per batch was most of a row's requests).
  * Verified, not assumed: a batch's commit checks the version of every stream it writes, so a stream
- * another writer moved fails the commit and the batch is decided again on that stream's newer events;
+ * another writer moved fails the commit and the batch is decided again on that stream's newer events
+ * (a stream it only reads is a hot account's replica, which takes only the side that helps its limit);
  * a row refused in a batch that loaded anything so is decided again on its own; the accounts of a row
  * written outside the batches (that one-row path) are read again by the next batch that loads them;
  * and once another writer has moved a stream under a batch, the chunk reads everything it loads, as

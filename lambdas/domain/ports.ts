@@ -69,9 +69,10 @@ export interface LoadCache {
   put<S>(reducerVersion: number, loaded: Loaded<S>): void;
   /**
    * Whether the cache's holder vouches that `version` is still the stream's head, so `load` reads
-   * nothing. Only for a holder whose append checks every stream so loaded and who decides a refusal
-   * again on fresh reads (an import chunk's batches): a stale state then costs a conflict, never a
-   * wrong answer.
+   * nothing. Only for a holder whose append checks every stream so loaded that it writes, whose
+   * decisions read the others only for what can only help (a hot account's replicas, which take only
+   * the side that helps its limit), and who decides a refusal again on fresh reads (an import chunk's
+   * batches): a stale state then costs a conflict or a second decision, never a wrong answer.
    */
   current?(stream: StreamRef, version: number): boolean;
 }
