@@ -1,7 +1,7 @@
 /** A chunk's rows: claimed together, booked a few at once, settled together. */
 import { ACCOUNT } from '../domain/account.ts';
 import { ConcurrencyConflictError, LedgerError } from '../domain/errors.ts';
-import { type StreamRef, streamKey } from '../domain/events.ts';
+import { type StreamRef, splitStreamKey, streamKey } from '../domain/events.ts';
 import {
   type ImportRow,
   isRowId,
@@ -387,7 +387,7 @@ function legsMoved(error: unknown): error is ConcurrencyConflictError {
   return (
     error instanceof ConcurrencyConflictError &&
     error.streams.length > 0 &&
-    error.streams.every((key) => key.startsWith(`${ACCOUNT.streamType}#`))
+    error.streams.every((key) => splitStreamKey(key)?.type === ACCOUNT.streamType)
   );
 }
 
