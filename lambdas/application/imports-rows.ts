@@ -285,9 +285,9 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
       const started = performance.now();
       const { work, outcomes } = await decide(rows);
       const taken = rows.slice(0, outcomes.length);
-      const changes = await work.changes();
+      let changes: Change[];
       try {
-        await work.commit();
+        changes = await work.commit();
       } catch (error) {
         if (!legsMoved(error) || attempt >= BATCH_ATTEMPTS) {
           return mapLimited(taken, deps.rowConcurrency, one);

@@ -299,10 +299,14 @@ export class LedgerWork {
     ];
   }
 
-  /** Appends everything the steps recorded in one atomic write; a work that recorded nothing writes nothing. */
-  async commit(): Promise<void> {
+  /**
+   * Appends everything the steps recorded in one atomic write; a work that recorded nothing writes
+   * nothing. Answers the changes it appended.
+   */
+  async commit(): Promise<Change[]> {
     const changes = await this.changes();
     if (changes.length > 0) await commit(this.#ports, changes);
+    return changes;
   }
 }
 
