@@ -357,9 +357,10 @@ class ChunkView implements LoadCache {
     this.#vouched = false;
   }
 
-  /** A batch's commit landed: its streams stand as it left them. */
+  /** A batch's commit landed: its accounts' streams (the only ones batches load) stand as it left them. */
   committed(changes: readonly Change[]): void {
     for (const { reducerVersion, after, snapshot } of changes) {
+      if (after.stream.type !== ACCOUNT.streamType) continue;
       this.put(reducerVersion, { ...after, snapshotVersion: snapshot?.version ?? after.snapshotVersion });
     }
   }
