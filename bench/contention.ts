@@ -5,6 +5,11 @@
  * per-command load cache, COMMAND_CONFLICT_RETRY) and `legacy` (the load before issue 10: snapshot,
  * then tail; a retry reloads everything; the backoff of before). Prints one JSON line: commits per
  * second of racing, conflicts (wasted appends) per commit, give-ups.
+ *
+ * A third way, `serial`, runs the same eight transfers one after another with the current code: no race at
+ * all, so no conflict. It is the ceiling of any writer that must read a stream before appending to it (a
+ * writer in another process cannot know the head without reading it): perfect coordination of the eight
+ * racers would at best reach it, never pass it.
  */
 import { performance } from 'node:perf_hooks';
 import { fullJitterDelay } from '../lambdas/adapters/backoff.ts';
@@ -13,8 +18,9 @@ import { DynamoDbSnapshotStore } from '../lambdas/adapters/dynamodb-snapshot-sto
 import { systemClock, UlidGenerator } from '../lambdas/adapters/ids.ts';
 import { createTransfer, deposit, openAccount } from '../lambdas/application/commands.ts';
 import { type ConflictRetryOptions, retryOnConflict } from '../lambdas/application/retry.ts';
-import { COMMAND_CONFLICT_RETRY } from '../lambdas/composition/ledger.ts';
+import { conflictRetry, MAX_COMMAND_ATTEMPTS } from '../lambdas/composition/ledger.ts';
 import type { EventStore, LedgerPorts } from '../lambdas/domain/ports.ts';
+import { emfMetrics } from '../lambdas/shared/metrics.ts';
 import {
   createEventsTable,
   createSnapshotsTable,
@@ -24,6 +30,11 @@ import { emitResult } from './support/output.ts';
 import { percentile, round } from './support/stats.ts';
 
 const WRITERS = 8;
+/** The API's conflict retry; its metric lines are built as in Lambda, then dropped: stdout is the result's. */
+const COMMAND_CONFLICT_RETRY = conflictRetry(
+  MAX_COMMAND_ATTEMPTS,
+  emfMetrics(() => undefined),
+);
 const ROUNDS = 20;
 
 interface Scenario {
@@ -67,14 +78,12 @@ try {
     };
     return counted;
   };
+  const currentReads: Omit<EventStore, 'append'> = {
+    readStream: (stream, from, to) => store.readStream(stream, from, to),
+    readNewest: (stream, count, after) => store.readNewest(stream, count, after),
+  };
   const scenarios = {
-    current: scenario(
-      {
-        readStream: (stream, from, to) => store.readStream(stream, from, to),
-        readNewest: (stream, count, after) => store.readNewest(stream, count, after),
-      },
-      COMMAND_CONFLICT_RETRY,
-    ),
+    current: scenario(currentReads, COMMAND_CONFLICT_RETRY),
     // No readNewest: the repository falls back to the snapshot, then the tail; no load cache.
     legacy: scenario(
       { readStream: (stream, from, to) => store.readStream(stream, from, to) },
@@ -85,30 +94,32 @@ try {
       },
     ),
   };
+  const serial = scenario(currentReads, COMMAND_CONFLICT_RETRY);
   const ctx = { tenantId: 'bench', correlationId: 'c', causationId: 'c', actor: 'bench' };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const s of Object.values(scenarios)) {
+    for (const s of [scenarios.current, scenarios.legacy, serial]) {
       const payer = await openAccount(s.ports, ctx, { currency: 'USD' });
       await deposit(s.ports, ctx, { accountId: payer.id, amount: WRITERS * 100, currency: 'USD' });
       const payees = await Promise.all(
         Array.from({ length: WRITERS }, () => openAccount(s.ports, ctx, { currency: 'USD' })),
       );
+      const transfer = (payeeId: string) =>
+        retryOnConflict(
+          (loadCache) =>
+            createTransfer({ ...s.ports, loadCache }, ctx, {
+              debitAccountId: payer.id,
+              creditAccountId: payeeId,
+              amount: 100,
+              currency: 'USD',
+            }),
+          s.retry,
+        );
       s.appends = 0;
       const started = performance.now();
-      const outcomes = await Promise.allSettled(
-        payees.map((payee) =>
-          retryOnConflict(
-            (loadCache) =>
-              createTransfer({ ...s.ports, loadCache }, ctx, {
-                debitAccountId: payer.id,
-                creditAccountId: payee.id,
-                amount: 100,
-                currency: 'USD',
-              }),
-            s.retry,
-          ),
-        ),
-      );
+      const outcomes =
+        s === serial
+          ? await settleInTurn(payees.map((payee) => () => transfer(payee.id)))
+          : await Promise.allSettled(payees.map((payee) => transfer(payee.id)));
       const elapsed = performance.now() - started;
       s.racingMs += elapsed;
       s.roundMs.push(elapsed);
@@ -127,6 +138,7 @@ try {
   });
   const current = summary(scenarios.current);
   const legacy = summary(scenarios.legacy);
+  const ceiling = summary(serial);
   emitResult('contention', {
     bench: 'contention',
     writers: WRITERS,
@@ -134,6 +146,9 @@ try {
     maxAttempts: COMMAND_CONFLICT_RETRY.maxAttempts,
     current,
     legacy,
+    serial: ceiling,
+    // What 2× the legacy racers' commits/s asks of one stream, against what no race at all gives.
+    serialVsLegacy: round((ceiling.commitsPerSecond ?? 0) / (legacy.commitsPerSecond ?? 1), 2),
     vsLegacy: {
       commitsPerSecond: round((current.commitsPerSecond ?? 0) / (legacy.commitsPerSecond ?? 1), 2),
       wastedAppendsPerCommit: round(
@@ -144,4 +159,17 @@ try {
   });
 } finally {
   await ddb.stop();
+}
+
+/** Runs each task after the one before has settled. */
+async function settleInTurn<T>(tasks: readonly (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
+  const settled: PromiseSettledResult<T>[] = [];
+  for (const task of tasks) {
+    try {
+      settled.push({ status: 'fulfilled', value: await task() });
+    } catch (reason) {
+      settled.push({ status: 'rejected', reason });
+    }
+  }
+  return settled;
 }

@@ -12,6 +12,7 @@
 // Usage: npm exec -- node bench/load.ts [--quick] [--baseline bench/results/load-baseline.json]. Progress on stderr, one JSON line on stdout, a copy in
 // bench/results/load.json.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { createEventsTable } from '../test/support/dynamodb-local.ts';
 import { type CpuSample, startCpu } from './support/cpu.ts';
@@ -79,6 +80,21 @@ interface ScenarioReport {
     readonly machineMsPerOp: number | null;
     readonly stackMsPerOp: number | null;
     readonly machineBusy: number | null;
+  };
+}
+
+/**
+ * Why payments at 20 in flight cannot settle faster: the most every core could settle at the machine CPU a payment
+ * cost at 20 in flight, the rate that 4× one in flight asks for, and the CPU per payment that rate allows.
+ */
+function paymentsCpuBound(cpus: number, at1: ScenarioReport, at20: ScenarioReport) {
+  const cpuMs = at20.cpu.machineMsPerOp;
+  const wanted = (at1.perSecond ?? Number.NaN) * 4;
+  return {
+    machineMsPerPaymentAt20: cpuMs,
+    mostPerSecondOnAllCores: round(cpuMs ? (cpus * 1000) / cpuMs : Number.NaN),
+    perSecondFor4x: round(wanted),
+    machineMsPerPaymentFor4x: round((cpus * 1000) / wanted),
   };
 }
 
@@ -357,13 +373,14 @@ try {
     pay(500, BUDGET.payments20.drainMs),
   );
 
+  const cpus = availableParallelism();
   const result = {
     bench: 'load',
     quick: QUICK,
     target:
       'local runtime (API Gateway emulation, Lambda worker threads, DynamoDB Local, Step Functions emulation)',
     machine: {
-      cpus: (await import('node:os')).availableParallelism(),
+      cpus,
       note: 'shared machine: machine CPU counts every process on it',
     },
     scenarios: {
@@ -394,6 +411,9 @@ try {
       rawTransactMachineAt16: raw16.cpu.machineMsPerOp,
       ...(BASELINE ? { againstBaseline: cpuAgainstBaseline(BASELINE, transfers16.cpu) } : {}),
     },
+    // Payments are CPU-bound: the most that every core of the machine could settle at the CPU a payment
+    // costs at 20 in flight, against the rate 4× one-in-flight asks for, and the CPU a payment may cost for it.
+    paymentsCpuBound: paymentsCpuBound(cpus, payments1, payments20),
     ratios: {
       transfers16OverRaw16: ratio(transfers16.perSecond, raw16.perSecond),
       deposits16OverTransfers16: ratio(deposits16.perSecond, transfers16.perSecond),
