@@ -39,6 +39,8 @@ export interface FunctionCounts {
 /** Runs functions from their bundles, each environment in its own worker thread with its own `process.env`. */
 export class LambdaPool {
   readonly #options: LambdaPoolOptions;
+  /** Environments per function without reserved concurrency: read once (it reads the machine and the environment). */
+  readonly #environmentCap: number;
   readonly #functions = new Map<string, FunctionState>();
   readonly #environments = new Map<string, Environment>();
   #nextId = 1;
@@ -46,6 +48,7 @@ export class LambdaPool {
 
   constructor(options: LambdaPoolOptions) {
     this.#options = options;
+    this.#environmentCap = options.maxEnvironmentsPerFunction ?? environmentsPerFunction();
   }
 
   /** Adds a function; nothing starts until its first invocation. */
@@ -86,7 +89,7 @@ export class LambdaPool {
         error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', trace: [] },
       };
     }
-    const cap = limit ?? this.#options.maxEnvironmentsPerFunction ?? environmentsPerFunction();
+    const cap = limit ?? this.#environmentCap;
     while (state.busy >= cap) await new Promise<void>((resolve) => state.waiting.push(resolve));
     state.busy++;
     state.invocations++;

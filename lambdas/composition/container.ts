@@ -35,9 +35,10 @@ export function withoutSdkLogging<C extends { middlewareStack: { remove(name: st
 /** A client as every function uses it: traced (an X-Ray subsegment per call, when tracing is on), no SDK logging. */
 export function tracedClient<C extends { middlewareStack: { remove(name: string): boolean } }>(
   client: C,
-  by: Tracer = tracer,
+  by: Tracer | undefined = tracer,
 ): C {
-  return by.captureAWSv3Client(withoutSdkLogging(client));
+  const quiet = withoutSdkLogging(client);
+  return by ? by.captureAWSv3Client(quiet) : quiet;
 }
 
 // Endpoint and region come from the standard AWS_* variables (AWS_ENDPOINT_URL_<SERVICE> locally).

@@ -235,7 +235,7 @@ const problemJson = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResul
 
 function wrap(main: ApiHandler): ApiHandler {
   return middy(main)
-    .use(captureLambdaHandler(tracer))
+    .use(tracer ? [captureLambdaHandler(tracer)] : [])
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(correlation(logger))
     .use(problemJson()) as ApiHandler;

@@ -30,6 +30,14 @@ export interface LedgerConfig {
   readonly auditKeySecretArn?: string;
 }
 
+/**
+ * Whether the function traces at all: off where `POWERTOOLS_TRACE_ENABLED=false` (the local runtime sets it;
+ * there is no X-Ray daemon). On, the Powertools Tracer still applies its own checks (e.g. outside Lambda).
+ */
+export const tracingConfig = (env: Env = process.env): { readonly enabled: boolean } => ({
+  enabled: env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false',
+});
+
 export interface IdempotencyConfigValues {
   readonly idempotencyTableName: string;
 }

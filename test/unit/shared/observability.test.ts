@@ -1,5 +1,6 @@
 // Business metrics (from the EMF lines), the traced SDK clients, and where each measure is emitted.
 
+import { execFileSync } from 'node:child_process';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
@@ -214,6 +215,38 @@ describe('traced clients', () => {
     expect(off).not.toMatch(/xray/i);
     // Either way the SDK's logging step is gone.
     expect(off).not.toContain('loggerMiddleware');
+    const none = stack(tracedClient(new DynamoDBClient({}), undefined));
+    expect(none).not.toMatch(/xray/i);
+    expect(none).not.toContain('loggerMiddleware');
+  });
+
+  it('do not load the X-Ray SDK at all where tracing is off, so no async hook runs on every promise', () => {
+    // A fresh process each, as a Lambda container starts: cls-hooked (the SDK's context) names its namespaces
+    // on `process.namespaces` once the SDK's Lambda start-up has enabled its async hooks.
+    const tracing = new URL('../../../lambdas/shared/tracing.ts', import.meta.url).href;
+    const namespaces = (enabled: string) =>
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { tracer } = await import(${JSON.stringify(tracing)});
+           console.log(JSON.stringify({ tracer: tracer !== undefined, namespaces: Object.keys(process.namespaces ?? {}) }));`,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+            LAMBDA_TASK_ROOT: '/var/task',
+            AWS_REGION: 'us-east-1',
+            AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+            POWERTOOLS_TRACE_ENABLED: enabled,
+          },
+        },
+      ).trim();
+    expect(JSON.parse(namespaces('true'))).toEqual({ tracer: true, namespaces: ['AWSXRay'] });
+    expect(JSON.parse(namespaces('false'))).toEqual({ tracer: false, namespaces: [] });
   });
 });
 
