@@ -8,8 +8,9 @@
  *
  * A third way, `serial`, runs the same eight transfers one after another with the current code: no race at
  * all, so no conflict. It is the ceiling of any writer that must read a stream before appending to it (a
- * writer in another process cannot know the head without reading it): perfect coordination of the eight
- * racers would at best reach it, never pass it.
+ * writer in another process cannot know the head without reading it): perfectly coordinated racers would
+ * still need, for each commit, a read of the head after the commit before it and an append, so at best
+ * about match it (they could skip only the payee's read, which runs beside the payer's).
  */
 import { performance } from 'node:perf_hooks';
 import { fullJitterDelay } from '../lambdas/adapters/backoff.ts';

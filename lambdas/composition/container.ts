@@ -32,10 +32,13 @@ export function withoutSdkLogging<C extends { middlewareStack: { remove(name: st
   return client;
 }
 
-/** A client as every function uses it: traced (an X-Ray subsegment per call, when tracing is on), no SDK logging. */
+/**
+ * A client as every function uses it: traced by `by` (an X-Ray subsegment per call; none when tracing is
+ * off and there is no tracer), no SDK logging.
+ */
 export function tracedClient<C extends { middlewareStack: { remove(name: string): boolean } }>(
   client: C,
-  by: Tracer | undefined = tracer,
+  by: Tracer | undefined,
 ): C {
   const quiet = withoutSdkLogging(client);
   return by ? by.captureAWSv3Client(quiet) : quiet;
@@ -43,10 +46,10 @@ export function tracedClient<C extends { middlewareStack: { remove(name: string)
 
 // Endpoint and region come from the standard AWS_* variables (AWS_ENDPOINT_URL_<SERVICE> locally).
 /** One DynamoDB client per container. */
-export const dynamoDbClient = perContainer(() => tracedClient(new DynamoDBClient({})));
+export const dynamoDbClient = perContainer(() => tracedClient(new DynamoDBClient({}), tracer));
 /** One SQS client per container. */
-export const sqsClient = perContainer(() => tracedClient(new SQSClient({})));
+export const sqsClient = perContainer(() => tracedClient(new SQSClient({}), tracer));
 /** One Secrets Manager client per container. */
-export const secretsManagerClient = perContainer(() => tracedClient(new SecretsManagerClient({})));
+export const secretsManagerClient = perContainer(() => tracedClient(new SecretsManagerClient({}), tracer));
 /** One Step Functions client per container. */
-export const sfnClient = perContainer(() => tracedClient(new SFNClient({})));
+export const sfnClient = perContainer(() => tracedClient(new SFNClient({}), tracer));
