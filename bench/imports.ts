@@ -83,26 +83,6 @@ try {
   }
   let chunks: ChunkJob[] = [];
   let conflicts = 0;
-  // Write request units on the events table as DynamoDB bills them (items ≤ 1 KB): 2 per item of a
-  // TransactWriteItems (a ConditionCheck too), 1 per PutItem.
-  let eventsWru = 0;
-  ddb.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as {
-        TableName?: string;
-        TransactItems?: ReadonlyArray<Record<string, { TableName?: string } | undefined>>;
-      };
-      if (context.commandName === 'TransactWriteItemsCommand') {
-        for (const item of input.TransactItems ?? []) {
-          if (Object.values(item).some((op) => op?.TableName === 'events')) eventsWru += 2;
-        }
-      } else if (context.commandName === 'PutItemCommand' && input.TableName === 'events') {
-        eventsWru += 1;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'eventsWriteUnits' },
-  );
   const deps: ChunkWorkerDeps = {
     jobs: new DynamoDbImportJobs({ client: ddb.client, tableName: 'imports' }),
     files: new S3ImportFiles({ client: s3, bucketName: 'imports' }),
@@ -139,7 +119,6 @@ try {
     progress(`${workers} worker(s): ${JSON.stringify(split)} in ${Math.round(validateMs)} ms`);
     const queue = [...chunks];
     conflicts = 0;
-    eventsWru = 0;
     const started = performance.now();
     const stopNodeCpu = startCpu();
     const stopStackCpu = startCpu(server.pid === undefined ? [] : [server.pid]);
@@ -170,7 +149,7 @@ try {
         requests: perRow(count.requests),
         byCommand: Object.fromEntries(Object.entries(count.byCommand).map(([c, n]) => [c, perRow(n)])),
         capacityUnits: perRow(count.capacityUnits),
-        eventsWriteUnits: perRow(eventsWru),
+        eventsWriteUnits: perRow(count.writeUnitsByTable.events ?? 0),
         cpuMsNode: perRow(nodeCpu.stackMs),
         cpuMsDynamoDbLocal: perRow(stackCpu.stackMs - nodeCpu.stackMs),
       },

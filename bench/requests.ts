@@ -114,7 +114,9 @@ try {
     },
   };
 
-  type Summary = Omit<RequestCount, 'byCommand'> & { byCommand: Record<string, number> };
+  type Summary = Omit<RequestCount, 'byCommand' | 'writeUnitsByTable'> & {
+    byCommand: Record<string, number>;
+  };
   const summary = (counts: readonly RequestCount[]): Summary => {
     const mean = (pick: (c: RequestCount) => number) =>
       Math.round((counts.reduce((sum, c) => sum + pick(c), 0) / counts.length) * 100) / 100;

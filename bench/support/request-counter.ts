@@ -1,6 +1,6 @@
 /**
  * Counts what a DynamoDB client sends: requests, sequential round trips (requests not overlapping
- * in time) and consumed capacity, per labelled span of work. A client middleware, so every adapter
+ * in time), consumed capacity and write units per table, per labelled span of work. A client middleware, so every adapter
  * request is seen as sent.
  */
 import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +12,7 @@ interface Sent {
   readonly capacity: number;
   /** The request asked for ReturnConsumedCapacity itself (the adapters must). */
   readonly askedCapacity: boolean;
+  readonly writeUnits: Readonly<Record<string, number>>;
 }
 
 export interface RequestCount {
@@ -22,6 +23,30 @@ export interface RequestCount {
   readonly byCommand: Record<string, number>;
   /** Requests sent without ReturnConsumedCapacity (their capacity was asked for by the counter). */
   readonly withoutCapacityRequest: number;
+  /**
+   * Write request units per table as DynamoDB bills them for items ≤ 1 KB, from what was sent: 2 per item
+   * of a TransactWriteItems (a ConditionCheck too), 1 per PutItem. DynamoDB Local under-reports
+   * transactions' consumed capacity, so this is counted, not read from the answers.
+   */
+  readonly writeUnitsByTable: Record<string, number>;
+}
+
+function writeUnitsOf(command: string, input: unknown): Record<string, number> {
+  const units: Record<string, number> = {};
+  const add = (table: string | undefined, n: number) => {
+    if (table !== undefined) units[table] = (units[table] ?? 0) + n;
+  };
+  const { TableName, TransactItems } = input as {
+    TableName?: string;
+    TransactItems?: ReadonlyArray<Record<string, { TableName?: string } | undefined>>;
+  };
+  if (command === 'TransactWriteItemsCommand') {
+    for (const item of TransactItems ?? [])
+      add(Object.values(item).find((op) => op?.TableName)?.TableName, 2);
+  } else if (command === 'PutItemCommand') {
+    add(TableName, 1);
+  }
+  return units;
 }
 
 function capacityOf(output: unknown): number {
@@ -58,7 +83,15 @@ export class RequestCounter {
         const result = await next(args);
         const end = performance.now();
         const command = context.commandName ?? 'unknown';
-        this.#sent.push({ command, start, end, capacity: capacityOf(result.output), askedCapacity });
+        const writeUnits = writeUnitsOf(command, input);
+        this.#sent.push({
+          command,
+          start,
+          end,
+          capacity: capacityOf(result.output),
+          askedCapacity,
+          writeUnits,
+        });
         return result;
       },
       { step: 'initialize', name: 'benchRequestCounter' },
@@ -71,7 +104,12 @@ export class RequestCounter {
     const result = await work();
     const sent = this.#sent;
     const byCommand: Record<string, number> = {};
-    for (const { command } of sent) byCommand[command] = (byCommand[command] ?? 0) + 1;
+    const writeUnitsByTable: Record<string, number> = {};
+    for (const { command, writeUnits } of sent) {
+      byCommand[command] = (byCommand[command] ?? 0) + 1;
+      for (const [table, n] of Object.entries(writeUnits))
+        writeUnitsByTable[table] = (writeUnitsByTable[table] ?? 0) + n;
+    }
     return {
       result,
       count: {
@@ -80,6 +118,7 @@ export class RequestCounter {
         capacityUnits: Math.round(sent.reduce((sum, s) => sum + s.capacity, 0) * 100) / 100,
         byCommand,
         withoutCapacityRequest: sent.filter((s) => !s.askedCapacity).length,
+        writeUnitsByTable,
       },
     };
   }
