@@ -321,8 +321,8 @@ function rowBooker(deps: ChunkWorkerDeps, job: ImportJob) {
  */
 class ChunkView implements LoadCache {
   readonly #cache: LoadCache;
-  /** Per stream key, the version a batch read or committed, and the account the stream is of. */
-  readonly #heads = new Map<string, { readonly version: number; readonly accountId: string }>();
+  /** Per stream key, the version a batch read or committed. */
+  readonly #heads = new Map<string, number>();
   /** Another writer moved a stream under a batch: the chunk's accounts are shared, so always read. */
   #shared = false;
   #vouched = false;
@@ -338,12 +338,11 @@ class ChunkView implements LoadCache {
   /** A load's result: read (or vouched for) just now, so the stream is there. */
   put<S>(reducerVersion: number, loaded: Loaded<S>): void {
     this.#cache.put(reducerVersion, loaded);
-    const { stream, version } = loaded;
-    if (!this.#shared) this.#heads.set(streamKey(stream), { version, accountId: accountOfStream(stream.id) });
+    if (!this.#shared) this.#heads.set(streamKey(loaded.stream), loaded.version);
   }
 
   current(stream: StreamRef, version: number): boolean {
-    const vouched = !this.#shared && this.#heads.get(streamKey(stream))?.version === version;
+    const vouched = !this.#shared && this.#heads.get(streamKey(stream)) === version;
     this.#vouched ||= vouched;
     return vouched;
   }
@@ -377,8 +376,10 @@ class ChunkView implements LoadCache {
 
   /** Written elsewhere: every stream of these accounts (main, replicas, shards) is read again. */
   forget(accountIds: readonly string[]): void {
-    for (const [key, { accountId }] of this.#heads) {
-      if (accountIds.includes(accountId)) this.#heads.delete(key);
+    // The account a stream is of, from its key: only on this rare path, not on every load.
+    for (const key of this.#heads.keys()) {
+      const id = splitStreamKey(key)?.id;
+      if (id !== undefined && accountIds.includes(accountOfStream(id))) this.#heads.delete(key);
     }
   }
 }
